@@ -1,0 +1,19 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# Static files are collected into the image; whitenoise serves them compressed.
+RUN python manage.py collectstatic --noinput --verbosity 0 \
+    && useradd --system --uid 10001 --no-create-home app
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "depository.wsgi"]

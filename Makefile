@@ -1,0 +1,43 @@
+# Exam Depository: `make run` starts the app locally, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV_KEY := var/dev-secret-key
+
+.PHONY: run test lint fmt migrations-check venv bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(DEV_KEY):
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+## run: SQLite and local files in var/, an examiner login printed on first run
+run: venv $(DEV_KEY)
+	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py migrate --verbosity 0
+	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py ensure_examiner
+	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
+test: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: venv
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,188 @@
+"""
+Settings for Exam Depository, read from the environment.
+
+With nothing set, the app runs on SQLite in `var/` and keeps files in `var/media`.
+`DATABASE_URL` switches to PostgreSQL; `AWS_STORAGE_BUCKET_NAME` switches file storage to
+S3-compatible storage (Cloudflare R2 in production).
+"""
+
+from pathlib import Path
+
+import environ
+from botocore.config import Config
+from django.core.management.utils import get_random_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Production (gunicorn, through depository.wsgi) refuses to start without SECRET_KEY.
+# Management commands and tests may run with a throwaway key.
+SECRET_KEY = env.str("SECRET_KEY", default="") or get_random_secret_key()
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "students",
+    "submissions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "depository.urls"
+WSGI_APPLICATION = "depository.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "submissions.context_processors.retention",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+# SQLite by default; IMMEDIATE transactions take the write lock up front, so two uploads
+# never deadlock upgrading a read lock.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'depository.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+else:
+    # psycopg's pool; CONN_MAX_AGE must stay 0 when the pool manages connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Files ----------------------------------------------------------------------------
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    default_storage = {
+        "BACKEND": "submissions.storage.SubmissionS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="auto"),
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_expire": 600,
+            # R2 rejects some of recent botocore's default checksum headers; short
+            # timeouts and few retries let a student hear about an outage in seconds.
+            "client_config": Config(
+                signature_version="s3v4",
+                s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto")},
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10),
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        },
+    }
+else:
+    default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    }
+STORAGES = {
+    "default": default_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+}
+
+# Every file part goes through one handler that hashes while it streams and stops reading
+# once a file passes the limit, so a huge body never fills memory or disk.
+FILE_UPLOAD_HANDLERS = ["submissions.uploadhandlers.HashingUploadHandler"]
+# Answer files up to 3 MiB stay in memory; anything larger (CSV imports) spools to disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024 + 64 * 1024
+# The largest file the server will read for any form, whatever an exam allows.
+FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1024)
+
+# --- Exam rules -----------------------------------------------------------------------
+SUBMISSION_MAX_UPLOAD_BYTES = env.int("SUBMISSION_MAX_UPLOAD_BYTES", default=3 * 1024 * 1024)
+SUBMISSION_MAX_UPLOADS = env.int("SUBMISSION_MAX_UPLOADS", default=5)
+SUBMISSION_RETENTION_DAYS = env.int("SUBMISSION_RETENTION_DAYS", default=3)
+DOWNLOAD_LINK_SECONDS = 600
+
+# --- Auth -----------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "students:exam_list"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Security -------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Fly's proxy terminates TLS; production turns the redirect on in fly.toml.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}

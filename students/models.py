@@ -1,0 +1,128 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from submissions.codes import new_upload_code
+
+
+def default_max_upload_bytes():
+    return settings.SUBMISSION_MAX_UPLOAD_BYTES
+
+
+def validate_within_hard_limit(value):
+    if value > settings.FILE_UPLOAD_HARD_LIMIT:
+        raise ValidationError(
+            "The server accepts files up to %(limit)s bytes.",
+            params={"limit": settings.FILE_UPLOAD_HARD_LIMIT},
+        )
+
+
+def default_max_uploads():
+    return settings.SUBMISSION_MAX_UPLOADS
+
+
+class Exam(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exams"
+    )
+    title = models.CharField(max_length=200)
+    closes_at = models.DateTimeField(
+        "deadline", null=True, blank=True, help_text="Leave empty for no deadline."
+    )
+    max_upload_bytes = models.PositiveIntegerField(
+        "largest file (bytes)",
+        default=default_max_upload_bytes,
+        validators=[MinValueValidator(1024), validate_within_hard_limit],
+    )
+    max_uploads = models.PositiveSmallIntegerField(
+        "uploads per student",
+        default=default_max_uploads,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_upload_bytes__gte=1024), name="exam_max_upload_bytes_min"
+            ),
+            models.CheckConstraint(condition=Q(max_uploads__gte=1), name="exam_max_uploads_min"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("students:exam_detail", args=[self.pk])
+
+    def is_open(self, at=None):
+        return self.closes_at is None or (at or timezone.now()) < self.closes_at
+
+
+class StudentQuerySet(models.QuerySet):
+    def with_current_submission(self):
+        from submissions.models import Submission
+
+        return self.prefetch_related(
+            models.Prefetch(
+                "submissions",
+                queryset=Submission.objects.current(),
+                to_attr="current_submissions",
+            )
+        )
+
+
+class Student(models.Model):
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="students")
+    nickname = models.CharField(
+        max_length=64, help_text="Short and unique within the exam, e.g. a student number."
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    upload_code = models.CharField(max_length=64, unique=True, default=new_upload_code)
+    uploads_used = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StudentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "nickname"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "nickname"], name="unique_nickname_per_exam"),
+            models.CheckConstraint(
+                condition=Q(uploads_used__gte=0), name="uploads_used_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.nickname})"
+
+    def get_absolute_url(self):
+        return reverse("students:student_detail", args=[self.exam_id, self.pk])
+
+    def get_upload_url(self):
+        return reverse("submissions:upload", args=[self.upload_code])
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def current_submission(self):
+        """The live submission, from the roster's prefetch when there is one."""
+        if hasattr(self, "current_submissions"):
+            return self.current_submissions[0] if self.current_submissions else None
+        return self.submissions.current().first()
+
+    def uploads_left(self):
+        return max(self.exam.max_uploads - self.uploads_used, 0)
+
+    def can_upload(self, at=None):
+        return self.exam.is_open(at) and self.uploads_left() > 0

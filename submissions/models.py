@@ -1,0 +1,119 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from submissions import codes
+
+
+def submission_key(instance=None, filename=None):
+    """A random storage key: never built from anything the student sent."""
+    return f"submissions/{secrets.token_hex(16)}"
+
+
+def retention():
+    return timedelta(days=settings.SUBMISSION_RETENTION_DAYS)
+
+
+class UploadsExhausted(Exception):
+    """The student has no uploads left, or the exam closed, by the time the row is locked."""
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(superseded_at__isnull=True)
+
+    def with_file(self):
+        return self.filter(file_deleted_at__isnull=True)
+
+    def expired(self, now=None):
+        return self.with_file().filter(accepted_at__lte=(now or timezone.now()) - retention())
+
+    def record(self, student, *, key, original_name, size, sha256, content_type, form_token=None):
+        """
+        Record an upload whose file is already stored under `key`: lock the student, check
+        the rules again under the lock, supersede the current submission and count the upload.
+        Returns (new submission, the submission it superseded or None).
+        """
+        from students.models import Student
+
+        now = timezone.now()
+        with transaction.atomic():
+            locked = Student.objects.select_for_update().select_related("exam").get(pk=student.pk)
+            if not locked.can_upload(now):
+                raise UploadsExhausted
+            previous = self.select_for_update().filter(student=locked).current().first()
+            if previous:
+                previous.superseded_at = now
+                previous.save(update_fields=["superseded_at"])
+            submission = self.create(
+                student=locked,
+                file=key,
+                original_name=original_name,
+                size=size,
+                sha256=sha256,
+                content_type=content_type,
+                form_token=form_token,
+                accepted_at=now,
+            )
+            Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
+        student.uploads_used = locked.uploads_used + 1
+        return submission, previous
+
+
+class Submission(models.Model):
+    student = models.ForeignKey(
+        "students.Student", on_delete=models.CASCADE, related_name="submissions"
+    )
+    file = models.FileField(upload_to=submission_key, max_length=200)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content_type = models.CharField(max_length=100, default="application/octet-stream")
+    verification_code = models.CharField(
+        max_length=codes.LENGTH, unique=True, default=codes.new_verification_code, editable=False
+    )
+    # The one-time token of the form that sent this upload: a repeated post is recognised.
+    form_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_current_submission_per_student",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.display_code})"
+
+    @property
+    def display_code(self):
+        return codes.display(self.verification_code)
+
+    @property
+    def expires_at(self):
+        return self.accepted_at + retention()
+
+    def is_current(self):
+        return self.superseded_at is None
+
+    def has_file(self):
+        return self.file_deleted_at is None
+
+    def is_expired(self, now=None):
+        return (now or timezone.now()) >= self.expires_at
+
+    def was_purged(self):
+        """The file went under the retention policy, not because a later upload replaced it."""
+        return self.file_deleted_at is not None and self.superseded_at is None

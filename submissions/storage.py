@@ -1,0 +1,86 @@
+"""Where answer files live, and how a browser gets one back."""
+
+import mimetypes
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core import signing
+from django.core.files.storage import default_storage, storages
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from storages.backends.s3 import S3Storage
+
+DOWNLOAD_SALT = "submissions.download"
+
+# What a failing storage raises: the file system's OSError, or botocore's errors for S3.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+
+
+class StorageUnavailable(Exception):
+    pass
+
+
+class SubmissionS3Storage(S3Storage):
+    """S3Storage that stores each object with the Content-Disposition its content carries,
+    since not every S3-compatible store honours a presigned URL's override."""
+
+    def _get_write_parameters(self, name, content=None):
+        params = super()._get_write_parameters(name, content)
+        disposition = getattr(content, "content_disposition", None)
+        if disposition:
+            params["ContentDisposition"] = disposition
+        return params
+
+
+def attachment_header(filename):
+    return content_disposition_header(as_attachment=True, filename=filename)
+
+
+def guess_content_type(filename):
+    content_type, _ = mimetypes.guess_type(filename)
+    return content_type or "application/octet-stream"
+
+
+def store(key, uploaded_file, filename, content_type):
+    """Save the upload under `key`; StorageUnavailable when the storage cannot take it."""
+    uploaded_file.content_type = content_type
+    uploaded_file.content_disposition = attachment_header(filename)
+    try:
+        return default_storage.save(key, uploaded_file)
+    except STORAGE_ERRORS as error:
+        raise StorageUnavailable(str(error)) from error
+
+
+def delete(key):
+    """Delete a stored object; StorageUnavailable when the storage cannot be reached."""
+    try:
+        default_storage.delete(key)
+    except STORAGE_ERRORS as error:
+        raise StorageUnavailable(str(error)) from error
+
+
+def is_s3():
+    return isinstance(storages["default"], S3Storage)
+
+
+def download_url(submission):
+    """A URL that works for DOWNLOAD_LINK_SECONDS and makes the browser save the file."""
+    if is_s3():
+        return default_storage.url(
+            submission.file.name,
+            parameters={
+                "ResponseContentDisposition": attachment_header(submission.original_name),
+                "ResponseContentType": submission.content_type,
+            },
+            expire=settings.DOWNLOAD_LINK_SECONDS,
+        )
+    token = signing.dumps(submission.pk, salt=DOWNLOAD_SALT)
+    return reverse("submissions:file", args=[token])
+
+
+def submission_pk_from_token(token):
+    """The submission a local download link names, or None when forged or expired."""
+    try:
+        return signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.DOWNLOAD_LINK_SECONDS)
+    except signing.BadSignature:
+        return None

@@ -1,0 +1,63 @@
+"""The upload and download flows against S3, through moto's server over HTTP."""
+
+import urllib.request
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import s3_keys
+from submissions.models import Submission
+from submissions.tests.helpers import post_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_upload_is_stored_as_an_attachment_under_a_random_key(client, student, s3):
+    content = b"%PDF-1.7 answers"
+
+    post_upload(client, student, content, name="Résumé answers.pdf")
+
+    submission = Submission.objects.get()
+    assert s3_keys(s3) == [submission.file.name]
+    assert "answers" not in submission.file.name.lower()
+    obj = s3.get_object(Bucket=s3.bucket, Key=submission.file.name)
+    assert obj["Body"].read() == content
+    assert obj["ContentType"] == "application/pdf"
+    assert (
+        obj["ContentDisposition"] == "attachment; filename*=utf-8''R%C3%A9sum%C3%A9%20answers.pdf"
+    )
+
+
+def test_a_new_upload_deletes_the_previous_object(client, student, s3):
+    post_upload(client, student, b"first")
+    post_upload(client, student, b"second")
+
+    current = Submission.objects.current().get()
+    assert s3_keys(s3) == [current.file.name]
+    assert Submission.objects.filter(file_deleted_at__isnull=False).count() == 1
+
+
+def test_the_sixth_upload_stores_nothing(client, student, s3):
+    for n in range(5):
+        post_upload(client, student, f"v{n}".encode())
+
+    response = post_upload(client, student, b"six")
+
+    assert response.status_code == 403
+    assert len(s3_keys(s3)) == 1
+
+
+def test_download_redirects_to_a_presigned_url_that_expires_in_ten_minutes(client, student, s3):
+    post_upload(client, student, b"%PDF-1.7 answers", name="answers.pdf")
+    submission = Submission.objects.get()
+
+    response = client.get(f"/verify/{submission.verification_code}/download/")
+
+    assert response.status_code == 302
+    url = response["Location"]
+    query = parse_qs(urlparse(url).query)
+    assert query["X-Amz-Expires"] == ["600"]
+    assert query["response-content-disposition"] == ['attachment; filename="answers.pdf"']
+    with urllib.request.urlopen(url, timeout=5) as fetched:  # noqa: S310 (loopback moto)
+        assert fetched.read() == b"%PDF-1.7 answers"
+        assert fetched.headers["Content-Disposition"] == 'attachment; filename="answers.pdf"'

@@ -1,0 +1,108 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from submissions import codes
+from submissions.models import Submission
+from submissions.tests.helpers import post_upload, sha256
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submission(client, student):
+    post_upload(client, student, b"%PDF-1.7 final answer", name="Final Ånswer.pdf")
+    return Submission.objects.get()
+
+
+def test_it_shows_the_verification_form(client, db):
+    response = client.get("/verify/")
+
+    assert response.status_code == 200
+    assert b'name="code"' in response.content
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda c: codes.display(c),
+        lambda c: codes.display(c).lower(),
+        lambda c: " ".join(c),
+        lambda c: c.replace("0", "o").replace("1", "I"),
+    ],
+    ids=["as-printed", "lower-case", "spaces", "O-and-I-typed-for-0-and-1"],
+)
+def test_it_finds_a_submission_however_the_code_is_typed(client, submission, typed):
+    response = client.get("/verify/", {"code": typed(submission.verification_code)})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert submission.student.exam.title in page
+    assert submission.student.full_name in page
+    assert "Final Ånswer.pdf" in page
+    assert sha256(b"%PDF-1.7 final answer") in page
+    assert f"/verify/{submission.verification_code}/download/" in page
+
+
+@pytest.mark.parametrize("typed", ["ZZZZ-ZZZZ-ZZZZ", "not a code!", "1234"])
+def test_unknown_and_malformed_codes_get_the_same_answer(client, db, typed):
+    response = client.get("/verify/", {"code": typed})
+
+    assert response.status_code == 404
+    assert "No submission has this code." in response.content.decode()
+
+
+def test_download_saves_the_file_under_its_original_name(client, submission):
+    response = client.get(f"/verify/{submission.verification_code}/download/")
+    assert response.status_code == 302
+
+    file_response = client.get(response["Location"])
+
+    assert file_response.status_code == 200
+    assert b"".join(file_response.streaming_content) == b"%PDF-1.7 final answer"
+    assert file_response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Final%20%C3%85nswer.pdf"
+    )
+
+
+def test_a_download_link_expires_after_ten_minutes(client, submission):
+    link = client.get(f"/verify/{submission.verification_code}/download/")["Location"]
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=10, seconds=5)):
+        response = client.get(link)
+
+    assert response.status_code == 404
+
+
+def test_a_forged_download_link_is_refused(client, submission):
+    assert client.get("/files/forged-token/").status_code == 404
+
+
+def test_a_superseded_code_says_it_was_replaced_and_offers_no_download(client, submission):
+    post_upload(client, submission.student, b"newer", name="newer.pdf")
+
+    response = client.get("/verify/", {"code": submission.verification_code})
+    download = client.get(f"/verify/{submission.verification_code}/download/")
+
+    page = response.content.decode()
+    assert "A later upload by this student replaced this file" in page
+    assert "/download/" not in page
+    assert download.status_code == 410
+
+
+def test_a_purged_file_says_when_and_why_and_keeps_its_checksum(client, submission):
+    Submission.objects.filter(pk=submission.pk).update(file_deleted_at=timezone.now())
+
+    response = client.get("/verify/", {"code": submission.verification_code})
+    download = client.get(f"/verify/{submission.verification_code}/download/")
+
+    page = response.content.decode()
+    assert "deleted on" in page and "under the retention policy" in page
+    assert submission.sha256 in page
+    assert download.status_code == 410
+
+
+def test_download_404s_an_unknown_code(client, db):
+    assert client.get("/verify/ZZZZZZZZZZZZ/download/").status_code == 404

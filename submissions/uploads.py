@@ -1,0 +1,96 @@
+"""Accepting an answer file: store it, record it, then let the old file go."""
+
+import logging
+
+from django.utils import timezone
+
+from submissions import storage
+from submissions.models import Submission, UploadsExhausted, submission_key
+
+log = logging.getLogger(__name__)
+
+
+class UploadRefused(Exception):
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+NO_UPLOADS_LEFT = (
+    "You have used all your uploads, so this file was not stored. Your last submission stands."
+)
+EXAM_CLOSED = "This exam is closed, so this file was not stored. Your last submission stands."
+STORAGE_DOWN = (
+    "Our file storage is unavailable right now. Nothing was used up and your earlier "
+    "submission is intact. Please try again in a minute."
+)
+
+
+def refusal_for(student):
+    if not student.exam.is_open():
+        return UploadRefused(EXAM_CLOSED, status=403)
+    return UploadRefused(NO_UPLOADS_LEFT, status=403)
+
+
+def accept_upload(student, uploaded_file, form_token):
+    """
+    Store the file first and record it second, so a failure at either step loses nothing:
+    the file is only counted once its row is committed, and an object whose row could not
+    be written is deleted again. Returns the new Submission (or, for a repeated post of the
+    same form, the one that post already made).
+    """
+    repeat = Submission.objects.filter(student=student, form_token=form_token).first()
+    if repeat:
+        return repeat
+    if not student.can_upload():
+        raise refusal_for(student)
+
+    content_type = storage.guess_content_type(uploaded_file.name)
+    try:
+        key = storage.store(submission_key(), uploaded_file, uploaded_file.name, content_type)
+    except storage.StorageUnavailable:
+        log.exception("Storing an upload for student %s failed", student.pk)
+        raise UploadRefused(STORAGE_DOWN, status=503) from None
+
+    try:
+        submission, previous = Submission.objects.record(
+            student,
+            key=key,
+            original_name=uploaded_file.name,
+            size=uploaded_file.size,
+            sha256=uploaded_file.sha256,
+            content_type=content_type,
+            form_token=form_token,
+        )
+    except UploadsExhausted:
+        _discard(key)
+        raise refusal_for(student) from None
+    except Exception:
+        _discard(key)
+        repeat = Submission.objects.filter(student=student, form_token=form_token).first()
+        if repeat:  # the same form, posted twice at once: the other post won the race
+            return repeat
+        raise
+
+    if previous:
+        discard_file(previous)
+    return submission
+
+
+def discard_file(submission):
+    """Delete a submission's object and mark it gone; on failure leave it for reconcile."""
+    try:
+        storage.delete(submission.file.name)
+    except storage.StorageUnavailable:
+        log.exception("Could not delete %s; reconcile_storage will find it", submission.file.name)
+        return False
+    Submission.objects.filter(pk=submission.pk).update(file_deleted_at=timezone.now())
+    return True
+
+
+def _discard(key):
+    try:
+        storage.delete(key)
+    except storage.StorageUnavailable:
+        log.exception("Could not delete orphaned object %s; reconcile_storage will find it", key)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from submissions import views
+
+app_name = "submissions"
+urlpatterns = [
+    path("u/<str:upload_code>/", views.upload, name="upload"),
+    path("u/<str:upload_code>/receipt/<str:verification_code>/", views.receipt, name="receipt"),
+    path("verify/", views.verify, name="verify"),
+    path("verify/<str:verification_code>/download/", views.download, name="download"),
+    path("files/<str:token>/", views.local_file, name="file"),
+]

@@ -1,0 +1,138 @@
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET
+
+from students.models import Student
+from submissions import codes, storage
+from submissions.forms import UploadForm, VerifyForm
+from submissions.models import Submission
+from submissions.uploads import UploadRefused, accept_upload
+
+# What a multipart body may carry besides the file: boundaries, headers, the form token.
+BODY_OVERHEAD = 64 * 1024
+
+
+def _student(upload_code):
+    return get_object_or_404(Student.objects.select_related("exam"), upload_code=upload_code)
+
+
+@csrf_exempt
+def upload(request, upload_code):
+    """The student's personal page. The body limit is set before anything reads the body,
+    so CSRF is checked inside, once the limit is in place."""
+    student = _student(upload_code)
+    if request.method == "POST":
+        limit = student.exam.max_upload_bytes
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > limit + BODY_OVERHEAD:
+            return _too_large(request, student)
+        request.upload_limit = limit
+    return _upload(request, student)
+
+
+@csrf_protect
+def _upload(request, student):
+    max_bytes = student.exam.max_upload_bytes
+    form = UploadForm(request.POST or None, request.FILES or None, max_bytes=max_bytes)
+    if getattr(request, "upload_over_limit", False):
+        return _too_large(request, student)
+    status, error = 200, None
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                submission = accept_upload(
+                    student, form.cleaned_data["file"], form.cleaned_data["form_token"]
+                )
+            except UploadRefused as refusal:
+                status, error = refusal.status, refusal.message
+            else:
+                return redirect(
+                    "submissions:receipt", student.upload_code, submission.verification_code
+                )
+        else:
+            status = 413 if form.has_error("file", "file_too_large") else 400
+    return _upload_page(request, student, form, status, error)
+
+
+def _too_large(request, student):
+    limit = filesizeformat(student.exam.max_upload_bytes)
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    size = f"about {filesizeformat(declared)}" if declared else f"larger than {limit}"
+    error = (
+        f"This file is {size}; the limit is {limit}. Nothing was stored and no upload "
+        "was used. Please make it smaller (for example, export a compressed PDF) and try again."
+    )
+    form = UploadForm(max_bytes=student.exam.max_upload_bytes)
+    response = _upload_page(request, student, form, 413, error)
+    # The rest of the body was never read: the connection cannot carry another request.
+    response["Connection"] = "close"
+    return response
+
+
+def _upload_page(request, student, form, status, error=None):
+    context = {
+        "error": error,
+        "student": student,
+        "exam": student.exam,
+        "form": form,
+        "submission": student.current_submission,
+    }
+    return render(request, "submissions/upload.html", context, status=status)
+
+
+@require_GET
+def receipt(request, upload_code, verification_code):
+    student = _student(upload_code)
+    submission = get_object_or_404(student.submissions, verification_code=verification_code)
+    context = {"student": student, "exam": student.exam, "submission": submission}
+    return render(request, "submissions/receipt.html", context)
+
+
+@require_GET
+def verify(request):
+    form = VerifyForm(request.GET if "code" in request.GET else None)
+    submission = None
+    status = 200
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        submission = _lookup(code)
+        status = 200 if submission else 404
+    context = {"form": form, "submission": submission, "searched": form.is_valid()}
+    return render(request, "submissions/verify.html", context, status=status)
+
+
+@require_GET
+def download(request, verification_code):
+    submission = _lookup(verification_code)
+    if submission is None:
+        raise Http404
+    if not (submission.is_current() and submission.has_file()):
+        context = {"form": VerifyForm(), "submission": submission, "searched": True}
+        return render(request, "submissions/verify.html", context, status=410)
+    return redirect(storage.download_url(submission))
+
+
+@require_GET
+def local_file(request, token):
+    """Serves a file from local storage to the holder of a signed, expiring link."""
+    pk = storage.submission_pk_from_token(token)
+    submission = get_object_or_404(Submission, pk=pk, file_deleted_at__isnull=True) if pk else None
+    if submission is None:
+        raise Http404("This download link has expired. Please look the code up again.")
+    return FileResponse(
+        default_storage.open(submission.file.name, "rb"),
+        as_attachment=True,
+        filename=submission.original_name,
+        content_type=submission.content_type,
+    )
+
+
+def _lookup(typed_code):
+    """The submission a typed code names; malformed codes are simply unknown."""
+    code = codes.normalize(typed_code)
+    if code is None:
+        return None
+    return Submission.objects.select_related("student__exam").filter(verification_code=code).first()
