@@ -26,6 +26,11 @@ def default_max_uploads():
 
 
 class Exam(models.Model):
+    class State(models.TextChoices):
+        AUTOMATIC = "", "Follow the deadline"
+        OPEN = "open", "Open by hand (ignore the deadline)"
+        CLOSED = "closed", "Closed by hand"
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exams"
     )
@@ -42,6 +47,15 @@ class Exam(models.Model):
         "uploads per student",
         default=default_max_uploads,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    manual_state = models.CharField(
+        "open or closed", max_length=8, choices=State.choices, default=State.AUTOMATIC, blank=True
+    )
+    allowed_extensions = models.CharField(
+        "allowed file types",
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated extensions, e.g. “pdf, docx”. Leave empty to accept any file.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -61,8 +75,12 @@ class Exam(models.Model):
     def get_absolute_url(self):
         return reverse("students:exam_detail", args=[self.pk])
 
-    def is_open(self, at=None):
-        return self.closes_at is None or (at or timezone.now()) < self.closes_at
+    def is_open(self, at=None, deadline=None):
+        """Open by hand, closed by hand, or before the deadline (a student's own, if given)."""
+        if self.manual_state:
+            return self.manual_state == self.State.OPEN
+        deadline = deadline or self.closes_at
+        return deadline is None or (at or timezone.now()) < deadline
 
 
 class StudentQuerySet(models.QuerySet):
@@ -88,6 +106,12 @@ class Student(models.Model):
     email = models.EmailField(blank=True)
     upload_code = models.CharField(max_length=64, unique=True, default=new_upload_code)
     uploads_used = models.PositiveSmallIntegerField(default=0)
+    extended_until = models.DateTimeField(
+        "deadline extension",
+        null=True,
+        blank=True,
+        help_text="This student's own deadline, when later than the exam's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StudentQuerySet.as_manager()
@@ -124,5 +148,15 @@ class Student(models.Model):
     def uploads_left(self):
         return max(self.exam.max_uploads - self.uploads_used, 0)
 
+    def deadline(self):
+        """The exam's deadline, or this student's extension when it is later."""
+        closes_at = self.exam.closes_at
+        if closes_at and self.extended_until and self.extended_until > closes_at:
+            return self.extended_until
+        return closes_at
+
+    def is_open(self, at=None):
+        return self.exam.is_open(at, deadline=self.deadline())
+
     def can_upload(self, at=None):
-        return self.exam.is_open(at) and self.uploads_left() > 0
+        return self.is_open(at) and self.uploads_left() > 0

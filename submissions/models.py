@@ -117,3 +117,55 @@ class Submission(models.Model):
     def was_purged(self):
         """The file went under the retention policy, not because a later upload replaced it."""
         return self.file_deleted_at is not None and self.superseded_at is None
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class Event(models.Model):
+    """One line of a student's append-only audit trail. Never file contents or secrets."""
+
+    class Kind(models.TextChoices):
+        UPLOAD_ACCEPTED = "upload_accepted", "Upload accepted"
+        UPLOAD_REFUSED = "upload_refused", "Upload refused"
+        RECEIPT_VIEWED = "receipt_viewed", "Receipt viewed"
+        LOOKUP = "lookup", "Verification lookup"
+        DOWNLOAD = "download", "Download"
+        SUPERSEDED = "superseded", "File superseded"
+        PURGED = "purged", "File purged"
+        LINK_CHANGED = "link_changed", "Upload link changed"
+
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="events")
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    @classmethod
+    def log(cls, student, kind, submission=None, detail=""):
+        return cls.objects.create(
+            student_id=student.pk, submission=submission, kind=kind, detail=detail[:300]
+        )
