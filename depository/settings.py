@@ -6,10 +6,12 @@ With nothing set, the app runs on SQLite in `var/` and keeps files in `var/media
 S3-compatible storage (Cloudflare R2 in production).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from botocore.config import Config
+from csp.constants import NONE, SELF
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,12 +36,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "students",
     "submissions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "depository.urls"
@@ -153,6 +158,10 @@ DOWNLOAD_LINK_SECONDS = 600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "students:exam_list"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -178,6 +187,65 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Pages whose URL carries a code send no-referrer themselves (submissions.throttle); every
+# other page keeps the URL to our own origin.
+SECURE_REFERRER_POLICY = "same-origin"
+# Our own static files only: no inline script, no inline style, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Client IP, guessing and login lockout --------------------------------------------
+# Fly's proxy names the client in Fly-Client-IP. Anywhere else a client could write that
+# header itself, so it is read only when this says the app sits behind Fly's proxy.
+BEHIND_FLY_PROXY = env.bool("BEHIND_FLY_PROXY", default=False)
+
+# Wrong codes (upload links, receipts, verification lookups) allowed per client IP in one
+# window; past that, every code lookup from the IP gets a 429 until the window ends. Right
+# codes never count, so a lecture hall behind one NAT address is never slowed down.
+CODE_MISS_LIMIT = env.int("CODE_MISS_LIMIT", default=50)
+CODE_MISS_WINDOW = env.int("CODE_MISS_WINDOW", default=600)
+
+# The miss counters must be shared by every process and machine: Redis when REDIS_URL is
+# set, else a table in the database (`manage.py createcachetable`). Keys live one window.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "depository",
+            "TIMEOUT": CODE_MISS_WINDOW,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "depository_cache",
+            "TIMEOUT": CODE_MISS_WINDOW,
+        }
+    }
+
+# Login: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP, that pair
+# is locked out for LOGIN_COOLOFF_MINUTES (never for good); a success clears the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "depository.clientip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,5 @@
 """Where answer files live, and how a browser gets one back."""
 
-import mimetypes
-
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core import signing
@@ -34,11 +32,6 @@ class SubmissionS3Storage(S3Storage):
 
 def attachment_header(filename):
     return content_disposition_header(as_attachment=True, filename=filename)
-
-
-def guess_content_type(filename):
-    content_type, _ = mimetypes.guess_type(filename)
-    return content_type or "application/octet-stream"
 
 
 def store(key, uploaded_file, filename, content_type):

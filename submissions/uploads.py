@@ -4,7 +4,7 @@ import logging
 
 from django.utils import timezone
 
-from submissions import storage
+from submissions import filetypes, storage
 from submissions.models import Submission, UploadsExhausted, submission_key
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def accept_upload(student, uploaded_file, form_token):
     if not student.can_upload():
         raise refusal_for(student)
 
-    content_type = storage.guess_content_type(uploaded_file.name)
+    content_type = filetypes.content_type(uploaded_file)
     try:
         key = storage.store(submission_key(), uploaded_file, uploaded_file.name, content_type)
     except storage.StorageUnavailable:

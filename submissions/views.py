@@ -36,7 +36,12 @@ def upload(request, upload_code):
 @csrf_protect
 def _upload(request, student):
     max_bytes = student.exam.max_upload_bytes
-    form = UploadForm(request.POST or None, request.FILES or None, max_bytes=max_bytes)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        max_bytes=max_bytes,
+        allowed_extensions=student.exam.allowed_extensions,
+    )
     if getattr(request, "upload_over_limit", False):
         return _too_large(request, student)
     status, error = 200, None

@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from submissions import storage
+from submissions.models import Event, Submission
+
+
+class Command(BaseCommand):
+    help = (
+        "Deletes the files of submissions older than SUBMISSION_RETENTION_DAYS. Their "
+        "metadata and SHA-256 stay. Safe to run twice."
+    )
+
+    def handle(self, *args, **options):
+        purged = failed = 0
+        for submission in Submission.objects.expired().select_related("student").iterator():
+            try:
+                storage.delete(submission.file.name)
+            except storage.StorageUnavailable as error:
+                failed += 1
+                self.stderr.write(f"Could not delete {submission.file.name}: {error}")
+                continue
+            with transaction.atomic():
+                Submission.objects.filter(pk=submission.pk).update(file_deleted_at=timezone.now())
+                Event.log(
+                    submission.student,
+                    Event.Kind.PURGED,
+                    submission,
+                    f"{submission.original_name}: retention period ended",
+                )
+            purged += 1
+        self.stdout.write(f"Purged {purged} files" + (f"; {failed} failed" if failed else ""))

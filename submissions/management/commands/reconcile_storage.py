@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from submissions import storage
+from submissions.models import Submission
+
+PREFIX = "submissions"
+# An object this young may belong to an upload still on its way into the database.
+GRACE = timedelta(hours=1)
+
+
+class Command(BaseCommand):
+    help = (
+        "Compares storage with the database: lists objects that no live submission owns "
+        "(older than an hour) and submissions whose object is missing. Dry run unless "
+        "--delete is given, which deletes those objects. Safe to run twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--delete", action="store_true", help="Delete the orphaned objects it lists."
+        )
+
+    def handle(self, *args, delete, **options):
+        try:
+            stored = {f"{PREFIX}/{name}" for name in default_storage.listdir(PREFIX)[1]}
+        except FileNotFoundError:  # local storage before the first upload
+            stored = set()
+        live = set(Submission.objects.current().with_file().values_list("file", flat=True))
+        cutoff = timezone.now() - GRACE
+
+        orphans = sorted(
+            key for key in stored - live if default_storage.get_modified_time(key) < cutoff
+        )
+        for key in orphans:
+            if delete:
+                storage.delete(key)
+                # A superseded submission whose delete failed earlier: its file is gone now.
+                Submission.objects.filter(file=key, file_deleted_at__isnull=True).update(
+                    file_deleted_at=timezone.now()
+                )
+            self.stdout.write(f"{'Deleted' if delete else 'Orphaned'} object {key}")
+
+        missing = Submission.objects.current().with_file().exclude(file__in=stored)
+        for submission in missing.order_by("pk"):
+            self.stdout.write(
+                f"Missing object {submission.file.name} for submission {submission.pk} "
+                f"({submission.display_code})"
+            )
+
+        verb = "deleted" if delete else "would delete (run with --delete)"
+        self.stdout.write(
+            f"{len(orphans)} orphaned objects {verb}; {missing.count()} submissions missing "
+            "their object"
+        )

@@ -1,0 +1,100 @@
+"""Many uploads at once on PostgreSQL, with real threads and S3 through moto's server."""
+
+import secrets
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from conftest import s3_keys
+from students.tests.factories import StudentFactory
+from submissions.models import Submission, UploadsExhausted
+from submissions.tests.helpers import answer, upload_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def post_all_at_once(student, tokens):
+    """Posts one upload per token, each from its own thread, released together."""
+    barrier = threading.Barrier(len(tokens))
+    responses = [None] * len(tokens)
+
+    def post(i, token):
+        try:
+            barrier.wait(timeout=30)
+            responses[i] = Client().post(
+                upload_url(student),
+                {"form_token": token, "file": answer(f"answer {i}".encode(), f"a{i}.pdf")},
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i, t)) for i, t in enumerate(tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return responses
+
+
+def test_twenty_simultaneous_uploads_accept_exactly_the_limit(s3):
+    student = StudentFactory()
+
+    responses = post_all_at_once(student, [secrets.token_urlsafe(16) for _ in range(20)])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [302] * 5 + [403] * 15
+    refused = [r for r in responses if r.status_code == 403]
+    assert all("You have used all your uploads" in r.content.decode() for r in refused)
+    student.refresh_from_db()
+    assert student.uploads_used == 5
+    current = Submission.objects.current().get(student=student)
+    assert s3_keys(s3) == [current.file.name]
+    superseded = Submission.objects.filter(student=student, superseded_at__isnull=False)
+    assert superseded.count() == 4
+    assert not superseded.filter(file_deleted_at__isnull=True).exists()
+
+
+def test_the_same_form_posted_twice_at_once_uses_one_upload(s3):
+    student = StudentFactory()
+
+    responses = post_all_at_once(student, ["one-form-token"] * 4)
+
+    assert {r.status_code for r in responses} == {302}
+    assert len({r["Location"] for r in responses}) == 1
+    student.refresh_from_db()
+    assert student.uploads_used == 1
+    assert Submission.objects.filter(student=student).count() == 1
+    assert len(s3_keys(s3)) == 1
+
+
+def test_record_counts_exactly_the_limit_when_twenty_race_for_it():
+    """The rule under the lock, without HTTP: all threads reach record() together."""
+    student = StudentFactory()
+    barrier = threading.Barrier(20)
+    outcomes = []
+
+    def record(i):
+        try:
+            barrier.wait(timeout=30)
+            Submission.objects.record(
+                student, key=f"submissions/k{i}", original_name="a.pdf", size=1,
+                sha256="0" * 64, content_type="application/pdf",
+            )
+            outcomes.append("accepted")
+        except UploadsExhausted:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(outcomes) == ["accepted"] * 5 + ["refused"] * 15
+    student.refresh_from_db()
+    assert student.uploads_used == 5
+    assert Submission.objects.current().filter(student=student).count() == 1

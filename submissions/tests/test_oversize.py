@@ -1,0 +1,132 @@
+"""Oversized bodies are cut off early: the server reads at most the limit plus 64 KiB."""
+
+import io
+import secrets
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+
+from submissions.models import Event, Submission
+from submissions.tests.helpers import upload_url
+
+pytestmark = pytest.mark.django_db
+
+KIB = 1024
+
+
+class CountingInput(io.RawIOBase):
+    """A request body of `size` file bytes that counts what the server reads of it."""
+
+    def __init__(self, head, size, tail):
+        self.parts = [head, size, tail]
+        self.stream = io.BytesIO(head)
+        self.remaining_file = size
+        self.tail = tail
+        self.bytes_read = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self.stream.read(len(buffer))
+        if not chunk and self.remaining_file:
+            chunk = b"x" * min(len(buffer), self.remaining_file)
+            self.remaining_file -= len(chunk)
+        if not chunk and self.tail:
+            chunk, self.tail = self.tail[: len(buffer)], self.tail[len(buffer) :]
+        buffer[: len(chunk)] = chunk
+        self.bytes_read += len(chunk)
+        return len(chunk)
+
+
+def post_body(student, file_size, declare_length=True, declared=None):
+    """Sends a multipart upload straight to the WSGI app; returns (status, bytes read)."""
+    secret = _get_new_csrf_string()
+    boundary = "----depository" + secrets.token_hex(8)
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+        f"{_mask_cipher_secret(secret)}\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="form_token"\r\n\r\n'
+        "oversize-form-token\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="huge.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    body = CountingInput(head, file_size, tail)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": upload_url(student),
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "HTTP_COOKIE": f"csrftoken={secret}",
+        "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}",
+        "wsgi.input": body,
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+    }
+    if declare_length:
+        environ["CONTENT_LENGTH"] = str(declared or len(head) + file_size + len(tail))
+    else:
+        environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+    statuses = []
+    response = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+    content = b"".join(response)
+    response.close()
+    return int(statuses[0].split()[0]), body.bytes_read, content.decode()
+
+
+def test_a_declared_20_mb_body_is_refused_without_reading_it(student):
+    status, read, page = post_body(student, 20 * 1024 * KIB)
+
+    assert status == 413
+    assert read <= student.exam.max_upload_bytes + 64 * KIB
+    assert read == 0
+    assert "the limit is 3.0\xa0MB" in page
+
+
+def test_a_body_that_understates_its_size_is_cut_off_after_the_limit(student):
+    # The client claims a size within the limit but keeps sending: the handler stops it.
+    student.exam.max_upload_bytes = 100 * KIB
+    student.exam.save()
+
+    status, read, page = post_body(student, 20 * 1024 * KIB, declared=160 * KIB)
+
+    assert status == 413
+    assert read <= 100 * KIB + 64 * KIB
+    assert "Nothing was stored and no upload was used" in page
+    assert not Submission.objects.exists()
+
+
+def test_a_file_past_the_limit_within_the_declared_length_is_cut_off(student):
+    student.exam.max_upload_bytes = 100 * KIB
+    student.exam.save()
+
+    status, read, _ = post_body(student, 150 * KIB)
+
+    assert status == 413
+    assert read <= 100 * KIB + 64 * KIB
+    assert not Submission.objects.exists()
+    student.refresh_from_db()
+    assert student.uploads_used == 0
+
+
+def test_a_body_without_content_length_reads_nothing_and_stores_nothing(student):
+    status, read, page = post_body(student, 20 * 1024 * KIB, declare_length=False)
+
+    assert status == 400
+    assert read <= student.exam.max_upload_bytes + 64 * KIB
+    assert "Please choose a file to upload." in page
+    assert not Submission.objects.exists()
+
+
+def test_refusals_are_logged_with_the_reason(student):
+    post_body(student, 20 * 1024 * KIB)
+
+    event = Event.objects.get(student=student)
+    assert event.kind == Event.Kind.UPLOAD_REFUSED
+    assert "limit 3.0\xa0MB" in event.detail

@@ -1,0 +1,77 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
+
+from conftest import s3_keys
+from submissions.models import Submission
+from submissions.tests.helpers import post_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def reconcile(capsys, *args):
+    call_command("reconcile_storage", *args)
+    return capsys.readouterr().out
+
+
+@pytest.fixture
+def orphan(s3):
+    """An object no submission owns, as a crash between store and record would leave."""
+    return default_storage.save("submissions/orphan0000", ContentFile(b"lost"))
+
+
+def test_a_dry_run_lists_old_orphans_and_deletes_nothing(client, student, s3, orphan, capsys):
+    post_upload(client, student)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        output = reconcile(capsys)
+
+    assert f"Orphaned object {orphan}" in output
+    assert "1 orphaned objects would delete" in output
+    assert orphan in s3_keys(s3) and len(s3_keys(s3)) == 2
+
+
+def test_it_leaves_objects_younger_than_an_hour(s3, orphan, capsys):
+    output = reconcile(capsys, "--delete")
+
+    assert "0 orphaned objects deleted" in output
+    assert s3_keys(s3) == [orphan]
+
+
+def test_delete_removes_orphans_and_a_superseded_file_left_behind(client, student, s3, capsys):
+    post_upload(client, student, b"first")
+    first = Submission.objects.get()
+    post_upload(client, student, b"second")
+    current = Submission.objects.current().get()
+    default_storage.save(first.file.name, ContentFile(b"first"))  # as if its delete had failed
+    Submission.objects.filter(pk=first.pk).update(file_deleted_at=None)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        output = reconcile(capsys, "--delete")
+        again = reconcile(capsys, "--delete")
+
+    first.refresh_from_db()
+    assert f"Deleted object {first.file.name}" in output
+    assert s3_keys(s3) == [current.file.name]
+    assert first.file_deleted_at is not None
+    assert "0 orphaned objects deleted; 0 submissions missing" in again
+
+
+def test_it_lists_submissions_whose_object_is_missing(client, student, s3, capsys):
+    post_upload(client, student)
+    submission = Submission.objects.get()
+    s3.delete_object(Bucket=s3.bucket, Key=submission.file.name)
+
+    output = reconcile(capsys)
+
+    assert f"Missing object {submission.file.name} for submission {submission.pk}" in output
+    assert "1 submissions missing their object" in output
+
+
+def test_it_works_on_local_storage_before_any_upload(db, capsys):
+    assert "0 orphaned objects" in reconcile(capsys)
