@@ -1,0 +1,98 @@
+import json
+import os
+from pathlib import Path
+
+import axe_playwright_python
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "e2e-artifacts"
+AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def shot(page, name, **options):
+    """Saves a screenshot into e2e-artifacts/ (git-ignored); docs/screenshots/ keeps a few."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", **options)
+
+
+def answer_file(folder, size, name="answer.pdf"):
+    """A file of `size` bytes that starts like a PDF; random, so no two uploads are alike."""
+    path = folder / name
+    path.write_bytes(b"%PDF-1.7\n" + os.urandom(max(size - 9, 0)))
+    return path
+
+
+def has_sideways_scroll(page):
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+
+
+def accessibility_violations(page, name):
+    """
+    Runs axe-core in the page (from the pinned axe-playwright-python wheel, never a CDN) and
+    returns the serious and critical violations. Every finding, whatever its impact, is
+    written to e2e-artifacts/axe-<name>.json.
+    """
+    page.add_script_tag(path=AXE_JS)
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(results["violations"], indent=2))
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"])
+        for v in results["violations"]
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def record_progress(page):
+    """Keeps every text the progress bar shows in sessionStorage, which outlives the
+    navigation to the receipt, so the test can read afterwards what the student saw."""
+    page.evaluate(
+        """() => {
+          const text = document.getElementById("upload-progress-text");
+          const box = document.getElementById("upload-progress");
+          const seen = [];
+          new MutationObserver(() => {
+            if (box.hidden) return;
+            seen.push(text.textContent);
+            sessionStorage.setItem("e2e-progress", JSON.stringify(seen));
+          }).observe(text, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+
+
+def seen_progress(page):
+    return json.loads(page.evaluate("() => sessionStorage.getItem('e2e-progress') || '[]'"))
+
+
+def throttle_uploads(page, bytes_per_second):
+    """Slows the page's uploads in Chromium's network stack, as a phone on a slow link."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 20,
+            "downloadThroughput": -1,
+            "uploadThroughput": bytes_per_second,
+        },
+    )
+    return cdp
+
+
+def drop_file(page, path):
+    """Drops a file on the page as a drag from the desktop would."""
+    data = page.evaluate_handle(
+        """([name, bytes]) => {
+          const data = new DataTransfer();
+          data.items.add(new File([new Uint8Array(bytes)], name, {type: "application/pdf"}));
+          return data;
+        }""",
+        [path.name, list(path.read_bytes())],
+    )
+    page.dispatch_event("main", "dragenter", {"dataTransfer": data})
+    page.dispatch_event("main", "dragover", {"dataTransfer": data})
+    return data
