@@ -2,7 +2,12 @@ import secrets
 
 from django import forms
 
-from submissions.validators import MaxFileSizeValidator, validate_not_empty
+from submissions import filetypes
+from submissions.validators import (
+    AllowedTypesValidator,
+    MaxFileSizeValidator,
+    validate_not_empty,
+)
 
 
 class UploadForm(forms.Form):
@@ -17,16 +22,31 @@ class UploadForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, max_bytes, **kwargs):
+    def __init__(self, *args, max_bytes, allowed_extensions="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].validators = [validate_not_empty, MaxFileSizeValidator(max_bytes)]
+        self.fields["file"].validators = [
+            validate_not_empty,
+            MaxFileSizeValidator(max_bytes),
+            AllowedTypesValidator(allowed_extensions),
+        ]
+        allowed = filetypes.parse_extensions(allowed_extensions)
+        if allowed:
+            self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in allowed)
+            self.fields["file"].help_text = f"Accepted: {filetypes.describe(allowed)} files."
         self.fields["form_token"].initial = secrets.token_urlsafe(24)
 
 
 class VerifyForm(forms.Form):
     code = forms.CharField(
         label="Verification code",
-        max_length=40,
         help_text="For example 7KQ2-M9XD-3HFP. Dashes, spaces and case do not matter.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": 40}
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A malformed code (too long, control characters) is looked up like any other and
+        # is simply unknown: the answer must not tell malformed from unknown.
+        self.fields["code"].validators = []

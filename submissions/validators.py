@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
+from submissions import filetypes
+
 
 class MaxFileSizeValidator:
     def __init__(self, limit):
@@ -25,3 +27,36 @@ def validate_not_empty(uploaded_file):
             "This file is empty (0 bytes). Please check you picked the right file and try again.",
             code="empty_file",
         )
+
+
+class AllowedTypesValidator:
+    """An exam's file types (e.g. "pdf, docx"), checked by the name's extension and, for the
+    types the app knows, by the file's first bytes. No types: any file is fine."""
+
+    def __init__(self, allowed):
+        self.allowed = filetypes.parse_extensions(allowed)
+
+    def __call__(self, uploaded_file):
+        if not self.allowed:
+            return
+        ext = filetypes.extension(uploaded_file.name)
+        if ext not in self.allowed:
+            raise ValidationError(
+                "This exam accepts only %(allowed)s files, and “%(name)s” is %(what)s. "
+                "Please save or export your answer as %(allowed)s and upload that.",
+                code="file_type_not_allowed",
+                params={
+                    "allowed": filetypes.describe(self.allowed),
+                    "name": uploaded_file.name,
+                    "what": f"a .{ext} file" if ext else "a file without an extension",
+                },
+            )
+        kind = filetypes.kind_of(uploaded_file.name)
+        if kind and not kind.matches(filetypes.read_head(uploaded_file)):
+            raise ValidationError(
+                "“%(name)s” is named like a %(label)s file, but its content is not %(label)s. "
+                "It may have been renamed or damaged. Please save or export it as %(label)s "
+                "again and upload that.",
+                code="file_content_mismatch",
+                params={"name": uploaded_file.name, "label": kind.label},
+            )

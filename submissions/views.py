@@ -2,13 +2,14 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from students.models import Student
 from submissions import codes, storage
 from submissions.forms import UploadForm, VerifyForm
 from submissions.models import Submission
+from submissions.throttle import code_page
 from submissions.uploads import UploadRefused, accept_upload
 
 # What a multipart body may carry besides the file: boundaries, headers, the form token.
@@ -16,13 +17,17 @@ BODY_OVERHEAD = 64 * 1024
 
 
 def _student(upload_code):
+    if not codes.is_upload_code(upload_code):
+        raise Http404
     return get_object_or_404(Student.objects.select_related("exam"), upload_code=upload_code)
 
 
 @csrf_exempt
+@code_page
 def upload(request, upload_code):
-    """The student's personal page. The body limit is set before anything reads the body,
-    so CSRF is checked inside, once the limit is in place."""
+    """The student's personal page. The body limit is set before anything reads the body.
+    No CSRF cookie: the secret upload code in the URL is what a forged request cannot know,
+    and the page sends no Referer, so browsers post its form with `Origin: null`."""
     student = _student(upload_code)
     if request.method == "POST":
         limit = student.exam.max_upload_bytes
@@ -33,7 +38,6 @@ def upload(request, upload_code):
     return _upload(request, student)
 
 
-@csrf_protect
 def _upload(request, student):
     max_bytes = student.exam.max_upload_bytes
     form = UploadForm(
@@ -89,14 +93,17 @@ def _upload_page(request, student, form, status, error=None):
 
 
 @require_GET
+@code_page
 def receipt(request, upload_code, verification_code):
     student = _student(upload_code)
-    submission = get_object_or_404(student.submissions, verification_code=verification_code)
+    code = codes.normalize(verification_code)
+    submission = get_object_or_404(student.submissions, verification_code=code)
     context = {"student": student, "exam": student.exam, "submission": submission}
     return render(request, "submissions/receipt.html", context)
 
 
 @require_GET
+@code_page
 def verify(request):
     form = VerifyForm(request.GET if "code" in request.GET else None)
     submission = None
@@ -110,6 +117,7 @@ def verify(request):
 
 
 @require_GET
+@code_page
 def download(request, verification_code):
     submission = _lookup(verification_code)
     if submission is None:
@@ -121,6 +129,7 @@ def download(request, verification_code):
 
 
 @require_GET
+@code_page
 def local_file(request, token):
     """Serves a file from local storage to the holder of a signed, expiring link."""
     pk = storage.submission_pk_from_token(token)

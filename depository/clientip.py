@@ -1,0 +1,29 @@
+"""Which client a request comes from, for counting wrong codes and failed logins."""
+
+import ipaddress
+
+from django.conf import settings
+
+
+def client_ip(request):
+    """
+    The client's address: Fly-Client-IP when the app sits behind Fly's proxy (which sets
+    it on every request), else the socket's peer address. A header is never trusted
+    otherwise: any client could send one.
+    """
+    address = ""
+    if settings.BEHIND_FLY_PROXY:
+        address = request.META.get("HTTP_FLY_CLIENT_IP", "").strip()
+    try:
+        return str(ipaddress.ip_address(address or request.META.get("REMOTE_ADDR", "")))
+    except ValueError:
+        return "unknown"
+
+
+def client_network(request):
+    """The unit a guesser is counted by: the IPv4 address, or the IPv6 /64 (one household
+    or phone gets a whole /64 and can pick any address in it)."""
+    address = client_ip(request)
+    if ":" in address:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return address
