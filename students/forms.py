@@ -1,6 +1,11 @@
-from django import forms
+import zoneinfo
 
-from students.models import Exam, Student
+from django import forms
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+
+from students import imports
+from students.models import Exam, ExaminerProfile, Student
 
 
 class ExamForm(forms.ModelForm):
@@ -30,3 +35,100 @@ class StudentForm(forms.ModelForm):
                 f"A student with nickname “{nickname}” is already in this exam."
             )
         return nickname
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "One student per row, with a header row naming the columns nickname, first name, "
+            "last name and email, in any order. Comma or semicolon separated, UTF-8."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > imports.MAX_BYTES:
+            raise forms.ValidationError(
+                f"This file is {filesizeformat(upload.size)}; the limit is "
+                f"{filesizeformat(imports.MAX_BYTES)}."
+            )
+        try:
+            self.text = imports.decode(upload.read())
+            imports.read(self.text)
+        except imports.UnreadableFile as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+class RosterForm(forms.Form):
+    """The roster's search box, filter and sort order, read from the query string."""
+
+    SHOW = {
+        "": ("Everyone", lambda students: students),
+        "submitted": ("Submitted", lambda students: students.submitted()),
+        "waiting": ("Not yet", lambda students: students.not_submitted()),
+        "no_uploads_left": ("No uploads left", lambda students: students.out_of_uploads()),
+    }
+    SORT = {
+        "": ("Name", ["last_name", "first_name", "nickname"]),
+        "-name": ("Name, Z to A", ["-last_name", "-first_name", "-nickname"]),
+        "-last_upload": (
+            "Latest upload first",
+            [F("last_upload_at").desc(nulls_last=True), "last_name", "first_name"],
+        ),
+        "last_upload": (
+            "Earliest upload first",
+            [F("last_upload_at").asc(nulls_last=True), "last_name", "first_name"],
+        ),
+    }
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    show = forms.ChoiceField(
+        label="Show", required=False, choices=[(k, v[0]) for k, v in SHOW.items()]
+    )
+    sort = forms.ChoiceField(
+        label="Sort by", required=False, choices=[(k, v[0]) for k, v in SORT.items()]
+    )
+
+    def students(self, exam):
+        """The exam's students that match, in order; the whole roster if the query is bad."""
+        data = self.cleaned_data if self.is_valid() else {}
+        students = exam.students.with_last_upload()
+        if data.get("q"):
+            students = students.search(data["q"])
+        students = self.SHOW[data.get("show", "")][1](students)
+        return students.order_by(*self.SORT[data.get("sort", "")][1])
+
+
+class ExamStateForm(forms.Form):
+    state = forms.ChoiceField(choices=Exam.State.choices, required=False)
+
+
+class ExtensionForm(forms.ModelForm):
+    class Meta:
+        model = Student
+        fields = ["extended_until"]
+        widgets = {
+            "extended_until": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+        help_texts = {"extended_until": "Later than the exam's deadline. Empty takes it away."}
+
+    def clean_extended_until(self):
+        until = self.cleaned_data["extended_until"]
+        closes_at = self.instance.exam.closes_at
+        if until and closes_at and until <= closes_at:
+            raise forms.ValidationError("An extension must end after the exam's deadline.")
+        return until
+
+
+class TimeZoneForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=lambda: [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+    )
+
+    class Meta:
+        model = ExaminerProfile
+        fields = ["time_zone"]

@@ -1,8 +1,10 @@
+import zoneinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,6 +84,23 @@ class Exam(models.Model):
         deadline = deadline or self.closes_at
         return deadline is None or (at or timezone.now()) < deadline
 
+    def set_manual_state(self, state):
+        """Open or close the exam by hand, or hand it back to its deadline ("")."""
+        self.manual_state = self.State(state)
+        self.save(update_fields=["manual_state", "updated_at"])
+
+    def roster_counts(self):
+        """Students in total, submitted, not yet submitted, and out of uploads: one query."""
+        from submissions.models import Submission
+
+        current = Submission.objects.current().filter(student=OuterRef("pk"))
+        return self.students.annotate(has_submission=Exists(current)).aggregate(
+            total=Count("pk"),
+            submitted=Count("pk", filter=Q(has_submission=True)),
+            waiting=Count("pk", filter=Q(has_submission=False)),
+            no_uploads_left=Count("pk", filter=Q(uploads_used__gte=self.max_uploads)),
+        )
+
 
 class StudentQuerySet(models.QuerySet):
     def with_current_submission(self):
@@ -94,6 +113,36 @@ class StudentQuerySet(models.QuerySet):
                 to_attr="current_submissions",
             )
         )
+
+    def search(self, text):
+        """Every word of `text` in the first name, last name, nickname or email."""
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(nickname__icontains=word)
+                | Q(email__icontains=word)
+            )
+        return queryset
+
+    def _current(self):
+        from submissions.models import Submission
+
+        return Submission.objects.current().filter(student=OuterRef("pk"))
+
+    def submitted(self):
+        return self.filter(Exists(self._current()))
+
+    def not_submitted(self):
+        return self.filter(~Exists(self._current()))
+
+    def out_of_uploads(self):
+        return self.filter(uploads_used__gte=F("exam__max_uploads"))
+
+    def with_last_upload(self):
+        """Annotates `last_upload_at`: when the current submission was accepted, or None."""
+        return self.annotate(last_upload_at=Subquery(self._current().values("accepted_at")[:1]))
 
 
 class Student(models.Model):
@@ -160,3 +209,41 @@ class Student(models.Model):
 
     def can_upload(self, at=None):
         return self.is_open(at) and self.uploads_left() > 0
+
+    def extend_deadline(self, until):
+        """Give this student their own, later deadline (None takes it away)."""
+        self.extended_until = until
+        self.save(update_fields=["extended_until"])
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("“%(value)s” is not a time zone we know.", params={"value": value})
+
+
+class ExaminerProfile(models.Model):
+    """What an examiner chose for themselves: for now, the time zone their times are shown in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="examiner_profile"
+    )
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+
+    def __str__(self):
+        return f"{self.user} ({self.time_zone})"
+
+
+class StudentImport(models.Model):
+    """A CSV waiting for the examiner's confirmation. Preview and import both parse this
+    stored text, so the import never trusts anything the browser sends back."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="pending_imports")
+    file_name = models.CharField(max_length=255)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.file_name} for {self.exam}"
+
+    def get_absolute_url(self):
+        return reverse("students:import_preview", args=[self.exam_id, self.pk])

@@ -1,12 +1,24 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
 
-from students.forms import ExamForm, StudentForm
-from students.models import Exam, Student
+from students import exports, imports
+from students.forms import (
+    ExamForm,
+    ExamStateForm,
+    ExtensionForm,
+    ImportForm,
+    RosterForm,
+    StudentForm,
+    TimeZoneForm,
+)
+from students.models import Exam, ExaminerProfile, Student, StudentImport
 from submissions import storage
 from submissions.models import Submission
 
@@ -59,14 +71,32 @@ def exam_edit(request, pk):
     return render(request, "students/exam_form.html", {"form": form, "exam": exam})
 
 
+ROSTER_PAGE_SIZE = 50
+SLIPS_PAGE_SIZE = 200
+
+
 @login_required
 @require_GET
 def exam_detail(request, pk):
     exam = _exam(request, pk)
-    students = list(exam.students.with_current_submission())
-    submitted = sum(1 for student in students if student.current_submission)
-    context = {"exam": exam, "students": students, "submitted": submitted}
+    roster = RosterForm(request.GET)
+    students = roster.students(exam).with_current_submission()
+    page = Paginator(students, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "exam": exam,
+        "roster": roster,
+        "page": page,
+        "students": page.object_list,
+        "counts": exam.roster_counts(),
+        "query": _query_without_page(request),
+    }
     return render(request, "students/exam_detail.html", context)
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -107,3 +137,149 @@ def submission_download(request, exam_pk, pk, submission_pk):
         Submission, pk=submission_pk, student=student, file_deleted_at__isnull=True
     )
     return redirect(storage.download_url(submission))
+
+
+@login_required
+@require_POST
+def exam_state(request, pk):
+    exam = _exam(request, pk)
+    form = ExamStateForm(request.POST)
+    if form.is_valid():
+        exam.set_manual_state(form.cleaned_data["state"])
+        messages.success(request, f"“{exam.title}” is now {exam.get_manual_state_display()}.")
+    return redirect(exam)
+
+
+@login_required
+def student_extension(request, exam_pk, pk):
+    student = _student(request, exam_pk, pk)
+    form = ExtensionForm(request.POST or None, instance=student)
+    if form.is_valid():
+        student.extend_deadline(form.cleaned_data["extended_until"])
+        messages.success(request, f"Saved {student.first_name}'s deadline.")
+        return redirect(student)
+    context = {"exam": student.exam, "student": student, "form": form}
+    return render(request, "students/student_extension.html", context)
+
+
+@login_required
+def time_zone(request):
+    profile = ExaminerProfile.objects.filter(user=request.user).first()
+    form = TimeZoneForm(
+        request.POST or None, instance=profile or ExaminerProfile(user=request.user)
+    )
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Times are now shown in {form.instance.time_zone}.")
+        return redirect(request.GET.get("next") or "students:exam_list")
+    return render(request, "students/time_zone.html", {"form": form})
+
+
+# --- Import ---------------------------------------------------------------------------
+
+
+@login_required
+def import_upload(request, pk):
+    exam = _exam(request, pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        exam.pending_imports.all().delete()
+        pending = exam.pending_imports.create(
+            file_name=form.cleaned_data["file"].name, text=form.text
+        )
+        return redirect(pending)
+    return render(request, "students/import_upload.html", {"exam": exam, "form": form})
+
+
+def _pending_import(request, exam_pk, pk):
+    return get_object_or_404(
+        StudentImport.objects.select_related("exam"),
+        pk=pk,
+        exam_id=exam_pk,
+        exam__owner=request.user,
+    )
+
+
+@login_required
+@require_GET
+def import_preview(request, exam_pk, pk):
+    pending = _pending_import(request, exam_pk, pk)
+    preview = imports.preview(pending.exam, pending.text)
+    context = {"exam": pending.exam, "pending": pending, "preview": preview}
+    return render(request, "students/import_preview.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request, exam_pk, pk):
+    pending = _pending_import(request, exam_pk, pk)
+    try:
+        result = imports.import_students(pending.exam, pending.text)
+    except imports.ImportConflict as conflict:
+        messages.error(request, str(conflict))
+        return redirect(pending)
+    pending.delete()
+    skipped = len(result.invalid_rows)
+    messages.success(
+        request,
+        f"Imported {len(result.valid_rows)} students."
+        + (f" Skipped {skipped} rows with errors." if skipped else ""),
+    )
+    return redirect(pending.exam)
+
+
+@login_required
+@require_POST
+def import_cancel(request, exam_pk, pk):
+    pending = _pending_import(request, exam_pk, pk)
+    pending.delete()
+    messages.success(request, "Import cancelled; nobody was added.")
+    return redirect(pending.exam)
+
+
+# --- Exports --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def roster_csv(request, pk):
+    exam = _exam(request, pk)
+    students = exam.students.select_related("exam").with_current_submission()
+
+    def link(student):
+        return request.build_absolute_uri(student.get_upload_url())
+
+    rows = exports.roster_rows(exam, students.iterator(chunk_size=1000), link)
+    response = StreamingHttpResponse(
+        exports.csv_lines(rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"roster-{exam.pk}.csv"
+    )
+    return response
+
+
+@login_required
+@require_GET
+def exam_slips(request, pk):
+    exam = _exam(request, pk)
+    roster = RosterForm(request.GET)
+    page = Paginator(roster.students(exam), SLIPS_PAGE_SIZE).get_page(request.GET.get("page"))
+    slips = [
+        (student, url, exports.qr_svg(url))
+        for student in page.object_list
+        for url in [request.build_absolute_uri(student.get_upload_url())]
+    ]
+    context = {"exam": exam, "page": page, "slips": slips, "query": _query_without_page(request)}
+    return render(request, "students/exam_slips.html", context)
+
+
+@login_required
+@require_GET
+def exam_zip(request, pk):
+    exam = _exam(request, pk)
+    response = StreamingHttpResponse(exports.zip_stream(exam), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=exports.zip_name(exam)
+    )
+    return response

@@ -1,0 +1,184 @@
+"""What an examiner takes away: the roster as CSV, a sheet of QR slips, every file as one ZIP."""
+
+import csv
+import logging
+import re
+
+import segno
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from zipstream import ZIP_STORED, ZipStream
+
+from submissions import storage
+from submissions.models import Submission
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 64 * 1024
+
+ROSTER_HEADER = [
+    "nickname",
+    "first name",
+    "last name",
+    "email",
+    "upload link",
+    "uploads used",
+    "uploads allowed",
+    "deadline",
+    "last upload",
+    "file name",
+    "size (bytes)",
+    "SHA-256",
+    "verification code",
+    "file kept until",
+]
+MANIFEST_HEADER = [
+    "nickname",
+    "name",
+    "file",
+    "size (bytes)",
+    "SHA-256",
+    "accepted",
+    "verification code",
+]
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """The cell as text a spreadsheet shows and never runs: formulas get a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def local_time(value):
+    """A time in the active (the examiner's) time zone, with its UTC offset: unambiguous."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).isoformat(sep=" ", timespec="seconds")
+
+
+class Echo:
+    """A file-like object whose write() hands back the line, for csv.writer in a stream."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows):
+    writer = csv.writer(Echo())
+    for row in rows:
+        yield writer.writerow([neutralise(cell) for cell in row])
+
+
+def roster_rows(exam, students, link):
+    """The roster CSV's rows; `link(student)` gives a student's absolute upload link."""
+    yield ROSTER_HEADER
+    for student in students:
+        submission = student.current_submission
+        yield [
+            student.nickname,
+            student.first_name,
+            student.last_name,
+            student.email,
+            link(student),
+            student.uploads_used,
+            exam.max_uploads,
+            local_time(student.deadline()),
+            local_time(submission.accepted_at) if submission else "",
+            submission.original_name if submission else "",
+            submission.size if submission else "",
+            submission.sha256 if submission else "",
+            submission.display_code if submission else "",
+            local_time(submission.expires_at) if submission and submission.has_file() else "",
+        ]
+
+
+def qr_svg(url):
+    """An inline SVG QR code of `url`, sized by CSS; no style attributes, so CSP is happy."""
+    return segno.make(url, error="m").svg_inline(scale=4, omitsize=True, svgclass="qr")
+
+
+# --- Download all ---------------------------------------------------------------------
+
+
+def safe_name(name):
+    """A file name that stays one entry at the top of the archive on any system."""
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", name).strip(" .")
+    return name[:180] or "file"
+
+
+def archive_submissions(exam):
+    return (
+        Submission.objects.current()
+        .with_file()
+        .filter(student__exam=exam)
+        .select_related("student")
+        .order_by("student__nickname")
+    )
+
+
+def file_chunks(name):
+    """The stored file's bytes, CHUNK_SIZE at a time: S3 bodies stream straight through."""
+    if storage.is_s3():
+        body = default_storage.open(name, "rb").obj.get()["Body"]
+        yield from body.iter_chunks(CHUNK_SIZE)
+        body.close()
+        return
+    with default_storage.open(name, "rb") as file:
+        yield from file.chunks(CHUNK_SIZE)
+
+
+def _opened(name):
+    """The file's chunks with the first one already read, so a missing file shows before its
+    entry is written; None when the storage does not have it."""
+    chunks = file_chunks(name)
+    try:
+        first = next(chunks, b"")
+    except storage.STORAGE_ERRORS:
+        log.exception("Leaving %s out of a ZIP: the storage could not read it", name)
+        return None
+
+    def rest():
+        yield first
+        yield from chunks
+
+    return rest()
+
+
+def zip_stream(exam):
+    """Every current file of the exam as `nickname_original-name`, then manifest.csv listing
+    exactly the files written. One file's chunk at a time is in memory, never the archive."""
+    archive = ZipStream(compress_type=ZIP_STORED)
+    manifest = [MANIFEST_HEADER]
+    used = set()
+    for submission in archive_submissions(exam).iterator(chunk_size=500):
+        student = submission.student
+        name = safe_name(f"{student.nickname}_{submission.original_name}")
+        while name.casefold() in used:
+            name = f"{submission.pk}_{name}"
+        chunks = _opened(submission.file.name)
+        if chunks is None:
+            continue
+        used.add(name.casefold())
+        archive.add(chunks, name)
+        yield from archive.all_files()
+        manifest.append(
+            [
+                student.nickname,
+                student.full_name,
+                name,
+                submission.size,
+                submission.sha256,
+                local_time(submission.accepted_at),
+                submission.display_code,
+            ]
+        )
+    archive.add("".join(csv_lines(manifest)).encode("utf-8-sig"), "manifest.csv")
+    yield from archive.finalize()
+
+
+def zip_name(exam):
+    title = re.sub(r"[^\w.-]+", "-", exam.title).strip("-.")[:60] or "exam"
+    return f"{title}-{timezone.localdate():%Y-%m-%d}.zip"

@@ -1,0 +1,138 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from students.models import Student
+from students.tests.factories import ExamFactory, StudentFactory
+from submissions.models import Submission
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(student, name="answer.pdf", at=None, superseded=False):
+    at = at or timezone.now()
+    return Submission.objects.create(
+        student=student,
+        file=f"submissions/{student.pk}-{name}",
+        original_name=name,
+        size=100,
+        sha256="0" * 64,
+        accepted_at=at,
+        superseded_at=at if superseded else None,
+    )
+
+
+def names(response):
+    return [student.nickname for student in response.context["students"]]
+
+
+def add_students(exam, count):
+    Student.objects.bulk_create(
+        Student(exam=exam, nickname=f"n{i:05d}", first_name="Ada", last_name=f"L{i:05d}")
+        for i in range(count)
+    )
+    students = list(exam.students.all()[::2])
+    Submission.objects.bulk_create(
+        Submission(
+            student=s, file=f"k{s.pk}", original_name="a.pdf", size=1, sha256="0" * 64
+        )
+        for s in students
+    )
+
+
+def test_it_shows_one_page_of_fifty(examiner_client, exam):
+    add_students(exam, 120)
+
+    first = examiner_client.get(f"/exams/{exam.pk}/")
+    last = examiner_client.get(f"/exams/{exam.pk}/?page=3")
+
+    assert len(first.context["students"]) == 50
+    assert names(last) == [f"n{i:05d}" for i in range(100, 120)]
+    assert "Page 3 of 3" in last.content.decode()
+
+
+def test_it_counts_the_whole_roster_on_every_page(examiner_client, exam):
+    add_students(exam, 120)
+
+    response = examiner_client.get(f"/exams/{exam.pk}/?page=2")
+
+    assert response.context["counts"]["total"] == 120
+    assert "Submitted 60 of 120" in response.content.decode()
+
+
+def test_it_searches_names_nicknames_and_emails(examiner_client, exam):
+    StudentFactory(exam=exam, nickname="x1", first_name="Grace", last_name="Hopper")
+    StudentFactory(exam=exam, nickname="x2", email="turing@example.edu")
+    StudentFactory(exam=exam, nickname="qq7")
+
+    assert names(examiner_client.get(f"/exams/{exam.pk}/?q=hopper")) == ["x1"]
+    assert names(examiner_client.get(f"/exams/{exam.pk}/?q=grace+hop")) == ["x1"]
+    assert names(examiner_client.get(f"/exams/{exam.pk}/?q=TURING")) == ["x2"]
+    assert names(examiner_client.get(f"/exams/{exam.pk}/?q=qq7")) == ["qq7"]
+
+
+def test_it_filters_by_submitted_not_yet_and_no_uploads_left(examiner_client, exam):
+    done = StudentFactory(exam=exam, nickname="done")
+    submit(done)
+    StudentFactory(exam=exam, nickname="waiting")
+    spent = StudentFactory(exam=exam, nickname="spent", uploads_used=exam.max_uploads)
+    submit(spent, superseded=True)
+
+    assert names(examiner_client.get(f"/exams/{exam.pk}/?show=submitted")) == ["done"]
+    waiting = names(examiner_client.get(f"/exams/{exam.pk}/?show=waiting"))
+    assert sorted(waiting) == ["spent", "waiting"]
+    assert names(examiner_client.get(f"/exams/{exam.pk}/?show=no_uploads_left")) == ["spent"]
+
+
+def test_it_sorts_by_name_and_by_last_upload(examiner_client, exam):
+    now = timezone.now()
+    early = StudentFactory(exam=exam, nickname="early", last_name="Alpha")
+    late = StudentFactory(exam=exam, nickname="late", last_name="Beta")
+    StudentFactory(exam=exam, nickname="none", last_name="Gamma")
+    submit(early, at=now - timedelta(hours=2))
+    submit(late, at=now - timedelta(hours=1))
+
+    url = f"/exams/{exam.pk}/"
+    assert names(examiner_client.get(url)) == ["early", "late", "none"]
+    assert names(examiner_client.get(url + "?sort=-name")) == ["none", "late", "early"]
+    assert names(examiner_client.get(url + "?sort=-last_upload")) == ["late", "early", "none"]
+    assert names(examiner_client.get(url + "?sort=last_upload")) == ["early", "late", "none"]
+
+
+def test_a_bad_filter_shows_everyone(examiner_client, exam):
+    StudentFactory(exam=exam)
+
+    response = examiner_client.get(f"/exams/{exam.pk}/?show=nonsense&sort=evil&page=x")
+
+    assert response.status_code == 200
+    assert len(response.context["students"]) == 1
+
+
+def _queries_for_roster(client, exam):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/exams/{exam.pk}/?sort=-last_upload&show=&q=a")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_a_page_costs_the_same_queries_for_10_and_1000_students(
+    examiner_client, examiner, django_assert_num_queries
+):
+    small, large = ExamFactory(owner=examiner), ExamFactory(owner=examiner)
+    add_students(small, 10)
+    add_students(large, 1000)
+    count = _queries_for_roster(examiner_client, small)
+
+    with django_assert_num_queries(count):
+        examiner_client.get(f"/exams/{large.pk}/?sort=-last_upload&show=&q=a")
+    with django_assert_num_queries(count):
+        examiner_client.get(f"/exams/{large.pk}/?page=20")
+
+
+def test_it_404s_another_examiners_roster(examiner_client):
+    other = ExamFactory()
+
+    assert examiner_client.get(f"/exams/{other.pk}/").status_code == 404
