@@ -38,6 +38,18 @@ def local_storage(settings, tmp_path):
     return tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def private_cache(settings, request):
+    """Each test counts wrong codes in a cache of its own, so one test's misses never
+    throttle another (the configured cache may be a Redis shared across runs)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """moto's S3 server in a thread, on a free loopback port, spoken to over HTTP."""
