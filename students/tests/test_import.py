@@ -1,0 +1,201 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from students import imports
+from students.models import Student, StudentImport
+from students.tests.factories import ExamFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+GOOD = (
+    "Email;Last name;First name;Nickname\n"
+    "ada@example.edu;Lovelace;Ada;s1\n"
+    "grace@example.edu;Hopper;Grace;s2\n"
+)
+
+
+def csv_file(text, name="roster.csv", encoding="utf-8"):
+    data = text.encode(encoding) if isinstance(text, str) else text
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def upload(client, exam, text, **kwargs):
+    return client.post(f"/exams/{exam.pk}/import/", {"file": csv_file(text, **kwargs)})
+
+
+def preview(client, exam, text, **kwargs):
+    response = upload(client, exam, text, **kwargs)
+    assert response.status_code == 302, response.context["form"].errors
+    return client.get(response["Location"])
+
+
+def test_it_previews_every_row_and_adds_nobody_yet(examiner_client, exam):
+    response = preview(examiner_client, exam, GOOD)
+
+    rows = response.context["preview"].rows
+    assert [(r.nickname, r.first_name, r.last_name, r.email) for r in rows] == [
+        ("s1", "Ada", "Lovelace", "ada@example.edu"),
+        ("s2", "Grace", "Hopper", "grace@example.edu"),
+    ]
+    assert "2 rows ready to import" in response.content.decode()
+    assert not exam.students.exists()
+
+
+def test_it_previews_every_row_with_its_errors(examiner_client, exam):
+    StudentFactory(exam=exam, nickname="taken")
+    text = (
+        "nickname,first_name,last_name,email\n"
+        "ok1,Ada,Lovelace,ada@example.edu\n"
+        ",Nick,Less,\n"
+        "bad,Bad,Email,not-an-email\n"
+        "ok1,Again,Twice,\n"
+        "TAKEN,Al,Ready,\n"
+        f"long,{'x' * 101},Name,\n"
+    )
+
+    response = preview(examiner_client, exam, text)
+
+    errors = {row.line: row.errors for row in response.context["preview"].rows}
+    assert errors[2] == []
+    assert errors[3] == ["The nickname is missing."]
+    assert errors[4] == ["“not-an-email” is not an email address."]
+    assert errors[5] == ["The nickname “ok1” is also on line 2."]
+    assert errors[6] == ["A student with nickname “TAKEN” is already in this exam."]
+    assert errors[7] == ["The first name is too long (101 characters; at most 100)."]
+    assert "1 row ready to import" in response.content.decode()
+
+
+def test_it_imports_the_valid_rows_on_confirm(examiner_client, exam):
+    text = GOOD + "s3,,,\n"
+    pending = preview(examiner_client, exam, text).context["pending"]
+
+    response = examiner_client.post(f"/exams/{exam.pk}/import/{pending.pk}/confirm/", follow=True)
+
+    assert sorted(exam.students.values_list("nickname", flat=True)) == ["s1", "s2"]
+    assert "Imported 2 students. Skipped 1 rows with errors." in response.content.decode()
+    assert not StudentImport.objects.exists()
+
+
+def test_each_imported_student_gets_their_own_upload_link(examiner_client, exam):
+    pending = preview(examiner_client, exam, GOOD).context["pending"]
+    examiner_client.post(f"/exams/{exam.pk}/import/{pending.pk}/confirm/")
+
+    codes = set(exam.students.values_list("upload_code", flat=True))
+    assert len(codes) == 2 and all(len(code) >= 32 for code in codes)
+
+
+def test_confirm_parses_the_stored_file_again(examiner_client, exam):
+    pending = preview(examiner_client, exam, GOOD).context["pending"]
+    StudentFactory(exam=exam, nickname="s2")  # added by hand after the preview
+
+    examiner_client.post(
+        f"/exams/{exam.pk}/import/{pending.pk}/confirm/",
+        {"nickname": "forged", "rows": "anything"},  # whatever the browser sends is ignored
+    )
+
+    assert sorted(exam.students.values_list("nickname", flat=True)) == ["s1", "s2"]
+    assert exam.students.get(nickname="s2").first_name == "Ada"
+
+
+def test_cancel_imports_nothing(examiner_client, exam):
+    pending = preview(examiner_client, exam, GOOD).context["pending"]
+
+    response = examiner_client.post(f"/exams/{exam.pk}/import/{pending.pk}/cancel/")
+
+    assert response.status_code == 302
+    assert not exam.students.exists()
+    assert not StudentImport.objects.exists()
+
+
+def test_a_confirmed_import_cannot_be_confirmed_twice(examiner_client, exam):
+    pending = preview(examiner_client, exam, GOOD).context["pending"]
+    url = f"/exams/{exam.pk}/import/{pending.pk}/confirm/"
+    examiner_client.post(url)
+
+    assert examiner_client.post(url).status_code == 404
+    assert exam.students.count() == 2
+
+
+def test_the_import_checks_the_exam_again_when_it_runs(exam):
+    text = imports.decode(GOOD.encode())
+    Student.objects.create(exam=exam, nickname="S1", first_name="X", last_name="Y")
+
+    result = imports.import_students(exam, text)
+
+    assert [row.nickname for row in result.valid_rows] == ["s2"]
+    assert exam.students.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The submitted file is empty."),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "This is not a CSV file"),
+        (b"nickname;first name\n", "Missing: last name."),
+        (b"name,age\nAda,36\n", "Missing: nickname, first name, last name."),
+        (b"nickname,first name,last name\n", "a header row but no students"),
+        ("nickname,first name,last name\nsé,Zoë,Ünal\n".encode("latin-1"), "not UTF-8"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 20, "This is not a CSV file"),
+    ],
+)
+def test_it_refuses_a_malformed_file_with_a_clear_message(examiner_client, exam, data, message):
+    response = upload(examiner_client, exam, data)
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["file"])
+    assert not StudentImport.objects.exists()
+
+
+def test_it_refuses_a_file_over_the_size_limit(examiner_client, exam):
+    big = "nickname,first name,last name\n" + "x" * (imports.MAX_BYTES + 1)
+
+    response = upload(examiner_client, exam, big)
+
+    assert "the limit is 2.0\xa0MB" in response.context["form"].errors["file"][0]
+
+
+def test_it_reads_a_byte_order_mark_semicolons_and_quotes(examiner_client, exam):
+    text = '\ufeffNICKNAME;First Name;Last Name;E-mail\r\n"s9";"Jean; Luc";"Picard";""\r\n'
+
+    row = preview(examiner_client, exam, text).context["preview"].rows[0]
+
+    assert (row.nickname, row.first_name, row.last_name, row.email) == (
+        "s9",
+        "Jean; Luc",
+        "Picard",
+        "",
+    )
+    assert row.is_valid()
+
+
+def test_it_skips_blank_lines(examiner_client, exam):
+    response = preview(examiner_client, exam, GOOD + "\n;;;\n")
+
+    assert len(response.context["preview"].rows) == 2
+
+
+def test_a_new_upload_replaces_the_pending_import(examiner_client, exam):
+    preview(examiner_client, exam, GOOD)
+    preview(examiner_client, exam, GOOD)
+
+    assert StudentImport.objects.filter(exam=exam).count() == 1
+
+
+def test_it_404s_another_examiners_import(examiner_client):
+    other = ExamFactory()
+    pending = StudentImport.objects.create(exam=other, file_name="x.csv", text=GOOD)
+
+    assert examiner_client.get(f"/exams/{other.pk}/import/").status_code == 404
+    assert examiner_client.get(f"/exams/{other.pk}/import/{pending.pk}/").status_code == 404
+    url = f"/exams/{other.pk}/import/{pending.pk}/confirm/"
+    assert examiner_client.post(url).status_code == 404
+    assert not other.students.exists()
+
+
+def test_confirm_needs_a_post(examiner_client, exam):
+    pending = preview(examiner_client, exam, GOOD).context["pending"]
+
+    response = examiner_client.get(f"/exams/{exam.pk}/import/{pending.pk}/confirm/")
+
+    assert response.status_code == 405
+    assert not exam.students.exists()
