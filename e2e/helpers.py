@@ -96,3 +96,14 @@ def drop_file(page, path):
     page.dispatch_event("main", "dragenter", {"dataTransfer": data})
     page.dispatch_event("main", "dragover", {"dataTransfer": data})
     return data
+
+
+PASSWORD = "correct horse battery staple"  # the test factories' password
+
+
+def log_in(page, user):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/exams/")
