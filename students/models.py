@@ -210,6 +210,11 @@ class Student(models.Model):
     def can_upload(self, at=None):
         return self.is_open(at) and self.uploads_left() > 0
 
+    def change_upload_code(self):
+        """A new personal upload link; the old one stops working at once."""
+        self.upload_code = new_upload_code()
+        self.save(update_fields=["upload_code"])
+
     def extend_deadline(self, until):
         """Give this student their own, later deadline (None takes it away)."""
         self.extended_until = until

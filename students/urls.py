@@ -25,6 +25,11 @@ urlpatterns = [
         name="submission_download",
     ),
     path(
+        "<int:exam_pk>/students/<int:pk>/new-link/",
+        views.student_new_link,
+        name="student_new_link",
+    ),
+    path(
         "<int:exam_pk>/students/<int:pk>/extension/",
         views.student_extension,
         name="student_extension",

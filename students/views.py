@@ -20,7 +20,7 @@ from students.forms import (
 )
 from students.models import Exam, ExaminerProfile, Student, StudentImport
 from submissions import storage
-from submissions.models import Submission
+from submissions.models import Event, Submission
 
 
 def _exam(request, pk):
@@ -137,6 +137,18 @@ def submission_download(request, exam_pk, pk, submission_pk):
         Submission, pk=submission_pk, student=student, file_deleted_at__isnull=True
     )
     return redirect(storage.download_url(submission))
+
+
+@login_required
+@require_POST
+def student_new_link(request, exam_pk, pk):
+    student = _student(request, exam_pk, pk)
+    student.change_upload_code()
+    Event.log(student, Event.Kind.LINK_CHANGED, detail=f"by examiner {request.user}")
+    messages.success(
+        request, f"{student.first_name} has a new upload link; the old one no longer works."
+    )
+    return redirect(student)
 
 
 @login_required
