@@ -1,0 +1,256 @@
+import csv
+import hashlib
+import io
+import os
+import tracemalloc
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from students.exports import neutralise
+from students.models import ExaminerProfile
+from students.tests.factories import ExamFactory, StudentFactory
+from submissions.models import Submission
+from submissions.tests.helpers import post_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def read_zip(response):
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def stored_submission(student, content, name="answer.pdf"):
+    key = default_storage.save(f"submissions/{os.urandom(8).hex()}", ContentFile(content))
+    return Submission.objects.create(
+        student=student,
+        file=key,
+        original_name=name,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+# --- Roster CSV -----------------------------------------------------------------------
+
+
+def test_the_roster_csv_lists_every_student_with_their_link_and_file(
+    examiner_client, exam, student
+):
+    StudentFactory(exam=exam, nickname="zz-waiting")
+    post_upload(examiner_client, student, b"%PDF-1.7 answers", name="mine.pdf")
+    submission = student.submissions.get()
+
+    response = examiner_client.get(f"/exams/{exam.pk}/roster.csv")
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = {row["nickname"]: row for row in read_csv(response)}
+    row = rows[student.nickname]
+    assert row["upload link"] == f"http://testserver/u/{student.upload_code}/"
+    assert row["uploads used"] == "1"
+    assert row["file name"] == "mine.pdf"
+    assert row["size (bytes)"] == str(len(b"%PDF-1.7 answers"))
+    assert row["SHA-256"] == submission.sha256
+    assert row["verification code"] == submission.display_code
+    assert row["last upload"] and row["file kept until"]
+    assert rows["zz-waiting"]["file name"] == ""
+
+
+def test_the_roster_csv_neutralises_formulas(examiner_client, exam):
+    StudentFactory(
+        exam=exam,
+        nickname='=HYPERLINK("http://evil")',
+        first_name="+1+2",
+        last_name="-SUM(A1)",
+        email="@evil.example",
+    )
+
+    row = read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))[0]
+
+    assert row["nickname"] == '\'=HYPERLINK("http://evil")'
+    assert (row["first name"], row["last name"], row["email"]) == (
+        "'+1+2",
+        "'-SUM(A1)",
+        "'@evil.example",
+    )
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])
+def test_neutralise_quotes_every_formula_start(cell):
+    assert neutralise(cell) == "'" + cell
+
+
+def test_neutralise_leaves_ordinary_text_alone():
+    assert neutralise("Ada Lovelace") == "Ada Lovelace"
+    assert neutralise(42) == "42"
+    assert neutralise(None) == ""
+
+
+def test_the_roster_csv_gives_times_in_the_examiners_zone(examiner_client, examiner, student):
+    ExaminerProfile.objects.create(user=examiner, time_zone="Asia/Tokyo")
+    submission = stored_submission(student, b"answers")
+    submission.accepted_at = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    submission.save()
+
+    row = read_csv(examiner_client.get(f"/exams/{student.exam_id}/roster.csv"))[0]
+
+    assert row["last upload"] == "2030-01-01 21:00:00+09:00"
+
+
+def test_the_roster_csv_is_404_for_another_examiner(examiner_client):
+    other = ExamFactory()
+
+    assert examiner_client.get(f"/exams/{other.pk}/roster.csv").status_code == 404
+
+
+# --- Slips ----------------------------------------------------------------------------
+
+
+def test_the_slips_sheet_has_one_qr_code_per_student(examiner_client, exam):
+    students = [StudentFactory(exam=exam) for _ in range(3)]
+
+    response = examiner_client.get(f"/exams/{exam.pk}/slips/")
+
+    html = response.content.decode()
+    assert html.count('<section class="slip">') == 3
+    assert html.count('<svg viewBox="0 0') == 3
+    for student in students:
+        assert f"http://testserver/u/{student.upload_code}/" in html
+    assert "css/slips.css" in html and "js/print.js" in html
+    assert "<script>" not in html and "style=" not in html
+
+
+def test_the_slips_sheet_can_print_only_those_who_have_not_submitted(examiner_client, exam):
+    done, waiting = StudentFactory(exam=exam), StudentFactory(exam=exam)
+    post_upload(examiner_client, done)
+
+    html = examiner_client.get(f"/exams/{exam.pk}/slips/?show=waiting").content.decode()
+
+    assert waiting.upload_code in html and done.upload_code not in html
+
+
+def test_the_slips_sheet_is_404_for_another_examiner(examiner_client):
+    assert examiner_client.get(f"/exams/{ExamFactory().pk}/slips/").status_code == 404
+
+
+# --- Download all ---------------------------------------------------------------------
+
+
+def check_against_manifest(archive):
+    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    names = set(archive.namelist()) - {"manifest.csv"}
+    assert {row["file"] for row in manifest} == names
+    for row in manifest:
+        content = archive.read(row["file"])
+        assert len(content) == int(row["size (bytes)"])
+        assert hashlib.sha256(content).hexdigest() == row["SHA-256"]
+    return manifest
+
+
+def test_download_all_zips_every_current_file_with_a_manifest(examiner_client, exam):
+    ada = StudentFactory(exam=exam, nickname="s1", first_name="Ada", last_name="Lovelace")
+    grace = StudentFactory(exam=exam, nickname="s2")
+    StudentFactory(exam=exam, nickname="s3")  # nothing uploaded
+    post_upload(examiner_client, ada, b"%PDF-1.7 first try", name="essay.pdf")
+    post_upload(examiner_client, ada, b"%PDF-1.7 final answer", name="essay.pdf")
+    post_upload(examiner_client, grace, b"%PDF-1.7 grace", name="proof.pdf")
+
+    response = examiner_client.get(f"/exams/{exam.pk}/files.zip")
+
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    archive = read_zip(response)
+    assert archive.testzip() is None
+    manifest = check_against_manifest(archive)
+    assert archive.read("s1_essay.pdf") == b"%PDF-1.7 final answer"
+    row = manifest[0]
+    current = ada.submissions.current().get()
+    assert (row["nickname"], row["name"], row["file"]) == ("s1", "Ada Lovelace", "s1_essay.pdf")
+    assert row["verification code"] == current.display_code
+    assert row["accepted"] == timezone.localtime(current.accepted_at).isoformat(
+        sep=" ", timespec="seconds"
+    )
+    assert [r["nickname"] for r in manifest] == ["s1", "s2"]
+
+
+def test_download_all_reads_files_from_s3(examiner_client, exam, s3):
+    student = StudentFactory(exam=exam, nickname="s1")
+    post_upload(examiner_client, student, b"%PDF-1.7 in the bucket", name="a.pdf")
+
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    check_against_manifest(archive)
+    assert archive.read("s1_a.pdf") == b"%PDF-1.7 in the bucket"
+
+
+def test_download_all_makes_names_safe_and_distinct(examiner_client, exam):
+    stored_submission(StudentFactory(exam=exam, nickname="a"), b"one", name="../../etc/passwd")
+    stored_submission(StudentFactory(exam=exam, nickname="A"), b"two", name="x.pdf")
+    stored_submission(StudentFactory(exam=exam, nickname="a_x"), b"three", name="pdf")
+
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    names = archive.namelist()
+    assert all("/" not in name and "\\" not in name for name in names)
+    assert len({name.casefold() for name in names}) == len(names) == 4
+    check_against_manifest(archive)
+
+
+def test_download_all_leaves_out_a_file_the_storage_lost(examiner_client, exam):
+    kept = stored_submission(StudentFactory(exam=exam, nickname="kept"), b"kept")
+    lost = stored_submission(StudentFactory(exam=exam, nickname="lost"), b"lost")
+    default_storage.delete(lost.file.name)
+
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    assert check_against_manifest(archive)[0]["verification code"] == kept.display_code
+    assert archive.namelist() == ["kept_answer.pdf", "manifest.csv"]
+
+
+def test_download_all_of_an_empty_exam_is_a_zip_with_a_manifest(examiner_client, exam):
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    assert archive.namelist() == ["manifest.csv"]
+
+
+def test_download_all_is_404_for_another_examiner(examiner_client):
+    assert examiner_client.get(f"/exams/{ExamFactory().pk}/files.zip").status_code == 404
+
+
+def peak_memory_streaming(client, exam):
+    """Bytes of Python memory at the peak while the ZIP streams, and the ZIP's size."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        response = client.get(f"/exams/{exam.pk}/files.zip")
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, size
+
+
+def test_download_all_memory_stays_flat_as_the_exam_grows(examiner_client, examiner):
+    file_size = 512 * 1024
+    small, large = ExamFactory(owner=examiner), ExamFactory(owner=examiner)
+    for exam, count in [(small, 4), (large, 24)]:
+        for _ in range(count):
+            stored_submission(StudentFactory(exam=exam), os.urandom(file_size))
+    peak_memory_streaming(examiner_client, small)  # warm up imports and caches
+
+    small_peak, small_size = peak_memory_streaming(examiner_client, small)
+    large_peak, large_size = peak_memory_streaming(examiner_client, large)
+
+    assert large_size > 24 * file_size  # 12 MB went through...
+    assert large_peak < 2 * file_size  # ...never more than about a megabyte at once,
+    assert large_peak - small_peak < file_size / 2  # and six times the files cost ~nothing more.
