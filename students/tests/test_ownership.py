@@ -1,0 +1,144 @@
+"""
+Every examiner URL, found in the URLconf (so URLs added later are walked too), answers 404
+when it names another examiner's exam, student, submission or import, by GET and by POST.
+"""
+
+import itertools
+import re
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+
+from students.models import StudentImport
+from students.tests.factories import ExamFactory, StudentFactory, UserFactory
+from submissions.tests.helpers import post_upload
+
+# The path segment before a URL parameter says what the parameter names.
+NAMED_BY_SEGMENT = {
+    "exams": "exam",
+    "students": "student",
+    "submissions": "submission",
+    "import": "student_import",
+}
+# Examiner URLs that name no object: each examiner sees only their own list or form there.
+NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone"}
+
+PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def examiner_urls():
+    """(name, route) of every URL in the `students` namespace: the examiner's side."""
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(
+                    pattern.url_patterns,
+                    prefix + str(pattern.pattern),
+                    pattern.namespace or namespace,
+                )
+            elif namespace == "students":
+                yield pattern.name, prefix + str(pattern.pattern)
+
+    return list(walk(get_resolver().url_patterns, "", None))
+
+
+def parameters(route):
+    """[(parameter, kind of object)] in the order they appear in the route."""
+    found = []
+    segments = route.split("/")
+    for i, segment in enumerate(segments):
+        match = PARAMETER.fullmatch(segment)
+        if match:
+            before = segments[i - 1] if i else ""
+            assert before in NAMED_BY_SEGMENT, (
+                f"{route}: this test does not know what <{match.group(1)}> after "
+                f"'{before}/' names. Add it to NAMED_BY_SEGMENT."
+            )
+            found.append((match.group(1), NAMED_BY_SEGMENT[before]))
+    return found
+
+
+def objects_of(examiner, client):
+    exam = ExamFactory(owner=examiner)
+    student = StudentFactory(exam=exam)
+    post_upload(client, student)
+    return {
+        "exam": exam,
+        "student": student,
+        "submission": student.submissions.get(),
+        "student_import": StudentImport.objects.create(
+            exam=exam, file_name="roster.csv", text="nickname,first_name,last_name\nz1,Zoe,Zed\n"
+        ),
+    }
+
+
+def statuses(client, url):
+    return client.get(url).status_code, client.post(url).status_code
+
+
+@pytest.mark.django_db
+def test_every_examiner_url_is_walked():
+    urls = examiner_urls()
+    assert len(urls) >= 10
+    for name, route in urls:
+        assert parameters(route) or name in NAMES_NO_OBJECT, (
+            f"{name} ({route}) names no object: add it to NAMES_NO_OBJECT if each examiner "
+            "only ever sees their own things there."
+        )
+
+
+@pytest.mark.django_db
+def test_every_examiner_url_404s_for_another_examiners_objects(client):
+    me, them = UserFactory(), UserFactory()
+    theirs = objects_of(them, client)
+    mine = objects_of(me, client)
+    client.force_login(me)
+
+    walked = []
+    for name, route in examiner_urls():
+        params = parameters(route)
+        if not params:
+            continue
+        # Every mix of their objects and mine, except all mine: e.g. my exam, their student.
+        for owners in itertools.product([theirs, mine], repeat=len(params)):
+            if all(owner is mine for owner in owners):
+                continue
+            kwargs = {
+                param: owner[kind].pk for (param, kind), owner in zip(params, owners, strict=True)
+            }
+            url = reverse(f"students:{name}", kwargs=kwargs)
+            got = statuses(client, url)
+            assert set(got) <= {404, 405} and 404 in got, f"{name} {url}: GET, POST -> {got}"
+        walked.append(name)
+
+    assert set(walked) == {name for name, route in examiner_urls() if parameters(route)}
+
+
+@pytest.mark.django_db
+def test_every_examiner_url_works_for_the_owner(client):
+    """The same URLs with the examiner's own objects do not 404, so the test above is not
+    passing for a wrong reason (fresh objects for each URL: some POSTs delete)."""
+    me = UserFactory()
+    for name, route in examiner_urls():
+        params = parameters(route)
+        if not params:
+            continue
+        mine = objects_of(me, client)
+        client.force_login(me)
+        url = reverse(f"students:{name}", kwargs={p: mine[kind].pk for p, kind in params})
+        got = statuses(client, url)
+        assert got != (404, 404) and 404 not in got, f"{name} {url}: GET, POST -> {got}"
+
+
+@pytest.mark.django_db
+def test_every_examiner_url_needs_a_login(client):
+    objects = objects_of(UserFactory(), client)
+    for name, route in examiner_urls():
+        url = reverse(
+            f"students:{name}", kwargs={p: objects[kind].pk for p, kind in parameters(route)}
+        )
+        response = client.get(url)
+        assert response.status_code in {302, 405}, f"{name} {url}: {response.status_code}"
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("login")), name
