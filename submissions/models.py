@@ -32,18 +32,21 @@ class SubmissionQuerySet(models.QuerySet):
     def expired(self, now=None):
         return self.with_file().filter(accepted_at__lte=(now or timezone.now()) - retention())
 
-    def record(self, student, *, key, original_name, size, sha256, content_type, form_token=None):
+    def record(
+        self, student, *, key, original_name, size, sha256, content_type, form_token=None, at=None
+    ):
         """
         Record an upload whose file is already stored under `key`: lock the student, check
         the rules again under the lock, supersede the current submission and count the upload.
-        Returns (new submission, the submission it superseded or None).
+        Returns (new submission, the submission it superseded or None). The rules are checked
+        as of `at` (when the upload started; default now); it is accepted now.
         """
         from students.models import Student
 
         now = timezone.now()
         with transaction.atomic():
             locked = Student.objects.select_for_update().select_related("exam").get(pk=student.pk)
-            if not locked.can_upload(now):
+            if not locked.can_upload(at or now):
                 raise UploadsExhausted
             previous = self.select_for_update().filter(student=locked).current().first()
             if previous:

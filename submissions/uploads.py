@@ -27,24 +27,25 @@ STORAGE_DOWN = (
 )
 
 
-def refusal_for(student):
-    if not student.exam.is_open():
+def refusal_for(student, at=None):
+    if not student.is_open(at):
         return UploadRefused(EXAM_CLOSED, status=403)
     return UploadRefused(NO_UPLOADS_LEFT, status=403)
 
 
-def accept_upload(student, uploaded_file, form_token):
+def accept_upload(student, uploaded_file, form_token, at=None):
     """
     Store the file first and record it second, so a failure at either step loses nothing:
     the file is only counted once its row is committed, and an object whose row could not
     be written is deleted again. Returns the new Submission (or, for a repeated post of the
-    same form, the one that post already made).
+    same form, the one that post already made). The rules are checked as of `at`, when the
+    upload started (default: now), so a file that began arriving before the deadline counts.
     """
     repeat = Submission.objects.filter(student=student, form_token=form_token).first()
     if repeat:
         return repeat
-    if not student.can_upload():
-        raise refusal_for(student)
+    if not student.can_upload(at):
+        raise refusal_for(student, at)
 
     content_type = filetypes.content_type(uploaded_file)
     try:
@@ -62,10 +63,11 @@ def accept_upload(student, uploaded_file, form_token):
             sha256=uploaded_file.sha256,
             content_type=content_type,
             form_token=form_token,
+            at=at,
         )
     except UploadsExhausted:
         _discard(key)
-        raise refusal_for(student) from None
+        raise refusal_for(student, at) from None
     except Exception:
         _discard(key)
         repeat = Submission.objects.filter(student=student, form_token=form_token).first()

@@ -2,6 +2,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -28,6 +29,8 @@ def upload(request, upload_code):
     """The student's personal page. The body limit is set before anything reads the body.
     No CSRF cookie: the secret upload code in the URL is what a forged request cannot know,
     and the page sends no Referer, so browsers post its form with `Origin: null`."""
+    # The deadline rules look at when the upload started, not when its last byte arrived.
+    request.upload_started_at = timezone.now()
     student = _student(upload_code)
     if request.method == "POST":
         limit = student.exam.max_upload_bytes
@@ -53,7 +56,10 @@ def _upload(request, student):
         if form.is_valid():
             try:
                 submission = accept_upload(
-                    student, form.cleaned_data["file"], form.cleaned_data["form_token"]
+                    student,
+                    form.cleaned_data["file"],
+                    form.cleaned_data["form_token"],
+                    at=request.upload_started_at,
                 )
             except UploadRefused as refusal:
                 status, error = refusal.status, refusal.message

@@ -36,9 +36,7 @@ def add_students(exam, count):
     )
     students = list(exam.students.all()[::2])
     Submission.objects.bulk_create(
-        Submission(
-            student=s, file=f"k{s.pk}", original_name="a.pdf", size=1, sha256="0" * 64
-        )
+        Submission(student=s, file=f"k{s.pk}", original_name="a.pdf", size=1, sha256="0" * 64)
         for s in students
     )
 
