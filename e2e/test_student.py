@@ -27,7 +27,8 @@ def upload(page, path):
 def test_a_student_uploads_with_a_progress_bar_then_uploads_again(pages, student, tmp_path):
     page = pages.new()
     first = answer_file(tmp_path, 1_500_000, "answer.pdf")
-    page.goto(student.get_upload_url())
+    response = page.goto(student.get_upload_url())
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload your answer, Ada")
     shot(page, "upload")
 
@@ -125,6 +126,8 @@ def test_the_plain_form_works_without_javascript(pages, student, tmp_path):
 
 def test_the_page_works_with_the_keyboard_alone(pages, student, tmp_path):
     page = pages.new()
+    # Playwright turns on file chooser interception without waiting for it: do it early.
+    page.on("filechooser", lambda chooser: None)
     path = answer_file(tmp_path, 20_000)
     page.goto(student.get_upload_url())
 
@@ -141,6 +144,33 @@ def test_the_page_works_with_the_keyboard_alone(pages, student, tmp_path):
     page.keyboard.press("Enter")
     page.wait_for_url("**/receipt/**")
     expect(page.locator("#hash-check")).to_have_attribute("data-match", "yes")
+
+
+def test_the_receipt_tells_a_different_file_apart(pages, student, tmp_path):
+    page = pages.new()
+    sent = answer_file(tmp_path, 40_000, "answer.pdf")
+    page.goto(student.get_upload_url())
+    upload(page, sent)
+    check = page.locator("#hash-check")
+    expect(check).to_have_attribute("data-match", "yes")
+
+    page.get_by_label("Check a copy of your file against this receipt").set_input_files(
+        answer_file(tmp_path, 40_000, "draft.pdf")
+    )
+    expect(check).to_have_attribute("data-match", "no")
+    expect(check).to_contain_text("draft.pdf is not the file on this receipt")
+    page.get_by_label("Check a copy of your file against this receipt").set_input_files(sent)
+    expect(check).to_have_attribute("data-match", "yes")
+
+    # What the page shows if the stored bytes were not the ones the browser hashed.
+    page.evaluate(
+        """() => sessionStorage.setItem(`sha256:${location.pathname}`,
+            JSON.stringify({sha256: "0".repeat(64), name: "answer.pdf", size: 40000}))"""
+    )
+    page.reload()
+    expect(check).to_have_attribute("data-match", "no")
+    expect(check).to_contain_text("Not the same file")
+    shot(page, "receipt-mismatch")
 
 
 def test_the_receipt_prints_on_one_page(pages, student, tmp_path):
