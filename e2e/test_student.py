@@ -97,6 +97,20 @@ def test_a_4_mb_file_is_refused_in_the_page_before_upload(pages, student, tmp_pa
     assert student.uploads_used == 0
 
 
+def test_a_file_of_another_type_is_refused_in_the_page(pages, student, tmp_path):
+    student.exam.allowed_extensions = "pdf"
+    student.exam.save()
+    page = pages.new()
+    posts = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    page.goto(student.get_upload_url())
+
+    page.get_by_label("Your answer file").set_input_files(answer_file(tmp_path, 5_000, "a.docx"))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#upload-errors")).to_contain_text("accepts only .pdf files")
+    assert posts == []
+
+
 def test_the_servers_refusal_is_shown_in_the_page(pages, student, tmp_path):
     page = pages.new()
     page.goto(student.get_upload_url())

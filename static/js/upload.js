@@ -60,6 +60,17 @@
     return maxBytes > 0 && file.size > maxBytes;
   }
 
+  // The input's accept list (".pdf,.docx"), when the exam names its file types.
+  const accepted = (input.accept || "")
+    .split(",")
+    .map((type) => type.trim().toLowerCase())
+    .filter((type) => type.startsWith("."));
+
+  function wrongType(file) {
+    const name = file.name.toLowerCase();
+    return accepted.length > 0 && !accepted.some((ext) => name.endsWith(ext));
+  }
+
   function fileChanged() {
     const file = input.files[0];
     showError(null);
@@ -75,6 +86,14 @@
       showError(
         `This file is ${formatSize(file.size)}; the limit is ${maxLabel}. It was not sent. ` +
           "Please make it smaller (for example, export a compressed PDF) and choose it again.",
+      );
+      return;
+    }
+    if (wrongType(file)) {
+      input.setAttribute("aria-invalid", "true");
+      showError(
+        `This exam accepts only ${accepted.join(", ")} files, so ${file.name} was not sent. ` +
+          "Please choose the right file.",
       );
       return;
     }
@@ -160,7 +179,7 @@
       input.focus();
       return;
     }
-    if (tooLarge(file) || file.size === 0) {
+    if (tooLarge(file) || wrongType(file) || file.size === 0) {
       fileChanged();
       input.focus();
       return;
