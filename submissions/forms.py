@@ -3,6 +3,7 @@ import secrets
 from django import forms
 
 from submissions import filetypes
+from submissions.storage import safe_filename
 from submissions.validators import (
     AllowedTypesValidator,
     MaxFileSizeValidator,
@@ -34,6 +35,11 @@ class UploadForm(forms.Form):
             self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in allowed)
             self.fields["file"].help_text = f"Accepted: {filetypes.describe(allowed)} files."
         self.fields["form_token"].initial = secrets.token_urlsafe(24)
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        uploaded.name = safe_filename(uploaded.name)
+        return uploaded
 
 
 class VerifyForm(forms.Form):

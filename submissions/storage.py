@@ -1,11 +1,14 @@
 """Where answer files live, and how a browser gets one back."""
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage, storages
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 
 DOWNLOAD_SALT = "submissions.download"
@@ -30,8 +33,21 @@ class SubmissionS3Storage(S3Storage):
         return params
 
 
+def safe_filename(name):
+    """The file name to show and to send: no control or direction-changing characters
+    (which can make "cod.exe" look like "exe.doc"), no path, never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.replace("/", "_").replace("\\", "_").strip(" .")
+    return name[:255] or "download"
+
+
 def attachment_header(filename):
-    return content_disposition_header(as_attachment=True, filename=filename)
+    """Always an attachment, never shown inline. The name goes as an RFC 6266 `filename*`
+    (UTF-8, percent-encoded), after a plain ASCII `filename` for very old clients."""
+    name = safe_filename(filename)
+    fallback = re.sub(r"[^A-Za-z0-9._ ()-]", "_", name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def store(key, uploaded_file, filename, content_type):

@@ -9,6 +9,8 @@ from conftest import s3_keys
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
+ATTACHMENT = "attachment; filename=\"answers.pdf\"; filename*=UTF-8''answers.pdf"
+
 pytestmark = pytest.mark.django_db
 
 
@@ -24,7 +26,8 @@ def test_an_upload_is_stored_as_an_attachment_under_a_random_key(client, student
     assert obj["Body"].read() == content
     assert obj["ContentType"] == "application/pdf"
     assert (
-        obj["ContentDisposition"] == "attachment; filename*=utf-8''R%C3%A9sum%C3%A9%20answers.pdf"
+        obj["ContentDisposition"] == 'attachment; filename="R_sum_ answers.pdf"; '
+        "filename*=UTF-8''R%C3%A9sum%C3%A9%20answers.pdf"
     )
 
 
@@ -57,7 +60,7 @@ def test_download_redirects_to_a_presigned_url_that_expires_in_ten_minutes(clien
     url = response["Location"]
     query = parse_qs(urlparse(url).query)
     assert query["X-Amz-Expires"] == ["600"]
-    assert query["response-content-disposition"] == ['attachment; filename="answers.pdf"']
+    assert query["response-content-disposition"] == [ATTACHMENT]
     with urllib.request.urlopen(url, timeout=5) as fetched:  # noqa: S310 (loopback moto)
         assert fetched.read() == b"%PDF-1.7 answers"
-        assert fetched.headers["Content-Disposition"] == 'attachment; filename="answers.pdf"'
+        assert fetched.headers["Content-Disposition"] == ATTACHMENT

@@ -63,7 +63,7 @@ def test_download_saves_the_file_under_its_original_name(client, submission):
     assert file_response.status_code == 200
     assert b"".join(file_response.streaming_content) == b"%PDF-1.7 final answer"
     assert file_response["Content-Disposition"] == (
-        "attachment; filename*=utf-8''Final%20%C3%85nswer.pdf"
+        "attachment; filename=\"Final _nswer.pdf\"; filename*=UTF-8''Final%20%C3%85nswer.pdf"
     )
 
 
