@@ -1,0 +1,133 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from submissions.models import Submission
+from submissions.tests.helpers import post_upload, upload_url
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+DOCX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00"
+HTML = b"<!doctype html><script>alert(document.cookie)</script>"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pdf_only(student):
+    student.exam.allowed_extensions = "pdf"
+    student.exam.save()
+    return student
+
+
+def error_text(response):
+    return response.content.decode()
+
+
+def test_it_accepts_any_type_by_default(client, student):
+    response = post_upload(client, student, content=EXE, name="program.exe")
+
+    assert response.status_code == 302
+    assert student.submissions.get().original_name == "program.exe"
+
+
+def test_it_refuses_another_extension_with_a_clear_message(client, pdf_only, local_storage):
+    response = post_upload(client, pdf_only, content=DOCX, name="answer.docx")
+
+    assert response.status_code == 400
+    assert "This exam accepts only .pdf files, and “answer.docx” is a .docx file." in (
+        error_text(response)
+    )
+    assert not Submission.objects.exists()
+    pdf_only.refresh_from_db()
+    assert pdf_only.uploads_used == 0
+    assert not [path for path in local_storage.rglob("*") if path.is_file()]
+
+
+def test_it_refuses_a_file_without_an_extension(client, pdf_only):
+    response = post_upload(client, pdf_only, content=PDF, name="answer")
+
+    assert response.status_code == 400
+    assert "is a file without an extension" in error_text(response)
+
+
+def test_it_refuses_a_renamed_file_by_its_first_bytes(client, pdf_only):
+    response = post_upload(client, pdf_only, content=PNG, name="answer.pdf")
+
+    assert response.status_code == 400
+    assert "“answer.pdf” is named like a PDF file, but its content is not PDF." in (
+        error_text(response)
+    )
+    assert not Submission.objects.exists()
+
+
+def test_it_accepts_a_real_pdf_whatever_the_case_of_its_name(client, pdf_only):
+    response = post_upload(client, pdf_only, content=PDF, name="ANSWER.PDF")
+
+    assert response.status_code == 302
+
+
+def test_it_takes_jpeg_for_jpg(client, student):
+    student.exam.allowed_extensions = ".JPG"
+    student.exam.save()
+
+    response = post_upload(client, student, content=JPEG, name="photo.jpeg")
+
+    assert response.status_code == 302
+
+
+def test_it_checks_text_types_are_text(client, student):
+    student.exam.allowed_extensions = "py, txt"
+    student.exam.save()
+
+    refused = post_upload(client, student, content=EXE, name="solution.py")
+    accepted = post_upload(client, student, content="print('ü')\n".encode(), name="solution.py")
+
+    assert refused.status_code == 400
+    assert "is named like a Python file" in error_text(refused)
+    assert accepted.status_code == 302
+
+
+def test_it_names_every_allowed_type(client, student):
+    student.exam.allowed_extensions = "pdf, docx; odt"
+    student.exam.save()
+
+    response = post_upload(client, student, content=PNG, name="scan.png")
+
+    assert "accepts only .pdf, .docx or .odt files" in error_text(response)
+
+
+def test_the_file_picker_offers_only_the_allowed_types(client, pdf_only):
+    response = client.get(upload_url(pdf_only))
+
+    assert 'accept=".pdf"' in error_text(response)
+    assert "Accepted: .pdf files." in error_text(response)
+
+
+def test_it_stores_the_detected_type(client, student):
+    post_upload(client, student, content=PDF, name="answer.pdf")
+
+    assert student.submissions.get().content_type == "application/pdf"
+
+
+def test_it_ignores_the_browsers_word_for_the_type(client, student):
+    upload = SimpleUploadedFile("answer.pdf", PDF, content_type="text/html")
+    client.post(upload_url(student), {"form_token": "t1", "file": upload})
+
+    assert student.submissions.get().content_type == "application/pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("page.html", HTML),  # a type we never serve as itself
+        ("image.svg", b"<svg onload='alert(1)'/>"),
+        ("answer.pdf", HTML),  # the name claims PDF, the bytes disagree
+        ("program.exe", EXE),
+    ],
+)
+def test_it_stores_anything_else_as_octet_stream(client, student, name, content):
+    post_upload(client, student, content=content, name=name)
+
+    assert student.submissions.get().content_type == "application/octet-stream"
