@@ -1,6 +1,7 @@
 from playwright.sync_api import expect
 
-from e2e.helpers import accessibility_violations, answer_file, log_in
+from e2e.helpers import accessibility_violations, answer_file, log_in, shot
+from students.tests.factories import StudentFactory
 
 
 def test_the_public_pages_and_the_roster_have_no_serious_violations(
@@ -30,9 +31,12 @@ def test_the_public_pages_and_the_roster_have_no_serious_violations(
     page.goto("/verify/?code=0000-0000-0000")
     found += accessibility_violations(page, "verify-unknown")
 
+    StudentFactory(exam=student.exam, first_name="Grace", last_name="Hopper")
+    StudentFactory(exam=student.exam, first_name="Alan", last_name="Turing")
     log_in(page, examiner)
     page.goto(student.exam.get_absolute_url())
     found += accessibility_violations(page, "roster")
+    shot(page, "roster-submitted", full_page=True)
     page.goto(student.get_absolute_url())
     found += accessibility_violations(page, "student")
 
