@@ -94,7 +94,9 @@ class RosterForm(forms.Form):
     def students(self, exam):
         """The exam's students that match, in order; the whole roster if the query is bad."""
         data = self.cleaned_data if self.is_valid() else {}
-        students = exam.students.with_last_upload()
+        students = exam.students.all()
+        if "last_upload" in data.get("sort", ""):
+            students = students.with_last_upload()
         if data.get("q"):
             students = students.search(data["q"])
         students = self.SHOW[data.get("show", "")][1](students)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -91,13 +91,10 @@ class Exam(models.Model):
 
     def roster_counts(self):
         """Students in total, submitted, not yet submitted, and out of uploads: one query."""
-        from submissions.models import Submission
-
-        current = Submission.objects.current().filter(student=OuterRef("pk"))
-        return self.students.annotate(has_submission=Exists(current)).aggregate(
+        return self.students.with_current_join().aggregate(
             total=Count("pk"),
-            submitted=Count("pk", filter=Q(has_submission=True)),
-            waiting=Count("pk", filter=Q(has_submission=False)),
+            submitted=Count("pk", filter=Q(current__isnull=False)),
+            waiting=Count("pk", filter=Q(current__isnull=True)),
             no_uploads_left=Count("pk", filter=Q(uploads_used__gte=self.max_uploads)),
         )
 
@@ -140,9 +137,18 @@ class StudentQuerySet(models.QuerySet):
     def out_of_uploads(self):
         return self.filter(uploads_used__gte=F("exam__max_uploads"))
 
+    def with_current_join(self):
+        """Joins each student's current submission (at most one) as `current`: one LEFT JOIN
+        instead of a subquery per row, so counting and sorting 10,000 students stays fast."""
+        return self.alias(
+            current=FilteredRelation(
+                "submissions", condition=Q(submissions__superseded_at__isnull=True)
+            )
+        )
+
     def with_last_upload(self):
         """Annotates `last_upload_at`: when the current submission was accepted, or None."""
-        return self.annotate(last_upload_at=Subquery(self._current().values("accepted_at")[:1]))
+        return self.with_current_join().annotate(last_upload_at=F("current__accepted_at"))
 
 
 class Student(models.Model):
@@ -167,6 +173,12 @@ class Student(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "nickname"]
+        indexes = [
+            # The roster's default order, so a page of a 10,000-student exam is an index scan.
+            models.Index(
+                fields=["exam", "last_name", "first_name", "nickname"], name="student_roster_order"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["exam", "nickname"], name="unique_nickname_per_exam"),
             models.CheckConstraint(
