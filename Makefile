@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
 
-.PHONY: run test lint fmt migrations-check venv bench clean
+.PHONY: run test e2e lint fmt migrations-check venv bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: venv $(DEV_KEY)
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: venv
 	$(BIN)/pytest
+
+## e2e: only the browser journeys (they need Chromium: apt-get install chromium)
+e2e: venv
+	$(BIN)/pytest e2e
 
 lint: venv
 	$(BIN)/ruff check .
