@@ -126,6 +126,22 @@ def test_the_servers_refusal_is_shown_in_the_page(pages, student, tmp_path):
     assert "/receipt/" not in page.url
 
 
+def test_the_server_stays_the_authority_on_the_limit(pages, student, tmp_path):
+    page = pages.new()
+    page.goto(student.get_upload_url())
+    # The examiner lowers the limit while the student's page is open.
+    student.exam.max_upload_bytes = 100_000
+    student.exam.save()
+
+    page.get_by_label("Your answer file").set_input_files(answer_file(tmp_path, 1_000_000))
+    page.get_by_role("button", name="Upload").click()
+
+    expect(page.locator("#upload-errors")).to_contain_text("the limit is 97.7 KB")
+    expect(page.get_by_role("button", name="Upload")).to_be_enabled()
+    student.refresh_from_db()
+    assert student.uploads_used == 0
+
+
 def test_the_plain_form_works_without_javascript(pages, student, tmp_path):
     page = pages.new(java_script_enabled=False)
     path = answer_file(tmp_path, 50_000)
