@@ -9,7 +9,7 @@ def client_ip(request):
     """
     The client's address: Fly-Client-IP when the app sits behind Fly's proxy (which sets
     it on every request), else the socket's peer address. A header is never trusted
-    otherwise: any client could send one.
+    otherwise: any client could send one. None when there is no address to be had.
     """
     address = ""
     if settings.BEHIND_FLY_PROXY:
@@ -17,13 +17,13 @@ def client_ip(request):
     try:
         return str(ipaddress.ip_address(address or request.META.get("REMOTE_ADDR", "")))
     except ValueError:
-        return "unknown"
+        return None
 
 
 def client_network(request):
     """The unit a guesser is counted by: the IPv4 address, or the IPv6 /64 (one household
     or phone gets a whole /64 and can pick any address in it)."""
-    address = client_ip(request)
+    address = client_ip(request) or "unknown"
     if ":" in address:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return address
