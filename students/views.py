@@ -125,6 +125,7 @@ def student_detail(request, exam_pk, pk):
         "student": student,
         "upload_url": request.build_absolute_uri(student.get_upload_url()),
         "submissions": student.submissions.all(),
+        "events": student.events.all()[:200],
     }
     return render(request, "students/student_detail.html", context)
 
@@ -136,6 +137,7 @@ def submission_download(request, exam_pk, pk, submission_pk):
     submission = get_object_or_404(
         Submission, pk=submission_pk, student=student, file_deleted_at__isnull=True
     )
+    Event.log(student, Event.Kind.DOWNLOAD, submission, f"by examiner {request.user}")
     return redirect(storage.download_url(submission))
 
 

@@ -52,6 +52,7 @@ class SubmissionQuerySet(models.QuerySet):
             if previous:
                 previous.superseded_at = now
                 previous.save(update_fields=["superseded_at"])
+                Event.log(locked, Event.Kind.SUPERSEDED, previous, previous.original_name)
             submission = self.create(
                 student=locked,
                 file=key,
@@ -63,6 +64,13 @@ class SubmissionQuerySet(models.QuerySet):
                 accepted_at=now,
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
+            Event.log(
+                locked,
+                Event.Kind.UPLOAD_ACCEPTED,
+                submission,
+                f"{original_name}, {size} bytes (upload {locked.uploads_used + 1} of "
+                f"{locked.exam.max_uploads})",
+            )
         student.uploads_used = locked.uploads_used + 1
         return submission, previous
 

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import DatabaseError
 from django.utils import timezone
 
 from submissions import filetypes, storage
@@ -23,6 +24,11 @@ NO_UPLOADS_LEFT = (
 EXAM_CLOSED = "This exam is closed, so this file was not stored. Your last submission stands."
 STORAGE_DOWN = (
     "Our file storage is unavailable right now. Nothing was used up and your earlier "
+    "submission is intact. Please try again in a minute."
+)
+
+DATABASE_DOWN = (
+    "We could not record your upload just now. Nothing was used up and your earlier "
     "submission is intact. Please try again in a minute."
 )
 
@@ -68,12 +74,13 @@ def accept_upload(student, uploaded_file, form_token, at=None):
     except UploadsExhausted:
         _discard(key)
         raise refusal_for(student, at) from None
-    except Exception:
+    except DatabaseError:
         _discard(key)
         repeat = Submission.objects.filter(student=student, form_token=form_token).first()
         if repeat:  # the same form, posted twice at once: the other post won the race
             return repeat
-        raise
+        log.exception("Recording an upload for student %s failed", student.pk)
+        raise UploadRefused(DATABASE_DOWN, status=503) from None
 
     if previous:
         discard_file(previous)

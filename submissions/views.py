@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from students.models import Student
 from submissions import codes, storage
 from submissions.forms import UploadForm, VerifyForm
-from submissions.models import Submission
+from submissions.models import Event, Submission
 from submissions.throttle import code_page
 from submissions.uploads import UploadRefused, accept_upload
 
@@ -43,9 +43,10 @@ def upload(request, upload_code):
 
 def _upload(request, student):
     max_bytes = student.exam.max_upload_bytes
+    posted = request.method == "POST"  # an empty post is still a post, and gets its errors
     form = UploadForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         max_bytes=max_bytes,
         allowed_extensions=student.exam.allowed_extensions,
     )
@@ -69,7 +70,12 @@ def _upload(request, student):
                 )
         else:
             status = 413 if form.has_error("file", "file_too_large") else 400
+        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=error or _first_error(form))
     return _upload_page(request, student, form, status, error)
+
+
+def _first_error(form):
+    return next(iter(form.errors.values()))[0]
 
 
 def _too_large(request, student):
@@ -80,11 +86,9 @@ def _too_large(request, student):
         f"This file is {size}; the limit is {limit}. Nothing was stored and no upload "
         "was used. Please make it smaller (for example, export a compressed PDF) and try again."
     )
+    Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=f"File {size}; limit {limit}.")
     form = UploadForm(max_bytes=student.exam.max_upload_bytes)
-    response = _upload_page(request, student, form, 413, error)
-    # The rest of the body was never read: the connection cannot carry another request.
-    response["Connection"] = "close"
-    return response
+    return _upload_page(request, student, form, 413, error)
 
 
 def _upload_page(request, student, form, status, error=None):
@@ -104,6 +108,7 @@ def receipt(request, upload_code, verification_code):
     student = _student(upload_code)
     code = codes.normalize(verification_code)
     submission = get_object_or_404(student.submissions, verification_code=code)
+    Event.log(student, Event.Kind.RECEIPT_VIEWED, submission)
     context = {"student": student, "exam": student.exam, "submission": submission}
     return render(request, "submissions/receipt.html", context)
 
@@ -118,6 +123,8 @@ def verify(request):
         code = form.cleaned_data["code"]
         submission = _lookup(code)
         status = 200 if submission else 404
+        if submission:
+            Event.log(submission.student, Event.Kind.LOOKUP, submission)
     context = {"form": form, "submission": submission, "searched": form.is_valid()}
     return render(request, "submissions/verify.html", context, status=status)
 
@@ -131,6 +138,7 @@ def download(request, verification_code):
     if not (submission.is_current() and submission.has_file()):
         context = {"form": VerifyForm(), "submission": submission, "searched": True}
         return render(request, "submissions/verify.html", context, status=410)
+    Event.log(submission.student, Event.Kind.DOWNLOAD, submission, "by verification code")
     return redirect(storage.download_url(submission))
 
 

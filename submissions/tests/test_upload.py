@@ -122,7 +122,6 @@ def test_it_refuses_a_declared_oversized_body_before_reading_it(client, student,
 
     assert response.status_code == 413
     assert "the limit is 3.0\xa0MB" in response.content.decode()
-    assert response["Connection"] == "close"
     assert not Submission.objects.exists()
     assert stored_files(local_storage) == []
 
@@ -192,3 +191,12 @@ def test_the_receipt_404s_for_another_students_code(client, student):
     response = client.get(f"/u/{other.upload_code}/receipt/{code}/")
 
     assert response.status_code == 404
+
+
+def test_a_very_long_file_name_is_shortened_keeping_its_extension(client, student):
+    response = post_upload(client, student, b"answer", name="a" * 400 + ".pdf")
+
+    submission = Submission.objects.get()
+    assert response.status_code == 302
+    assert len(submission.original_name) == 255
+    assert submission.original_name.endswith("aaa.pdf")
