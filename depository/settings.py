@@ -187,6 +187,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token in a field
 SESSION_COOKIE_HTTPONLY = True
 # Pages whose URL carries a code send no-referrer themselves (submissions.throttle); every
 # other page keeps the URL to our own origin.
