@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 
@@ -134,3 +135,11 @@ class TimeZoneForm(forms.ModelForm):
     class Meta:
         model = ExaminerProfile
         fields = ["time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # Not chosen yet: start from the site's zone; static/js/timezone.js offers the
+            # browser's zone instead.
+            self.initial["time_zone"] = self.initial.get("time_zone") or settings.TIME_ZONE
+            self.fields["time_zone"].widget.attrs["data-suggest"] = "browser"

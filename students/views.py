@@ -5,7 +5,7 @@ from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from students import exports, imports
@@ -21,6 +21,9 @@ from students.forms import (
 from students.models import Exam, ExaminerProfile, Student, StudentImport
 from submissions import storage
 from submissions.models import Event, Submission
+
+ROSTER_PAGE_SIZE = 50
+SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
 
 
 def _exam(request, pk):
@@ -69,10 +72,6 @@ def exam_edit(request, pk):
         messages.success(request, "Saved.")
         return redirect(exam)
     return render(request, "students/exam_form.html", {"form": form, "exam": exam})
-
-
-ROSTER_PAGE_SIZE = 50
-SLIPS_PAGE_SIZE = 200
 
 
 @login_required
@@ -185,8 +184,15 @@ def time_zone(request):
     if form.is_valid():
         form.save()
         messages.success(request, f"Times are now shown in {form.instance.time_zone}.")
-        return redirect(request.GET.get("next") or "students:exam_list")
+        return redirect(_safe_next(request) or "students:exam_list")
     return render(request, "students/time_zone.html", {"form": form})
+
+
+def _safe_next(request):
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
 
 
 # --- Import ---------------------------------------------------------------------------

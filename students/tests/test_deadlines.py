@@ -243,3 +243,29 @@ def test_accept_upload_checks_the_rules_as_of_the_start(student):
         submission = accept_upload(student, upload, "token-1", at=DEADLINE - timedelta(seconds=1))
 
     assert submission.accepted_at == DEADLINE + timedelta(minutes=5)
+
+
+def test_after_choosing_a_zone_it_goes_back_to_the_page_it_came_from(examiner_client, exam):
+    url = f"/exams/time-zone/?next=/exams/{exam.pk}/"
+
+    response = examiner_client.post(url, {"time_zone": "Asia/Kolkata"})
+
+    assert response["Location"] == f"/exams/{exam.pk}/"
+
+
+def test_it_never_sends_the_examiner_to_another_site(examiner_client):
+    response = examiner_client.post(
+        "/exams/time-zone/?next=https://evil.example/", {"time_zone": "Asia/Kolkata"}
+    )
+
+    assert response["Location"] == "/exams/"
+
+
+def test_the_zone_page_starts_from_the_sites_zone_and_offers_the_browsers(
+    examiner_client, settings
+):
+    response = examiner_client.get("/exams/time-zone/")
+
+    assert response.context["form"]["time_zone"].value() == settings.TIME_ZONE
+    assert 'data-suggest="browser"' in response.content.decode()
+    assert "js/timezone.js" in response.content.decode()
