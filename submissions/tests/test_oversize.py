@@ -5,6 +5,8 @@ import secrets
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 
 from submissions.models import Event, Submission
@@ -74,9 +76,16 @@ def post_body(student, file_size, declare_length=True, declared=None):
     else:
         environ["HTTP_TRANSFER_ENCODING"] = "chunked"
     statuses = []
-    response = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
-    content = b"".join(response)
-    response.close()
+    # As Django's test client does: keep the test's connection open across the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+        content = b"".join(response)
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return int(statuses[0].split()[0]), body.bytes_read, content.decode()
 
 
