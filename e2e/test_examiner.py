@@ -58,3 +58,12 @@ def test_an_examiner_creates_an_exam_adds_a_student_and_imports_a_csv(pages, exa
         expect(roster).to_contain_text(name)
     assert exam.students.count() == 3
     shot(page, "roster", full_page=True)
+
+    # The common actions are one click away on the roster itself.
+    page.get_by_role("button", name="Copy link for Alan Turing").click()
+    alan = exam.students.get(nickname="s1002")
+    clipboard = page.evaluate("() => navigator.clipboard.readText()")
+    assert clipboard == f"{pages.base_url}{alan.get_upload_url()}"
+    page.get_by_role("link", name="3 not yet submitted").click()
+    expect(page.get_by_label("Show")).to_have_value("waiting")
+    expect(roster.get_by_role("row")).to_have_count(4)
