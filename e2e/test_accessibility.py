@@ -4,9 +4,7 @@ from e2e.helpers import accessibility_violations, answer_file, log_in, shot
 from students.tests.factories import StudentFactory
 
 
-def test_the_public_pages_and_the_roster_have_no_serious_violations(
-    pages, examiner, student, tmp_path
-):
+def test_the_pages_have_no_serious_violations(pages, examiner, student, tmp_path):
     # axe is injected as an inline script, which the page's own CSP would rightly refuse.
     page = pages.new(bypass_csp=True)
     found = []
@@ -31,6 +29,11 @@ def test_the_public_pages_and_the_roster_have_no_serious_violations(
     page.goto("/verify/?code=0000-0000-0000")
     found += accessibility_violations(page, "verify-unknown")
 
+    page.goto("/")
+    found += accessibility_violations(page, "home")
+    page.goto("/accounts/login/")
+    found += accessibility_violations(page, "login")
+
     StudentFactory(exam=student.exam, first_name="Grace", last_name="Hopper")
     StudentFactory(exam=student.exam, first_name="Alan", last_name="Turing")
     log_in(page, examiner)
@@ -39,6 +42,10 @@ def test_the_public_pages_and_the_roster_have_no_serious_violations(
     shot(page, "roster-submitted", full_page=True)
     page.goto(student.get_absolute_url())
     found += accessibility_violations(page, "student")
+    page.goto("/exams/")
+    found += accessibility_violations(page, "exam-list")
+    page.goto(f"/exams/{student.exam.pk}/import/")
+    found += accessibility_violations(page, "import")
 
     assert not found, "\n".join(found)
 

@@ -55,8 +55,10 @@ def test_a_student_uploads_with_a_progress_bar_then_uploads_again(pages, student
     first_code = page.get_by_test_id("verification-code").inner_text()
     shot(page, "receipt", full_page=True)
 
-    page.get_by_role("link", name="Back to your upload page").click()
+    page.go_back()
     expect(page.get_by_test_id("uploads-left")).to_have_text("4")
+    expect(page.get_by_role("button", name="Upload")).to_be_enabled()
+    expect(page.get_by_label("Upload progress")).to_be_hidden()
     second = answer_file(tmp_path, 200_000, "answer-final.pdf")
     dropped = drop_file(page, second)
     shot(page, "upload-drop")

@@ -220,6 +220,11 @@
 
   input.addEventListener("change", fileChanged);
   form.addEventListener("submit", send);
+  // Back from the receipt, the browser may restore this page as it was left: mid-upload,
+  // with a used form token and an old count. Load it afresh instead.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
+  });
 
   // Drop a file anywhere on the page.
   let depth = 0;
