@@ -9,7 +9,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 
-from students.models import Student
+from students.models import Student, StudentImport
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -178,6 +178,22 @@ def check(exam, rows):
 
 def preview(exam, text):
     return Preview(check(exam, read(text)))
+
+
+class AlreadyImported(Exception):
+    """The pending import was confirmed or cancelled by another request first."""
+
+
+def confirm(pending):
+    """Import a pending file's valid rows and delete it, exactly once: the pending row is
+    locked, so a second confirm (a double click) waits, then finds nothing to import."""
+    with transaction.atomic():
+        locked = StudentImport.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None:
+            raise AlreadyImported
+        result = import_students(pending.exam, locked.text)
+        locked.delete()
+    return result
 
 
 class ImportConflict(Exception):

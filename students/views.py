@@ -234,11 +234,13 @@ def import_preview(request, exam_pk, pk):
 def import_confirm(request, exam_pk, pk):
     pending = _pending_import(request, exam_pk, pk)
     try:
-        result = imports.import_students(pending.exam, pending.text)
+        result = imports.confirm(pending)
+    except imports.AlreadyImported:
+        messages.info(request, "This file was already imported or cancelled.")
+        return redirect(pending.exam)
     except imports.ImportConflict as conflict:
         messages.error(request, str(conflict))
         return redirect(pending)
-    pending.delete()
     skipped = len(result.invalid_rows)
     messages.success(
         request,

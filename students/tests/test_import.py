@@ -1,5 +1,9 @@
+import threading
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
 
 from students import imports
 from students.models import Student, StudentImport
@@ -199,3 +203,35 @@ def test_confirm_needs_a_post(examiner_client, exam):
 
     assert response.status_code == 405
     assert not exam.students.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_confirms_at_once_import_the_file_once(client, examiner):
+    exam = ExamFactory(owner=examiner)
+    pending = StudentImport.objects.create(exam=exam, file_name="roster.csv", text=GOOD)
+    url = f"/exams/{exam.pk}/import/{pending.pk}/confirm/"
+    barrier = threading.Barrier(2)
+    locations = []
+
+    def confirm():
+        try:
+            own = Client()
+            own.force_login(examiner)
+            barrier.wait(timeout=30)
+            response = own.post(url)
+            locations.append(response.get("Location", response.status_code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert exam.students.count() == 2
+    assert not StudentImport.objects.exists()
+    # The second waits for the first and finds the file gone (or, if it came later, a 404):
+    # never a half import or a conflict error sending it back to the preview.
+    assert len(locations) == 2 and set(locations) <= {f"/exams/{exam.pk}/", 404}
