@@ -7,6 +7,7 @@ dropped at the end), then measures:
 - importing a 5,000-row CSV: upload and check, the preview page, the confirm;
 - the roster page with 10,000 students (half of them submitted): server time and queries
   for the first page, a deep page, a search, a filter and the sort by last upload;
+- the QR slip sheet (200 slips) and the roster CSV of those 10,000 students;
 - "Download all" for 100 files of 256 KiB: time, archive size and Python's peak memory.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/depository \
@@ -140,6 +141,17 @@ def bench_roster(client, exam):
         )
 
 
+def bench_exports(client, exam):
+    response, ms = timed(client.get, f"/exams/{exam.pk}/slips/")
+    assert response.status_code == 200
+    print(f"QR slip sheet, one page of 200 slips: {ms:.0f} ms")
+    started = time.perf_counter()
+    response = client.get(f"/exams/{exam.pk}/roster.csv")
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    ms = (time.perf_counter() - started) * 1000
+    print(f"Roster CSV of {ROSTER_STUDENTS:,} students: {ms:.0f} ms ({size / 2**20:.1f} MiB)")
+
+
 def bench_zip(client, exam):
     from students.models import Student
     from submissions.models import Submission
@@ -201,6 +213,7 @@ def main():
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
             bench_roster(client, roster)
+            bench_exports(client, roster)
             bench_zip(client, ExamFactory(owner=examiner))
     finally:
         media.cleanup()
