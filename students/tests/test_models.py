@@ -38,3 +38,53 @@ def test_upload_codes_are_unique_and_long():
 
     assert len(codes) == 20
     assert all(len(code) >= 32 for code in codes)
+
+
+def test_an_extension_moves_only_that_students_deadline():
+    deadline = timezone.now() + timedelta(hours=1)
+    late = StudentFactory(exam__closes_at=deadline)
+    other = StudentFactory(exam=late.exam)
+    late.extend_deadline(deadline + timedelta(days=1))
+
+    with time_machine.travel(deadline + timedelta(hours=1)):
+        assert late.can_upload() and not other.can_upload()
+    with time_machine.travel(deadline + timedelta(days=1)):
+        assert not late.can_upload()
+
+
+def test_an_extension_earlier_than_the_exams_deadline_changes_nothing():
+    deadline = timezone.now() + timedelta(hours=1)
+    student = StudentFactory(exam__closes_at=deadline, extended_until=deadline - timedelta(hours=2))
+
+    assert student.deadline() == deadline
+
+
+def test_a_manual_state_overrides_every_deadline():
+    past = timezone.now() - timedelta(hours=1)
+    student = StudentFactory(exam__closes_at=past)
+
+    student.exam.set_manual_state("open")
+    assert student.can_upload()
+    student.exam.set_manual_state("closed")
+    student.extend_deadline(timezone.now() + timedelta(days=1))
+    assert not student.can_upload()
+    student.exam.set_manual_state("")
+    assert student.can_upload()  # back to the deadline, and the extension
+
+
+def test_the_rules_can_be_asked_about_a_moment_in_the_past():
+    deadline = timezone.now() - timedelta(minutes=1)
+    student = StudentFactory(exam__closes_at=deadline)
+
+    assert student.can_upload(at=deadline - timedelta(seconds=1))
+    assert not student.can_upload()
+
+
+def test_roster_counts_in_one_query(django_assert_num_queries):
+    exam = StudentFactory(uploads_used=5).exam
+    StudentFactory(exam=exam)
+
+    with django_assert_num_queries(1):
+        counts = exam.roster_counts()
+
+    assert counts == {"total": 2, "submitted": 0, "waiting": 2, "no_uploads_left": 1}
