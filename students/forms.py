@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 
 from django import forms
@@ -7,12 +8,13 @@ from django.template.defaultfilters import filesizeformat
 
 from students import imports
 from students.models import Exam, ExaminerProfile, Student
+from submissions import filetypes
 
 
 class ExamForm(forms.ModelForm):
     class Meta:
         model = Exam
-        fields = ["title", "closes_at", "max_upload_bytes", "max_uploads"]
+        fields = ["title", "closes_at", "max_upload_bytes", "max_uploads", "allowed_extensions"]
         widgets = {
             "closes_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -21,6 +23,17 @@ class ExamForm(forms.ModelForm):
         help_texts = {
             "max_upload_bytes": "3145728 bytes is 3 MB.",
         }
+
+    def clean_allowed_extensions(self):
+        """Kept as plain words, "pdf, docx", however the examiner typed them."""
+        allowed = filetypes.parse_extensions(self.cleaned_data["allowed_extensions"])
+        wrong = [ext for ext in allowed if not re.fullmatch(r"[a-z0-9]{1,10}", ext)]
+        if wrong:
+            raise forms.ValidationError(
+                "“%(wrong)s” is not a file extension. Write extensions like “pdf, docx”.",
+                params={"wrong": wrong[0]},
+            )
+        return ", ".join(allowed)
 
 
 class StudentForm(forms.ModelForm):
