@@ -236,6 +236,8 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "depository_cache",
             "TIMEOUT": CODE_MISS_WINDOW,
+            # Culling at the default 300 rows would forget counters during a wide attack.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
