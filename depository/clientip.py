@@ -15,9 +15,11 @@ def client_ip(request):
     if settings.BEHIND_FLY_PROXY:
         address = request.META.get("HTTP_FLY_CLIENT_IP", "").strip()
     try:
-        return str(ipaddress.ip_address(address or request.META.get("REMOTE_ADDR", "")))
+        ip = ipaddress.ip_address(address or request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return None
+    # A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; they are IPv4 clients.
+    return str(getattr(ip, "ipv4_mapped", None) or ip)
 
 
 def client_network(request):

@@ -147,6 +147,18 @@ def test_it_counts_an_ipv6_client_by_its_64_block(client, settings, student):
 
 
 @pytest.mark.django_db
+def test_it_counts_an_ipv4_client_on_a_dual_stack_socket_by_its_ipv4_address(
+    client, settings, student
+):
+    settings.CODE_MISS_LIMIT = 2
+    client.get(guess_url(), REMOTE_ADDR="::ffff:203.0.113.7")
+    client.get(guess_url(), REMOTE_ADDR="203.0.113.7")
+
+    assert client.get(upload_url(student), REMOTE_ADDR="203.0.113.7").status_code == 429
+    assert client.get(upload_url(student), REMOTE_ADDR="::ffff:203.0.113.8").status_code == 200
+
+
+@pytest.mark.django_db
 def test_it_trusts_fly_client_ip_only_behind_fly(client, settings, student):
     settings.CODE_MISS_LIMIT = 2
     settings.BEHIND_FLY_PROXY = False
