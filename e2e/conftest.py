@@ -11,10 +11,6 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the tests' own database calls
-# are still plain synchronous code, so Django's async-safety check does not apply here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,14 +45,19 @@ def _unavailable(reason):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the journeys in this package, gone before any other test runs."""
     if sync_playwright is None:
         _unavailable("Playwright is not installed (pip install -r requirements-dev.txt)")
     executable = find_chromium()
     if executable is None:
         _unavailable("no Chromium found: install it (apt-get install chromium) or set CHROMIUM")
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # Playwright's sync API keeps an event loop running in this thread, so Django would
+        # refuse the tests' plain synchronous database calls. Allowed here, and only here:
+        # the variable must not leak into other tests (manage.py check --deploy flags it).
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

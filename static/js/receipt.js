@@ -24,8 +24,9 @@
     } else {
       show(
         false,
-        `Not the same file: your browser computed SHA-256 ${sent} for ${name}, but we ` +
-          `stored ${stored}. Please upload the file again.`,
+        `Not the same file: before sending ${name}, your browser computed its SHA-256 as ` +
+          `${sent.slice(0, 12)}…, not ${stored.slice(0, 12)}… as stored. ` +
+          "Please upload the file again.",
       );
     }
   }
@@ -51,7 +52,11 @@
       if (sent === stored) {
         show(true, `${file.name} is the file on this receipt: its SHA-256 is the same.`);
       } else {
-        show(false, `${file.name} is not the file on this receipt: its SHA-256 is ${sent}.`);
+        show(
+          false,
+          `${file.name} is not the file on this receipt: its SHA-256 starts ` +
+            `${sent.slice(0, 12)}…, not ${stored.slice(0, 12)}….`,
+        );
       }
     });
   }

@@ -185,6 +185,10 @@
       return;
     }
     if (!hashing) hashing = sha256(file);
+    // Messages from an earlier, plain post would now be stale.
+    for (const stale of document.querySelectorAll(".narrow > .error-box, .field-error")) {
+      stale.remove();
+    }
     const body = new FormData(form);
     busy = true;
     button.disabled = true;
