@@ -46,6 +46,14 @@ def test_the_pages_have_no_serious_violations(pages, examiner, student, tmp_path
     found += accessibility_violations(page, "exam-list")
     page.goto(f"/exams/{student.exam.pk}/import/")
     found += accessibility_violations(page, "import")
+    page.goto("/exams/new/")
+    # Past the browser's own checks, to see the server's error messages.
+    page.locator("main form").evaluate("form => form.noValidate = true")
+    page.get_by_role("button", name="Create exam").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    found += accessibility_violations(page, "exam-form-errors")
+    page.goto(f"/exams/{student.exam.pk}/students/new/")
+    found += accessibility_violations(page, "student-form")
 
     assert not found, "\n".join(found)
 

@@ -112,8 +112,11 @@
     progressText.textContent = `${percent}% · ${formatSize(loaded)} of ${formatSize(total)}`;
   }
 
+  const buttonLabel = button.textContent;
+
   function finish() {
     busy = false;
+    button.textContent = buttonLabel;
     button.disabled = false;
     input.disabled = false;
     form.removeAttribute("aria-busy");
@@ -192,6 +195,7 @@
     const body = new FormData(form);
     busy = true;
     button.disabled = true;
+    button.textContent = "Uploading…";
     form.setAttribute("aria-busy", "true");
     showError(null);
     setProgress(0, file.size);
