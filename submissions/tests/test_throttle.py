@@ -201,3 +201,21 @@ def test_right_codes_never_count(client, settings, student):
     code = student.submissions.get().verification_code
     for _ in range(20):
         assert client.get(reverse("submissions:verify") + f"?code={code}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_lets_requests_through_when_its_cache_is_down(client, settings, student, caplog):
+    """A Redis that nobody listens for (port 1): uploads must go on during an exam."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.CODE_MISS_LIMIT = 1
+
+    assert client.get(guess_url()).status_code == 404
+    assert client.get(guess_url()).status_code == 404
+    assert post_upload(client, student).status_code == 302
+    assert "cannot read its cache" in caplog.text
