@@ -27,6 +27,8 @@ def post_all_at_once(student, tokens):
                 upload_url(student),
                 {"form_token": token, "file": answer(f"answer {i}".encode(), f"a{i}.pdf")},
             )
+        except Exception as error:  # reported below, with the thread it came from
+            responses[i] = error
         finally:
             connection.close()
 
@@ -35,6 +37,8 @@ def post_all_at_once(student, tokens):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    errors = [r for r in responses if not hasattr(r, "status_code")]
+    assert errors == [], f"{len(errors)} posts got no response: {errors[:3]}"
     return responses
 
 
@@ -79,8 +83,12 @@ def test_record_counts_exactly_the_limit_when_twenty_race_for_it():
         try:
             barrier.wait(timeout=30)
             Submission.objects.record(
-                student, key=f"submissions/k{i}", original_name="a.pdf", size=1,
-                sha256="0" * 64, content_type="application/pdf",
+                student,
+                key=f"submissions/k{i}",
+                original_name="a.pdf",
+                size=1,
+                sha256="0" * 64,
+                content_type="application/pdf",
             )
             outcomes.append("accepted")
         except UploadsExhausted:

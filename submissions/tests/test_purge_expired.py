@@ -76,9 +76,7 @@ def test_the_verification_page_says_the_file_went_under_the_retention_policy(
     assert "Download the file" not in page
 
 
-def test_the_students_page_and_roster_show_when_the_file_expires(
-    client, examiner_client, student
-):
+def test_the_students_page_and_roster_show_when_the_file_expires(client, examiner_client, student):
     post_upload(client, student)
     submission = Submission.objects.get()
     expires = timezone.localtime(submission.expires_at)
