@@ -1,8 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.urls import include, path
 from django.views.generic import TemplateView
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logs out on POST; on GET asks to confirm. Pages that send no Referer link here,
+    since a form posted from them carries `Origin: null`, which CSRF protection refuses."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "registration/logout_confirm.html")
 
 
 def healthz(request):
@@ -13,7 +24,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("exams/", include("students.urls")),
     path("", include("submissions.urls")),

@@ -75,8 +75,6 @@ def too_many(request):
     minutes = max(1, math.ceil(seconds_left / 60))
     response = render(request, "429.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(math.ceil(seconds_left))
-    if request.method == "POST":
-        response["Connection"] = "close"  # the body was never read
     return response
 
 
@@ -89,6 +87,7 @@ def code_page(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        request.sends_no_referrer = True  # base.html: forms posted from here carry Origin: null
         network = client_network(request)
         if is_blocked(network):
             response = too_many(request)

@@ -10,7 +10,7 @@ from django.db import OperationalError
 from moto.server import ThreadedMotoServer
 
 from conftest import s3_keys
-from depository.tests import run_python
+from depository.test_configuration import run_python
 from submissions import storage
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload

@@ -76,6 +76,7 @@ def test_the_environment_switches_on_postgres_and_s3():
     ], result.stderr
 
 
+@pytest.mark.django_db
 def test_the_health_check_is_cheap(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/healthz")
