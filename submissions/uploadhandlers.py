@@ -6,8 +6,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
 # The handler lets a file run SLACK past its limit, so the form's validator can name the
-# file's exact size; with one chunk of read-ahead the server reads at most limit + 48 KiB.
-CHUNK_SIZE = 16 * 1024
+# file's exact size. The server never reads more than limit + 64 KiB of a body all the
+# same: the view refuses a declared length past that before reading anything. Chunks of
+# 256 KiB, not 16 KiB: gunicorn copies its read-ahead buffer on every read, and small reads
+# made that copying a third of an upload's CPU (bench/RESULTS.md).
+CHUNK_SIZE = 256 * 1024
 SLACK = 16 * 1024
 
 
