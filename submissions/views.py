@@ -1,4 +1,5 @@
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -38,7 +39,15 @@ def upload(request, upload_code):
         if declared > limit + BODY_OVERHEAD:
             return _too_large(request, student)
         request.upload_limit = limit
+        _release_connection()
     return _upload(request, student)
+
+
+def _release_connection():
+    """A body can take minutes to arrive on a slow connection: give the pooled database
+    connection back while it streams in, so slow students cannot hold the whole pool."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _upload(request, student):
