@@ -144,8 +144,10 @@ STORAGES = {
 # Every file part goes through one handler that hashes while it streams and stops reading
 # once a file passes the limit, so a huge body never fills memory or disk.
 FILE_UPLOAD_HANDLERS = ["submissions.uploadhandlers.HashingUploadHandler"]
-# Answer files up to 3 MiB stay in memory; anything larger (CSV imports) spools to disk.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024 + 64 * 1024
+# Files past 1 MiB spool to a temporary file: in the deadline rush a worker holds dozens
+# of uploads at once (a slow one for many seconds), and 3 MiB of each in memory took a
+# worker past 150 MiB (bench/RESULTS.md).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # The largest file the server will read for any form, whatever an exam allows.
 FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1024)
 
