@@ -22,21 +22,17 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
-# glibc's malloc options (mallopt(3)): how many arenas, and the size above which a block
-# is mapped on its own and handed back to the system when freed.
-M_MMAP_THRESHOLD = -3
+# glibc's mallopt(3) option for the number of malloc arenas.
 M_ARENA_MAX = -8
 
 
 def post_fork(server, worker):
-    """Keep a worker's memory flat. By default request threads get malloc arenas of their
-    own, which keep the megabytes an upload passed through, and every freed upload buffer
-    raises the mapping threshold so that later ones stay in the arenas too. Two arenas and
-    a fixed 1 MiB threshold took a worker's peak in the C=16 run from about 150 to 130 MiB
-    (bench/RESULTS.md)."""
+    """Keep a worker's memory flat: by default glibc gives request threads malloc arenas of
+    their own (up to 8 per core), and each keeps the megabytes an upload passed through.
+    Two arenas took a worker's peak in the C=16 run from 161-171 to 111-119 MiB
+    (bench/RESULTS.md), at no measurable cost in CPU."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to tune
         return
     libc.mallopt(M_ARENA_MAX, 2)
-    libc.mallopt(M_MMAP_THRESHOLD, 1024 * 1024)

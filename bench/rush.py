@@ -7,7 +7,7 @@ moto's server; seeds an exam; then runs browser-like clients (open the personal 
 the form with its CSRF token and a random file) and the scenarios of issue 6. Writes the
 figures to bench/RESULTS.md and stops everything it started.
 
-    make bench                          # the full run, about 8 minutes on 2 cores
+    make bench                          # the full run, about 2 minutes on 2 cores
     .venv/bin/python bench/rush.py --quick --results -   # a smoke run, printed only
 
 Every loop is bounded in count and in time; every address is 127.0.0.1.
