@@ -114,7 +114,11 @@ def reset_database(url):
     if not name.replace("_", "").isalnum():
         raise SystemExit(f"Refusing an odd database name: {name!r}")
     admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        raise SystemExit(f"The benchmark needs PostgreSQL ({admin}): {error}") from None
+    with conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
         version = conn.execute("SHOW server_version").fetchone()[0]
