@@ -154,6 +154,17 @@ def cpu_seconds(pids):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def named(command):
+    """Every process whose command name is `command` (PostgreSQL's backends, for one)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == command:
+                    pids.append(int(entry.name))
+    return pids
+
+
 def status_kib(pid, field):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -473,6 +484,7 @@ class Bench:
         return {
             "app": cpu_seconds(self.memory.pids()),
             "S3": cpu_seconds([self.moto_pid]),
+            "PostgreSQL (all of it)": cpu_seconds(named("postgres")),
             "clients": sum(os.times()[:2]),
         }
 
