@@ -931,7 +931,7 @@ def main():
             # "Does not fall": each step keeps at least 90 % of the best rate before it.
             falls = [(i, r) for i, r in enumerate(rates) if i and r < 0.9 * max(rates[:i])]
             report.check(
-                "throughput does not fall from C=1 to C=16",
+                "throughput does not fall from C=1 to C=16 (no step under 90 % of the best before)",
                 not falls,
                 "rates " + ", ".join(f"{r:.1f}" for r in rates),
             )
