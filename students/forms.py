@@ -1,5 +1,6 @@
 import re
 import zoneinfo
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -10,19 +11,42 @@ from students import imports
 from students.models import Exam, ExaminerProfile, Student
 from submissions import filetypes
 
+MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
+
 
 class ExamForm(forms.ModelForm):
+    max_upload_mb = forms.DecimalField(
+        label="Largest file (MB)",
+        min_value=Decimal("0.01"),
+        max_digits=6,
+        decimal_places=2,
+        help_text="Students cannot upload a larger file. 3 MB suits most scanned answers.",
+    )
+
     class Meta:
         model = Exam
-        fields = ["title", "closes_at", "max_upload_bytes", "max_uploads", "allowed_extensions"]
+        fields = ["title", "closes_at", "max_upload_mb", "max_uploads", "allowed_extensions"]
         widgets = {
             "closes_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
         }
-        help_texts = {
-            "max_upload_bytes": "3145728 bytes is 3 MB.",
-        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        size = Decimal(self.instance.max_upload_bytes) / MB
+        self.fields["max_upload_mb"].initial = size.quantize(Decimal("0.01")).normalize()
+
+    def clean_max_upload_mb(self):
+        """The limit in bytes, set on the exam here: the model field is not on the form."""
+        size = int(self.cleaned_data["max_upload_mb"] * MB)
+        if size > settings.FILE_UPLOAD_HARD_LIMIT:
+            raise forms.ValidationError(
+                "The server accepts files up to %(limit)s.",
+                params={"limit": filesizeformat(settings.FILE_UPLOAD_HARD_LIMIT)},
+            )
+        self.instance.max_upload_bytes = size
+        return self.cleaned_data["max_upload_mb"]
 
     def clean_allowed_extensions(self):
         """Kept as plain words, "pdf, docx", however the examiner typed them."""

@@ -41,7 +41,7 @@ def test_it_creates_an_exam(examiner_client, examiner):
         {
             "title": "Physics final",
             "closes_at": "2030-06-01T12:00",
-            "max_upload_bytes": 3145728,
+            "max_upload_mb": "3",
             "max_uploads": 5,
         },
     )
@@ -55,19 +55,19 @@ def test_it_creates_an_exam(examiner_client, examiner):
 def test_new_exams_get_the_default_limits(examiner_client):
     form = examiner_client.get("/exams/new/").context["form"]
 
-    assert form["max_upload_bytes"].value() == 3 * 1024 * 1024
+    assert form["max_upload_mb"].value() == 3
     assert form["max_uploads"].value() == 5
 
 
 def test_it_edits_an_exam(examiner_client, exam):
     response = examiner_client.post(
         f"/exams/{exam.pk}/edit/",
-        {"title": "Renamed", "closes_at": "", "max_upload_bytes": 1048576, "max_uploads": 2},
+        {"title": "Renamed", "closes_at": "", "max_upload_mb": "1.5", "max_uploads": 2},
     )
 
     exam.refresh_from_db()
     assert response.status_code == 302
-    assert (exam.title, exam.max_upload_bytes, exam.max_uploads) == ("Renamed", 1048576, 2)
+    assert (exam.title, exam.max_upload_bytes, exam.max_uploads) == ("Renamed", 1572864, 2)
 
 
 def test_it_adds_a_student(examiner_client, exam):
@@ -176,3 +176,15 @@ def test_other_examiners_objects_are_404(client, student):
     assert client.post(f"/exams/{exam.pk}/edit/", {"title": "Hijacked"}).status_code == 404
     assert exam.title != "Hijacked"
     assert "Algebra" not in client.get("/exams/").content.decode()
+
+
+def test_the_file_size_limit_cannot_pass_what_the_server_accepts(examiner_client, exam):
+    response = examiner_client.post(
+        f"/exams/{exam.pk}/edit/",
+        {"title": "Too big", "closes_at": "", "max_upload_mb": "500", "max_uploads": 5},
+    )
+
+    exam.refresh_from_db()
+    assert response.status_code == 200
+    assert "The server accepts files up to 20.0\xa0MB." in response.content.decode()
+    assert exam.max_upload_bytes == 3 * 1024 * 1024

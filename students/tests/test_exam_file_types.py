@@ -11,7 +11,7 @@ def edit(client, exam, allowed):
         reverse("students:exam_edit", args=[exam.pk]),
         {
             "title": exam.title,
-            "max_upload_bytes": exam.max_upload_bytes,
+            "max_upload_mb": "3",
             "max_uploads": exam.max_uploads,
             "allowed_extensions": allowed,
         },
