@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from submissions import filetypes, storage
@@ -54,6 +54,7 @@ def accept_upload(student, uploaded_file, form_token, at=None):
         raise refusal_for(student, at)
 
     content_type = filetypes.content_type(uploaded_file)
+    release_db_connection()  # not held while the file travels to storage
     try:
         key = storage.store(submission_key(), uploaded_file, uploaded_file.name, content_type)
     except storage.StorageUnavailable:
@@ -85,6 +86,14 @@ def accept_upload(student, uploaded_file, form_token, at=None):
     if previous:
         discard_file(previous)
     return submission
+
+
+def release_db_connection():
+    """Give the pooled database connection back while the request waits on the network
+    (a slow body arriving, a file going to storage), so waiting uploads cannot hold the
+    whole pool; the next query takes one again."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def discard_file(submission):

@@ -1,5 +1,4 @@
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -12,7 +11,7 @@ from submissions import codes, storage
 from submissions.forms import UploadForm, VerifyForm
 from submissions.models import Event, Submission
 from submissions.throttle import code_page
-from submissions.uploads import UploadRefused, accept_upload
+from submissions.uploads import UploadRefused, accept_upload, release_db_connection
 
 # What a multipart body may carry besides the file: boundaries, headers, the form token.
 BODY_OVERHEAD = 64 * 1024
@@ -39,15 +38,9 @@ def upload(request, upload_code):
         if declared > limit + BODY_OVERHEAD:
             return _too_large(request, student)
         request.upload_limit = limit
-        _release_connection()
+        # A body can take minutes to arrive on a slow connection.
+        release_db_connection()
     return _upload(request, student)
-
-
-def _release_connection():
-    """A body can take minutes to arrive on a slow connection: give the pooled database
-    connection back while it streams in, so slow students cannot hold the whole pool."""
-    if not connection.in_atomic_block:
-        connection.close()
 
 
 def _upload(request, student):

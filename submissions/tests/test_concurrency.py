@@ -2,6 +2,7 @@
 
 import secrets
 import threading
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.test import Client
 
 from conftest import s3_keys
 from students.tests.factories import StudentFactory
+from submissions import storage
 from submissions.models import Submission, UploadsExhausted
 from submissions.tests.helpers import answer, upload_url
 
@@ -106,3 +108,23 @@ def test_record_counts_exactly_the_limit_when_twenty_race_for_it():
     student.refresh_from_db()
     assert student.uploads_used == 5
     assert Submission.objects.current().filter(student=student).count() == 1
+
+
+def test_no_database_connection_is_held_while_the_file_goes_to_storage(client):
+    """Waiting uploads must not hold the pool: the connection is given back before the put.
+    (The wrapper only observes the connection; the store itself is real.)"""
+    student = StudentFactory()
+    held = []
+    real_store = storage.store
+
+    def observed_store(*args, **kwargs):
+        held.append(connection.connection is not None)
+        return real_store(*args, **kwargs)
+
+    with mock.patch.object(storage, "store", observed_store):
+        response = client.post(
+            upload_url(student), {"form_token": "observed", "file": answer(b"x", "a.pdf")}
+        )
+
+    assert response.status_code == 302
+    assert held == [False]
