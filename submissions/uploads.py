@@ -98,17 +98,15 @@ def release_db_connection():
 
 def discard_file(submission):
     """Delete a submission's object and mark it gone; on failure leave it for reconcile."""
-    try:
-        storage.delete(submission.file.name)
-    except storage.StorageUnavailable:
-        log.exception("Could not delete %s; reconcile_storage will find it", submission.file.name)
-        return False
-    Submission.objects.filter(pk=submission.pk).update(file_deleted_at=timezone.now())
-    return True
+    if _discard(submission.file.name):
+        Submission.objects.filter(pk=submission.pk).update(file_deleted_at=timezone.now())
 
 
 def _discard(key):
+    """Delete an object; when storage fails, log it for reconcile_storage and say so."""
     try:
         storage.delete(key)
     except storage.StorageUnavailable:
-        log.exception("Could not delete orphaned object %s; reconcile_storage will find it", key)
+        log.exception("Could not delete %s; reconcile_storage will find it", key)
+        return False
+    return True

@@ -43,19 +43,20 @@ def upload(request, upload_code):
     return _upload(request, student)
 
 
-def _upload(request, student):
-    max_bytes = student.exam.max_upload_bytes
-    posted = request.method == "POST"  # an empty post is still a post, and gets its errors
-    form = UploadForm(
-        request.POST if posted else None,
-        request.FILES if posted else None,
-        max_bytes=max_bytes,
-        allowed_extensions=student.exam.allowed_extensions,
+def _upload_form(student, *args):
+    exam = student.exam
+    return UploadForm(
+        *args, max_bytes=exam.max_upload_bytes, allowed_extensions=exam.allowed_extensions
     )
+
+
+def _upload(request, student):
+    posted = request.method == "POST"  # an empty post is still a post, and gets its errors
+    form = _upload_form(student, *((request.POST, request.FILES) if posted else ()))
     if getattr(request, "upload_over_limit", False):
         return _too_large(request, student)
     status, error = 200, None
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             try:
                 submission = accept_upload(
@@ -89,8 +90,7 @@ def _too_large(request, student):
         "was used. Please make it smaller (for example, export a compressed PDF) and try again."
     )
     Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=f"File {size}; limit {limit}.")
-    form = UploadForm(max_bytes=student.exam.max_upload_bytes)
-    return _upload_page(request, student, form, 413, error)
+    return _upload_page(request, student, _upload_form(student), 413, error)
 
 
 def _upload_page(request, student, form, status, error=None):
