@@ -45,7 +45,13 @@ class SubmissionQuerySet(models.QuerySet):
 
         now = timezone.now()
         with transaction.atomic():
-            locked = Student.objects.select_for_update().select_related("exam").get(pk=student.pk)
+            # of=("self",): lock the student's row only. A bare FOR UPDATE would lock the
+            # joined exam row as well, and queue every upload of the exam behind each other.
+            locked = (
+                Student.objects.select_for_update(of=("self",))
+                .select_related("exam")
+                .get(pk=student.pk)
+            )
             if not locked.can_upload(at or now):
                 raise UploadsExhausted
             previous = self.select_for_update().filter(student=locked).current().first()

@@ -4,6 +4,7 @@ import secrets
 import threading
 from unittest import mock
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
@@ -128,3 +129,28 @@ def test_no_database_connection_is_held_while_the_file_goes_to_storage(client):
 
     assert response.status_code == 302
     assert held == [False]
+
+
+def test_recording_an_upload_locks_the_student_not_the_whole_exam():
+    """Every student of an exam uploads in the same minutes: recording one upload must not
+    wait for another transaction that holds the exam's row (another student's upload, or the
+    examiner saving the exam form). A second connection holds that row while we record."""
+    student = StudentFactory()
+    with psycopg.connect(**connection.get_connection_params(), autocommit=False) as other:
+        other.execute("SELECT id FROM students_exam WHERE id = %s FOR UPDATE", [student.exam_id])
+        with connection.cursor() as cursor:  # fail fast instead of waiting for `other`
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            submission, _ = Submission.objects.record(
+                student,
+                key="submissions/k",
+                original_name="a.pdf",
+                size=1,
+                sha256="0" * 64,
+                content_type="application/pdf",
+            )
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+
+    assert submission.student_id == student.pk
