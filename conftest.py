@@ -86,13 +86,13 @@ def s3(settings, moto_server, request):
                 "file_overwrite": False,
                 "default_acl": None,
                 "querystring_expire": 600,
-                "client_config": Config(
-                    signature_version="s3v4",
-                    request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required",
-                    connect_timeout=2,
-                    read_timeout=5,
-                    retries={"max_attempts": 1, "mode": "standard"},
+                # Production's client, with shorter waits for a test.
+                "client_config": settings.S3_CLIENT_CONFIG.merge(
+                    Config(
+                        connect_timeout=2,
+                        read_timeout=5,
+                        retries={"max_attempts": 1, "mode": "standard"},
+                    )
                 ),
             },
         },

@@ -1,5 +1,6 @@
 """The upload and download flows against S3, through moto's server over HTTP."""
 
+import hashlib
 import urllib.request
 from urllib.parse import parse_qs, urlparse
 
@@ -64,3 +65,31 @@ def test_download_redirects_to_a_presigned_url_that_expires_in_ten_minutes(clien
     with urllib.request.urlopen(url, timeout=5) as fetched:  # noqa: S310 (loopback moto)
         assert fetched.read() == b"%PDF-1.7 answers"
         assert fetched.headers["Content-Disposition"] == ATTACHMENT
+
+
+def test_the_file_goes_to_storage_in_one_signed_put_without_hashing_it_again(client, student, s3):
+    """One PutObject per upload. Its headers are signed; its body is sent unsigned
+    (settings.S3_CLIENT_CONFIG), since botocore would otherwise read and hash the whole file
+    a second time. The stored bytes are still exactly the upload's."""
+    from django.core.files.storage import default_storage
+
+    sent = []
+
+    def capture(request, **kwargs):
+        sent.append((request.method, dict(request.headers)))
+
+    events = default_storage.connection.meta.client.meta.events
+    events.register("before-send.s3", capture)
+    try:
+        post_upload(client, student, b"%PDF-1.7 " + bytes(range(256)) * 64)
+    finally:
+        events.unregister("before-send.s3", capture)
+
+    assert [method for method, _ in sent] == ["PUT"]
+    headers = sent[0][1]
+    assert headers["X-Amz-Content-SHA256"] == b"UNSIGNED-PAYLOAD"
+    assert headers["Authorization"].startswith(b"AWS4-HMAC-SHA256 Credential=testing/")
+    submission = Submission.objects.get()
+    stored = s3.get_object(Bucket=s3.bucket, Key=submission.file.name)["Body"].read()
+    assert hashlib.sha256(stored).hexdigest() == submission.sha256
+    assert stored == b"%PDF-1.7 " + bytes(range(256)) * 64
