@@ -204,6 +204,8 @@ class Student(models.Model):
         """The live submission, from the roster's prefetch when there is one."""
         if hasattr(self, "current_submissions"):
             return self.current_submissions[0] if self.current_submissions else None
+        if not self.uploads_used:  # only a recorded upload adds to it: nothing to look up
+            return None
         return self.submissions.current().first()
 
     def uploads_left(self):

@@ -54,7 +54,11 @@ class SubmissionQuerySet(models.QuerySet):
             )
             if not locked.can_upload(at or now):
                 raise UploadsExhausted
-            previous = self.select_for_update().filter(student=locked).current().first()
+            previous = (
+                self.select_for_update().filter(student=locked).current().first()
+                if locked.uploads_used  # only recorded uploads add to it: none before the first
+                else None
+            )
             if previous:
                 previous.superseded_at = now
                 previous.save(update_fields=["superseded_at"])

@@ -47,8 +47,10 @@ def accept_upload(student, uploaded_file, form_token, at=None):
     same form, the one that post already made). The rules are checked as of `at`, when the
     upload started (default: now), so a file that began arriving before the deadline counts.
     """
-    repeat = Submission.objects.filter(student=student, form_token=form_token).first()
-    if repeat:
+    # A repeated form needs an earlier upload. Before a first upload (most of a deadline
+    # rush) there is none to look for; one racing in meanwhile meets form_token's unique
+    # constraint in record(), below.
+    if student.uploads_used and (repeat := _repeat_of(student, form_token)):
         return repeat
     if not student.can_upload(at):
         raise refusal_for(student, at)
@@ -74,11 +76,12 @@ def accept_upload(student, uploaded_file, form_token, at=None):
         )
     except UploadsExhausted:
         _discard(key)
+        if repeat := _repeat_of(student, form_token):  # the same last form, posted twice
+            return repeat
         raise refusal_for(student, at) from None
     except DatabaseError:
         _discard(key)
-        repeat = Submission.objects.filter(student=student, form_token=form_token).first()
-        if repeat:  # the same form, posted twice at once: the other post won the race
+        if repeat := _repeat_of(student, form_token):  # the same form, posted twice at once
             return repeat
         log.exception("Recording an upload for student %s failed", student.pk)
         raise UploadRefused(DATABASE_DOWN, status=503) from None
@@ -86,6 +89,11 @@ def accept_upload(student, uploaded_file, form_token, at=None):
     if previous:
         discard_file(previous)
     return submission
+
+
+def _repeat_of(student, form_token):
+    """The submission this form already made, if it was posted before."""
+    return Submission.objects.filter(student=student, form_token=form_token).first()
 
 
 def release_db_connection():

@@ -13,7 +13,7 @@ from conftest import s3_keys
 from students.tests.factories import StudentFactory
 from submissions import storage
 from submissions.models import Submission, UploadsExhausted
-from submissions.tests.helpers import answer, upload_url
+from submissions.tests.helpers import answer, post_upload, upload_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -73,6 +73,22 @@ def test_the_same_form_posted_twice_at_once_uses_one_upload(s3):
     student.refresh_from_db()
     assert student.uploads_used == 1
     assert Submission.objects.filter(student=student).count() == 1
+    assert len(s3_keys(s3)) == 1
+
+
+def test_the_last_upload_posted_twice_at_once_shows_its_receipt_both_times(s3):
+    """The second post of the fifth form finds no uploads left under the lock: it is the
+    same upload, so it gets the receipt, not "You have used all your uploads"."""
+    student = StudentFactory()
+    for n in range(4):
+        post_upload(Client(), student, f"v{n}".encode())
+
+    responses = post_all_at_once(student, ["the-fifth-form"] * 4)
+
+    assert {r.status_code for r in responses} == {302}
+    assert len({r["Location"] for r in responses}) == 1
+    student.refresh_from_db()
+    assert student.uploads_used == 5
     assert len(s3_keys(s3)) == 1
 
 

@@ -1,0 +1,77 @@
+"""The queries of the deadline rush: a student opens the link and uploads. Each query costs
+about half a millisecond of the app's CPU (bench/RESULTS.md), so these lists are a budget:
+a test here fails when a change adds one. (On PostgreSQL, which production runs and which
+shows the row locks.)"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from submissions.tests.helpers import post_upload, upload_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def statements(queries):
+    """Each statement as its verb and table, without transaction control."""
+    kinds = []
+    for query in queries:
+        sql = query["sql"]
+        verb = sql.split()[0]
+        if verb in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}:
+            continue
+        table = next(word for word in sql.split() if word.startswith('"') and "_" in word)
+        locked = " FOR UPDATE" if "FOR UPDATE" in sql else ""
+        kinds.append(f"{verb} {table.split('.')[0].strip(chr(34))}{locked}")
+    return kinds
+
+
+def test_opening_the_link_before_a_first_upload_is_one_query(client, student):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(upload_url(student))
+
+    assert response.status_code == 200
+    assert statements(queries) == ["SELECT students_student"]
+
+
+def test_opening_the_link_after_an_upload_also_finds_the_submission(client, student):
+    post_upload(client, student)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(upload_url(student))
+
+    assert statements(queries) == ["SELECT students_student", "SELECT submissions_submission"]
+
+
+def test_a_first_upload_is_five_statements(client, student):
+    with CaptureQueriesContext(connection) as queries:
+        response = post_upload(client, student)
+
+    assert response.status_code == 302
+    assert statements(queries) == [
+        "SELECT students_student",  # the link
+        "SELECT students_student FOR UPDATE",  # the rules, under the student's lock
+        "INSERT submissions_submission",
+        "UPDATE students_student",  # uploads_used + 1
+        "INSERT submissions_event",  # the audit trail
+    ]
+
+
+def test_a_later_upload_also_checks_for_a_repeat_and_supersedes(client, student):
+    post_upload(client, student)
+
+    with CaptureQueriesContext(connection) as queries:
+        post_upload(client, student)
+
+    assert statements(queries) == [
+        "SELECT students_student",
+        "SELECT submissions_submission",  # the same form posted again?
+        "SELECT students_student FOR UPDATE",
+        "SELECT submissions_submission FOR UPDATE",  # the current one
+        "UPDATE submissions_submission",  # superseded
+        "INSERT submissions_event",
+        "INSERT submissions_submission",
+        "UPDATE students_student",
+        "INSERT submissions_event",
+        "UPDATE submissions_submission",  # its file deleted
+    ]
