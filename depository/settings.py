@@ -152,10 +152,11 @@ STORAGES = {
 # Every file part goes through one handler that hashes while it streams and stops reading
 # once a file passes the limit, so a huge body never fills memory or disk.
 FILE_UPLOAD_HANDLERS = ["submissions.uploadhandlers.HashingUploadHandler"]
-# Files past 1 MiB spool to a temporary file: in the deadline rush a worker holds dozens
-# of uploads at once (a slow one for many seconds), and 3 MiB of each in memory took a
-# worker past 150 MiB (bench/RESULTS.md).
-FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Files past 256 KiB spool to a temporary file: in the deadline rush a worker holds dozens
+# of uploads at once (a slow one for many seconds). With 3 MiB of each in memory a worker
+# passed 150 MiB; with 1 MiB, 32 slow clients still took one to 148-156 MiB, and with
+# 256 KiB to 124-139 MiB, at the same CPU per upload (bench/RESULTS.md).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # The largest file the server will read for any form, whatever an exam allows.
 FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1024)
 
