@@ -116,3 +116,13 @@ def test_examiner_forms_still_check_csrf(student):
     response = browser.post(reverse("login"), {"username": "x", "password": "y"})
 
     assert response.status_code == 403
+
+
+def test_the_upload_page_sets_no_cookie(client, student):
+    """A student has no account and the upload needs no CSRF token, so their pages leave
+    nothing in the browser, even on a shared computer."""
+    response = client.get(upload_url(student))
+
+    assert response.status_code == 200
+    assert response.cookies == {}
+    assert "csrfmiddlewaretoken" not in response.content.decode()
