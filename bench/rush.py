@@ -1078,7 +1078,7 @@ def main():
 
     if args.results != "-":
         Path(args.results).write_text("\n".join(report.lines) + "\n")
-        print(f"Wrote {Path(args.results).relative_to(ROOT)}")
+        print(f"Wrote {args.results}")
     return 0 if all(ok for _, ok, _ in report.checks) else 1
 
 
