@@ -9,6 +9,7 @@ from django.template.defaultfilters import filesizeformat
 
 from students import imports
 from students.models import Exam, ExaminerProfile, Student
+from students.text import plain_text
 from submissions import filetypes
 
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
@@ -60,10 +61,22 @@ class ExamForm(forms.ModelForm):
         return ", ".join(allowed)
 
 
+class PlainTextField(forms.CharField):
+    """Text without invisible marks or stray spaces (students.text.plain_text)."""
+
+    def to_python(self, value):
+        return plain_text(super().to_python(value))
+
+
 class StudentForm(forms.ModelForm):
     class Meta:
         model = Student
         fields = ["nickname", "first_name", "last_name", "email"]
+        field_classes = {
+            "nickname": PlainTextField,
+            "first_name": PlainTextField,
+            "last_name": PlainTextField,
+        }
 
     def clean_nickname(self):
         nickname = self.cleaned_data["nickname"].strip()

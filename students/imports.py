@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 
 from students.models import Student, StudentImport
+from students.text import plain_text
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -139,7 +140,7 @@ def read(text):
 def _row(line, cells, columns):
     row = Row(line=line)
     for column, index in columns.items():
-        setattr(row, column, cells[index].strip() if index < len(cells) else "")
+        setattr(row, column, plain_text(cells[index]) if index < len(cells) else "")
     for column in REQUIRED:
         if not getattr(row, column):
             row.errors.append(f"The {LABELS[column]} is missing.")
