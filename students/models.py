@@ -27,18 +27,56 @@ def default_max_uploads():
     return settings.SUBMISSION_MAX_UPLOADS
 
 
+MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 30
+
+
+def default_time_zone():
+    return settings.TIME_ZONE
+
+
+def default_retention_days():
+    return settings.SUBMISSION_RETENTION_DAYS
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("“%(value)s” is not a time zone we know.", params={"value": value})
+
+
 class Exam(models.Model):
     class State(models.TextChoices):
-        AUTOMATIC = "", "Follow the deadline"
-        OPEN = "open", "Open by hand (ignore the deadline)"
+        AUTOMATIC = "", "Follow the opening and closing times"
+        OPEN = "open", "Open by hand (ignore the times)"
         CLOSED = "closed", "Closed by hand"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exams"
     )
     title = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="The exam's times are typed and shown in this zone.",
+    )
+    opens_at = models.DateTimeField(
+        "accept uploads from",
+        null=True,
+        blank=True,
+        help_text="Before this, students see when uploads open. Empty: open at once.",
+    )
     closes_at = models.DateTimeField(
-        "deadline", null=True, blank=True, help_text="Leave empty for no deadline."
+        "due",
+        null=True,
+        blank=True,
+        help_text="Uploads after this are marked late, or refused if there is no cut-off. "
+        "Empty: no deadline.",
+    )
+    cutoff_at = models.DateTimeField(
+        "cut-off",
+        null=True,
+        blank=True,
+        help_text="Optional, after the due time: late uploads are accepted until then.",
     )
     max_upload_bytes = models.PositiveIntegerField(
         "largest file (bytes)",
@@ -53,11 +91,40 @@ class Exam(models.Model):
     manual_state = models.CharField(
         "open or closed", max_length=8, choices=State.choices, default=State.AUTOMATIC, blank=True
     )
+    # When the examiner last set the state by hand to anything but "open": the moment
+    # uploads stopped (or may have stopped), from which retention counts (see expires_at).
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     allowed_extensions = models.CharField(
         "allowed file types",
         max_length=200,
         blank=True,
         help_text="Comma-separated extensions, e.g. “pdf, docx”. Leave empty to accept any file.",
+    )
+    retention_days = models.PositiveSmallIntegerField(
+        "keep files for (days)",
+        default=default_retention_days,
+        validators=[MinValueValidator(MIN_RETENTION_DAYS), MaxValueValidator(MAX_RETENTION_DAYS)],
+        help_text="Counted from when uploads close for a student (the cut-off, else the due "
+        "time, with any extension, or when you close the exam by hand), so you can always "
+        "collect every file first. Without a due time, from each upload. 1 to 30.",
+    )
+    instructions = models.TextField(
+        blank=True,
+        help_text="Shown to students on their upload page and slips. Line breaks are kept and "
+        "links made clickable.",
+    )
+    contact = models.CharField(
+        "contact",
+        max_length=200,
+        blank=True,
+        help_text="Whom students ask if something goes wrong, e.g. “exams@math.example.edu”.",
+    )
+    statement = models.CharField(
+        "submission statement",
+        max_length=300,
+        blank=True,
+        help_text="If set, students must tick it to upload, e.g. “I confirm this is my own "
+        "work.” Stored with each upload.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -69,6 +136,22 @@ class Exam(models.Model):
                 condition=Q(max_upload_bytes__gte=1024), name="exam_max_upload_bytes_min"
             ),
             models.CheckConstraint(condition=Q(max_uploads__gte=1), name="exam_max_uploads_min"),
+            models.CheckConstraint(
+                condition=Q(retention_days__gte=MIN_RETENTION_DAYS)
+                & Q(retention_days__lte=MAX_RETENTION_DAYS),
+                name="exam_retention_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(cutoff_at__isnull=True)
+                | Q(closes_at__isnull=False, cutoff_at__gt=F("closes_at")),
+                name="exam_cutoff_after_due",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(opens_at__lt=F("closes_at")),
+                name="exam_opens_before_due",
+            ),
         ]
 
     def __str__(self):
@@ -77,17 +160,33 @@ class Exam(models.Model):
     def get_absolute_url(self):
         return reverse("students:exam_detail", args=[self.pk])
 
-    def is_open(self, at=None, deadline=None):
-        """Open by hand, closed by hand, or before the deadline (a student's own, if given)."""
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def has_opened(self, at=None):
+        """Past its opening time (or opened by hand): before it, students only see when."""
+        if self.manual_state == self.State.OPEN or self.opens_at is None:
+            return True
+        return (at or timezone.now()) >= self.opens_at
+
+    def is_open(self, at=None, ends=None):
+        """Takes uploads now (or `at`): set by hand, or between its opening time and its end
+        (the cut-off, else the due time; a student's own end, with an extension, if given)."""
         if self.manual_state:
             return self.manual_state == self.State.OPEN
-        deadline = deadline or self.closes_at
-        return deadline is None or (at or timezone.now()) < deadline
+        if not self.has_opened(at):
+            return False
+        ends = ends or self.cutoff_at or self.closes_at
+        return ends is None or (at or timezone.now()) < ends
 
     def set_manual_state(self, state):
-        """Open or close the exam by hand, or hand it back to its deadline ("")."""
+        """Open or close the exam by hand, or hand it back to its times (""). Anything but
+        "open" may end uploads now, so retention counts from now at the earliest."""
         self.manual_state = self.State(state)
-        self.save(update_fields=["manual_state", "updated_at"])
+        if self.manual_state != self.State.OPEN:
+            self.closed_at = timezone.now()
+        self.save(update_fields=["manual_state", "closed_at", "updated_at"])
 
     def roster_counts(self):
         """Students in total, submitted, not yet submitted, and out of uploads: one query."""
@@ -106,7 +205,7 @@ class StudentQuerySet(models.QuerySet):
         return self.prefetch_related(
             models.Prefetch(
                 "submissions",
-                queryset=Submission.objects.current(),
+                queryset=Submission.objects.current().with_expiry(),
                 to_attr="current_submissions",
             )
         )
@@ -206,20 +305,39 @@ class Student(models.Model):
             return self.current_submissions[0] if self.current_submissions else None
         if not self.uploads_used:  # only a recorded upload adds to it: nothing to look up
             return None
-        return self.submissions.current().first()
+        return self.submissions.current().with_expiry().first()
 
     def uploads_left(self):
         return max(self.exam.max_uploads - self.uploads_used, 0)
 
     def deadline(self):
-        """The exam's deadline, or this student's extension when it is later."""
+        """When this student's upload is due: the exam's due time, or their extension when it
+        is later. Uploads after it are late (if a cut-off lets them in at all)."""
         closes_at = self.exam.closes_at
         if closes_at and self.extended_until and self.extended_until > closes_at:
             return self.extended_until
         return closes_at
 
+    def cutoff(self):
+        """This student's cut-off: the exam's, moved by as much as their extension moves the
+        due time, so an extension keeps the same late window."""
+        exam = self.exam
+        if exam.cutoff_at is None or exam.closes_at is None:
+            return None
+        return exam.cutoff_at + (self.deadline() - exam.closes_at)
+
+    def uploads_end(self):
+        """The last moment this student's uploads are taken, by the exam's times."""
+        return self.cutoff() or self.deadline()
+
     def is_open(self, at=None):
-        return self.exam.is_open(at, deadline=self.deadline())
+        return self.exam.is_open(at, ends=self.uploads_end())
+
+    def late_by(self, at=None):
+        """How late an upload started at `at` is (None: on time)."""
+        due = self.deadline()
+        at = at or timezone.now()
+        return at - due if due is not None and at >= due else None
 
     def can_upload(self, at=None):
         return self.is_open(at) and self.uploads_left() > 0
@@ -233,11 +351,6 @@ class Student(models.Model):
         """Give this student their own, later deadline (None takes it away)."""
         self.extended_until = until
         self.save(update_fields=["extended_until"])
-
-
-def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError("“%(value)s” is not a time zone we know.", params={"value": value})
 
 
 class ExaminerProfile(models.Model):

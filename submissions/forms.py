@@ -23,8 +23,29 @@ class UploadForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, max_bytes, allowed_extensions="", **kwargs):
+    # Both boxes are ticked in the browser before the file is sent (the file comes last).
+    statement = forms.BooleanField(required=False)
+    confirm_last = forms.BooleanField(
+        label="I understand that this is my last upload: I cannot replace this file later.",
+        error_messages={
+            "required": "This is your last upload. Please tick the box to confirm it; "
+            "nothing was stored and no upload was used."
+        },
+    )
+    field_order = ["form_token", "statement", "confirm_last", "file"]
+
+    def __init__(
+        self, *args, max_bytes, allowed_extensions="", statement="", last_upload=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if statement:
+            # Required in the browser; the rule itself is accept_upload's, for every caller.
+            self.fields["statement"].label = statement
+            self.fields["statement"].widget.attrs["required"] = True
+        else:
+            del self.fields["statement"]
+        if not last_upload:
+            del self.fields["confirm_last"]
         self.fields["file"].validators = [
             validate_not_empty,
             MaxFileSizeValidator(max_bytes),

@@ -3,9 +3,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import (
+    Case,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from students import times
 from submissions import codes
 
 
@@ -14,8 +25,46 @@ def submission_key(instance=None, filename=None):
     return f"submissions/{secrets.token_hex(16)}"
 
 
-def retention():
-    return timedelta(days=settings.SUBMISSION_RETENTION_DAYS)
+def _student_uploads_end(prefix):
+    """SQL for a student's last moment of uploads by the exam's times: the cut-off, else the
+    due time, each moved by the student's extension (as Student.uploads_end())."""
+    due, cutoff = F(f"{prefix}exam__closes_at"), F(f"{prefix}exam__cutoff_at")
+    extension = F(f"{prefix}extended_until")
+    extended = Q(**{f"{prefix}extended_until__gt": due})
+    no_cutoff = Q(**{f"{prefix}exam__cutoff_at__isnull": True})
+    return Case(
+        When(no_cutoff & extended, then=extension),
+        When(no_cutoff, then=due),
+        When(extended, then=extension + (cutoff - due)),
+        default=cutoff,
+        output_field=models.DateTimeField(),
+    )
+
+
+def _greatest(*values):
+    """GREATEST that skips NULLs on every database (SQLite's MAX() would return NULL)."""
+    return Greatest(*(Coalesce(value, *others) for value, *others in _rotations(values)))
+
+
+def _rotations(values):
+    return [values[i:] + values[:i] for i in range(len(values))]
+
+
+def collection_starts(prefix="student__"):
+    """
+    SQL for when the examiner can first collect a student's files: the moment the exam
+    stops taking that student's uploads. Closed by hand: when it was closed. Otherwise the
+    student's end by the exam's times, or, if the examiner last handed the exam back to its
+    times after that end, that moment. NULL while no end is known (no due time, or open by
+    hand).
+    """
+    exam = f"{prefix}exam__"
+    return Case(
+        When(**{f"{exam}manual_state": "closed"}, then=F(f"{exam}closed_at")),
+        When(**{f"{exam}manual_state": "open"}, then=Value(None)),
+        default=_greatest(_student_uploads_end(prefix), F(f"{exam}closed_at")),
+        output_field=models.DateTimeField(),
+    )
 
 
 class UploadsExhausted(Exception):
@@ -29,17 +78,51 @@ class SubmissionQuerySet(models.QuerySet):
     def with_file(self):
         return self.filter(file_deleted_at__isnull=True)
 
+    def with_expiry(self):
+        """Annotates `expires_at`, the one rule for when a file is deleted: the exam's
+        retention days after the later of its upload and the moment the examiner could
+        collect it (collection_starts). Open-ended exams (no due time) count from the upload;
+        an exam opened by hand keeps its files (NULL) until it closes again. Every page, the
+        exports and purge_expired read this."""
+        days = ExpressionWrapper(
+            # (as a plain integer: SQLite multiplies a duration by IntegerField only)
+            ExpressionWrapper(F("student__exam__retention_days"), output_field=IntegerField())
+            * Value(timedelta(days=1)),
+            output_field=DurationField(),
+        )
+        kept_from = _greatest(F("accepted_at"), collection_starts())
+        waiting = Q(student__exam__manual_state="open", student__exam__closes_at__isnull=False)
+        return self.annotate(
+            expires_at=Case(
+                When(waiting, then=Value(None)),
+                default=ExpressionWrapper(kept_from + days, output_field=models.DateTimeField()),
+                output_field=models.DateTimeField(),
+            )
+        )
+
     def expired(self, now=None):
-        return self.with_file().filter(accepted_at__lte=(now or timezone.now()) - retention())
+        """Files past their expiry, in one query."""
+        return self.with_file().with_expiry().filter(expires_at__lte=now or timezone.now())
 
     def record(
-        self, student, *, key, original_name, size, sha256, content_type, form_token=None, at=None
+        self,
+        student,
+        *,
+        key,
+        original_name,
+        size,
+        sha256,
+        content_type,
+        form_token=None,
+        statement="",
+        at=None,
     ):
         """
         Record an upload whose file is already stored under `key`: lock the student, check
         the rules again under the lock, supersede the current submission and count the upload.
         Returns (new submission, the submission it superseded or None). The rules are checked
-        as of `at` (when the upload started; default now); it is accepted now.
+        as of `at` (when the upload started; default now), and so is lateness; it is accepted
+        now. `statement` is the exam's submission statement as the student accepted it.
         """
         from students.models import Student
 
@@ -71,16 +154,12 @@ class SubmissionQuerySet(models.QuerySet):
                 sha256=sha256,
                 content_type=content_type,
                 form_token=form_token,
+                late_by=locked.late_by(at or now),
+                statement=statement,
                 accepted_at=now,
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
-            Event.log(
-                locked,
-                Event.Kind.UPLOAD_ACCEPTED,
-                submission,
-                f"{original_name}, {size} bytes (upload {locked.uploads_used + 1} of "
-                f"{locked.exam.max_uploads})",
-            )
+            Event.log(locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked))
         student.uploads_used = locked.uploads_used + 1
         return submission, previous
 
@@ -100,6 +179,10 @@ class Submission(models.Model):
     # The one-time token of the form that sent this upload: a repeated post is recognised.
     form_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     accepted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # How long after the student's due time the upload started (None: on time).
+    late_by = models.DurationField(null=True, blank=True)
+    # The exam's submission statement as the student accepted it (empty: none asked).
+    statement = models.CharField(max_length=300, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -122,22 +205,26 @@ class Submission(models.Model):
     def display_code(self):
         return codes.display(self.verification_code)
 
-    @property
-    def expires_at(self):
-        return self.accepted_at + retention()
-
     def is_current(self):
         return self.superseded_at is None
 
     def has_file(self):
         return self.file_deleted_at is None
 
-    def is_expired(self, now=None):
-        return (now or timezone.now()) >= self.expires_at
+    def is_late(self):
+        return self.late_by is not None
 
-    def was_purged(self):
-        """The file went under the retention policy, not because a later upload replaced it."""
-        return self.file_deleted_at is not None and self.superseded_at is None
+    def summary(self, student):
+        """The audit trail's line for this upload: file, size, count, lateness, statement."""
+        parts = [
+            f"{self.original_name}, {self.size} bytes (upload {student.uploads_used + 1} of "
+            f"{student.exam.max_uploads})"
+        ]
+        if self.is_late():
+            parts.append(f"late by {times.duration(self.late_by)}")
+        if self.statement:
+            parts.append(f"statement accepted: “{self.statement}”")
+        return "; ".join(parts)
 
 
 class EventQuerySet(models.QuerySet):

@@ -5,6 +5,7 @@ import logging
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from students import times
 from submissions import filetypes, storage
 from submissions.models import Submission, UploadsExhausted, submission_key
 
@@ -21,7 +22,17 @@ class UploadRefused(Exception):
 NO_UPLOADS_LEFT = (
     "You have used all your uploads, so this file was not stored. Your last submission stands."
 )
-EXAM_CLOSED = "This exam is closed, so this file was not stored. Your last submission stands."
+EXAM_CLOSED = (
+    "Uploads for this exam are closed, so this file was not stored. Your last submission "
+    "stands."
+)
+NOT_YET_OPEN = (
+    "Uploads for this exam open on %(opens)s. Nothing was stored and no upload was used: "
+    "please come back then."
+)
+STATEMENT_MISSING = (
+    "Please tick “%(statement)s” to upload. Nothing was stored and no upload was used."
+)
 STORAGE_DOWN = (
     "Our file storage is unavailable right now. Nothing was used up and your earlier "
     "submission is intact. Please try again in a minute."
@@ -34,18 +45,23 @@ DATABASE_DOWN = (
 
 
 def refusal_for(student, at=None):
+    exam = student.exam
+    if not exam.has_opened(at):
+        opens = times.format_time(exam.opens_at, "long", exam.zone)
+        return UploadRefused(NOT_YET_OPEN % {"opens": opens}, status=403)
     if not student.is_open(at):
         return UploadRefused(EXAM_CLOSED, status=403)
     return UploadRefused(NO_UPLOADS_LEFT, status=403)
 
 
-def accept_upload(student, uploaded_file, form_token, at=None):
+def accept_upload(student, uploaded_file, form_token, at=None, statement_accepted=False):
     """
     Store the file first and record it second, so a failure at either step loses nothing:
     the file is only counted once its row is committed, and an object whose row could not
     be written is deleted again. Returns the new Submission (or, for a repeated post of the
     same form, the one that post already made). The rules are checked as of `at`, when the
     upload started (default: now), so a file that began arriving before the deadline counts.
+    An exam with a submission statement takes a file only with `statement_accepted`.
     """
     # A repeated form needs an earlier upload. Before a first upload (most of a deadline
     # rush) there is none to look for; one racing in meanwhile meets form_token's unique
@@ -54,6 +70,9 @@ def accept_upload(student, uploaded_file, form_token, at=None):
         return repeat
     if not student.can_upload(at):
         raise refusal_for(student, at)
+    statement = student.exam.statement
+    if statement and not statement_accepted:
+        raise UploadRefused(STATEMENT_MISSING % {"statement": statement}, status=400)
 
     content_type = filetypes.content_type(uploaded_file)
     release_db_connection()  # not held while the file travels to storage
@@ -72,6 +91,7 @@ def accept_upload(student, uploaded_file, form_token, at=None):
             sha256=uploaded_file.sha256,
             content_type=content_type,
             form_token=form_token,
+            statement=statement,
             at=at,
         )
     except UploadsExhausted:

@@ -6,6 +6,11 @@ app_name = "submissions"
 urlpatterns = [
     path("u/<str:upload_code>/", views.upload, name="upload"),
     path("u/<str:upload_code>/receipt/<str:verification_code>/", views.receipt, name="receipt"),
+    path(
+        "u/<str:upload_code>/receipt/<str:verification_code>/file/",
+        views.own_file,
+        name="own_file",
+    ),
     path("verify/", views.verify, name="verify"),
     path("verify/<str:verification_code>/download/", views.download, name="download"),
     path("files/<str:token>/", views.local_file, name="file"),

@@ -18,9 +18,12 @@ BODY_OVERHEAD = 64 * 1024
 
 
 def _student(upload_code):
+    """The student whose personal link this is; their pages show times in the exam's zone."""
     if not codes.is_upload_code(upload_code):
         raise Http404
-    return get_object_or_404(Student.objects.select_related("exam"), upload_code=upload_code)
+    student = get_object_or_404(Student.objects.select_related("exam"), upload_code=upload_code)
+    timezone.activate(student.exam.zone)
+    return student
 
 
 @csrf_exempt
@@ -46,7 +49,11 @@ def upload(request, upload_code):
 def _upload_form(student, *args):
     exam = student.exam
     return UploadForm(
-        *args, max_bytes=exam.max_upload_bytes, allowed_extensions=exam.allowed_extensions
+        *args,
+        max_bytes=exam.max_upload_bytes,
+        allowed_extensions=exam.allowed_extensions,
+        statement=exam.statement,
+        last_upload=student.uploads_left() == 1,
     )
 
 
@@ -64,6 +71,7 @@ def _upload(request, student):
                     form.cleaned_data["file"],
                     form.cleaned_data["form_token"],
                     at=request.upload_started_at,
+                    statement_accepted=form.cleaned_data.get("statement", False),
                 )
             except UploadRefused as refusal:
                 status, error = refusal.status, refusal.message
@@ -100,6 +108,7 @@ def _upload_page(request, student, form, status, error=None):
         "exam": student.exam,
         "form": form,
         "submission": student.current_submission,
+        "now": timezone.now(),
     }
     return render(request, "submissions/upload.html", context, status=status)
 
@@ -107,12 +116,32 @@ def _upload_page(request, student, form, status, error=None):
 @require_GET
 @code_page
 def receipt(request, upload_code, verification_code):
-    student = _student(upload_code)
-    code = codes.normalize(verification_code)
-    submission = get_object_or_404(student.submissions, verification_code=code)
+    student, submission = _receipt_of(upload_code, verification_code)
     Event.log(student, Event.Kind.RECEIPT_VIEWED, submission)
     context = {"student": student, "exam": student.exam, "submission": submission}
     return render(request, "submissions/receipt.html", context)
+
+
+@require_GET
+@code_page
+def own_file(request, upload_code, verification_code):
+    """The student opens the file they submitted, to check it is the right one: the current
+    one only, through a short-lived link as for reviewers."""
+    student, submission = _receipt_of(upload_code, verification_code)
+    if not (submission.is_current() and submission.has_file()):
+        context = {"student": student, "exam": student.exam, "submission": submission}
+        return render(request, "submissions/receipt.html", context, status=410)
+    Event.log(student, Event.Kind.DOWNLOAD, submission, "by the student, from the receipt")
+    return redirect(storage.download_url(submission))
+
+
+def _receipt_of(upload_code, verification_code):
+    student = _student(upload_code)
+    code = codes.normalize(verification_code)
+    submission = get_object_or_404(
+        student.submissions.with_expiry().select_related("student__exam"), verification_code=code
+    )
+    return student, submission
 
 
 @require_GET
@@ -166,4 +195,12 @@ def _lookup(typed_code):
     code = codes.normalize(typed_code)
     if code is None:
         return None
-    return Submission.objects.select_related("student__exam").filter(verification_code=code).first()
+    submission = (
+        Submission.objects.with_expiry()
+        .select_related("student__exam")
+        .filter(verification_code=code)
+        .first()
+    )
+    if submission:
+        timezone.activate(submission.student.exam.zone)
+    return submission

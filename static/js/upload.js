@@ -173,6 +173,13 @@
     window.location.assign(receiptUrl.href);
   }
 
+  // The last upload is confirmed in a dialog instead of the plain form's checkbox.
+  const confirmLast = form.querySelector(".confirm-last input[type=checkbox]");
+  if (confirmLast) {
+    confirmLast.required = false;
+    confirmLast.closest(".confirm-last").hidden = true;
+  }
+
   function send(event) {
     event.preventDefault();
     if (busy) return;
@@ -186,6 +193,13 @@
       fileChanged();
       input.focus();
       return;
+    }
+    if (confirmLast) {
+      const sure = window.confirm(
+        `This is your last upload: after it you cannot replace your file.\n\nUpload ${file.name} now?`,
+      );
+      if (!sure) return;
+      confirmLast.checked = true;
     }
     if (!hashing) hashing = sha256(file);
     // Messages from an earlier, plain post would now be stale.

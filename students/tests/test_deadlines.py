@@ -229,7 +229,7 @@ def test_an_upload_that_started_after_the_deadline_is_refused(client, exam, stud
         response = post_upload(client, student)
 
     assert response.status_code == 403
-    assert "This exam is closed" in response.content.decode()
+    assert "Uploads for this exam are closed" in response.content.decode()
     assert not Submission.objects.exists()
 
 

@@ -13,8 +13,21 @@ def answer(content=b"%PDF-1.7 my answers", name="answer.pdf"):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-def post_upload(client, student, content=b"%PDF-1.7 my answers", name="answer.pdf", token=None):
-    data = {"form_token": token or secrets.token_urlsafe(24), "file": answer(content, name)}
+def post_upload(
+    client,
+    student,
+    content=b"%PDF-1.7 my answers",
+    name="answer.pdf",
+    token=None,
+    confirm_last=True,
+    **fields,
+):
+    """Posts the upload form as a browser would; the last upload's box is ticked unless
+    `confirm_last` is False (a form without that box ignores it)."""
+    data = {"form_token": token or secrets.token_urlsafe(24), **fields}
+    if confirm_last:
+        data["confirm_last"] = "on"
+    data["file"] = answer(content, name)
     return client.post(upload_url(student), data)
 
 

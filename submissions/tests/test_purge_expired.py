@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conftest import s3_keys
+from students.tests.factories import ExamFactory, StudentFactory
 from submissions.models import Event, Submission
 from submissions.tests.helpers import post_upload
 
@@ -43,8 +44,9 @@ def test_it_keeps_files_younger_than_three_days(client, student, s3, capsys):
     assert Submission.objects.get().file_deleted_at is None
 
 
-def test_the_retention_period_comes_from_settings(client, student, settings, capsys):
+def test_a_new_exams_retention_period_comes_from_settings(client, settings, capsys):
     settings.SUBMISSION_RETENTION_DAYS = 1
+    student = StudentFactory(exam=ExamFactory())
     post_upload(client, student)
 
     with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
@@ -79,7 +81,9 @@ def test_the_verification_page_says_the_file_went_under_the_retention_policy(
 def test_the_students_page_and_roster_show_when_the_file_expires(client, examiner_client, student):
     post_upload(client, student)
     submission = Submission.objects.get()
-    expires = timezone.localtime(submission.expires_at)
+    expires = timezone.localtime(
+        Submission.objects.with_expiry().get().expires_at, student.exam.zone
+    )
 
     upload_page = client.get(f"/u/{student.upload_code}/").content.decode()
     roster = examiner_client.get(f"/exams/{student.exam.pk}/").content.decode()

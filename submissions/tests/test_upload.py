@@ -163,9 +163,9 @@ def test_it_refuses_uploads_to_a_closed_exam(client, student, local_storage):
     page = client.get(upload_url(student)).content.decode()
     response = post_upload(client, student)
 
-    assert "This exam is closed" in page and '<input type="file"' not in page
+    assert "Uploads are closed" in page and '<input type="file"' not in page
     assert response.status_code == 403
-    assert "This exam is closed" in response.content.decode()
+    assert "Uploads for this exam are closed" in response.content.decode()
     assert stored_files(local_storage) == []
 
 

@@ -8,7 +8,7 @@ from submissions.models import Event, Submission
 
 class Command(BaseCommand):
     help = (
-        "Deletes the files of submissions older than SUBMISSION_RETENTION_DAYS. Their "
+        "Deletes the files whose retention has ended (each exam's days after uploads close). Their "
         "metadata and SHA-256 stay. Safe to run twice."
     )
 

@@ -1,0 +1,54 @@
+// Times on a student's page, kept current: countdowns ("closes in 2 h 13 min") tick in the
+// page, and a time is also given in the browser's own zone when that differs from the exam's.
+// Without this script the server's text (the remaining time when the page was made) stands.
+(() => {
+  function span(ms) {
+    const minutes = Math.floor(ms / 60000);
+    if (minutes < 1) return "less than a minute";
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    const mins = minutes % 60;
+    if (days) return `${days} ${days === 1 ? "day" : "days"}${hours ? ` ${hours} h` : ""}`;
+    return [hours ? `${hours} h` : "", mins ? `${mins} min` : ""].filter(Boolean).join(" ");
+  }
+
+  // Each countdown carries the seconds left when the server made the page, so a wrong clock
+  // on the phone changes nothing.
+  const started = performance.now();
+  const countdowns = Array.from(document.querySelectorAll("[data-countdown]"));
+  function tick() {
+    const elapsed = performance.now() - started;
+    let passed = false;
+    for (const node of countdowns) {
+      const left = Number(node.dataset.countdown) * 1000 - elapsed;
+      if (left <= 0) {
+        passed = true;
+        continue;
+      }
+      node.textContent = [node.dataset.label, span(left)].filter(Boolean).join(" ");
+    }
+    // A moment passed (opening, due time, cut-off): the server says what applies now.
+    if (passed && !document.querySelector("form[aria-busy=true]")) {
+      window.location.reload();
+      return;
+    }
+    window.setTimeout(tick, 15000);
+  }
+  if (countdowns.length) tick();
+
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  for (const node of document.querySelectorAll("[data-local-time]")) {
+    if (!browserZone || browserZone === node.dataset.examZone) continue;
+    const moment = new Date(node.dataset.localTime);
+    const text = new Intl.DateTimeFormat(undefined, {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+    }).format(moment);
+    node.textContent = `That is ${text} in your time zone (${browserZone}).`;
+    node.hidden = false;
+  }
+})();
