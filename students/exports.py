@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from zipstream import ZIP_STORED, ZipStream
 
+from students import times
 from submissions import storage
 from submissions.models import Submission
 
@@ -24,8 +25,10 @@ ROSTER_HEADER = [
     "upload link",
     "uploads used",
     "uploads allowed",
-    "deadline",
+    "due",
+    "cut-off",
     "last upload",
+    "late by",
     "file name",
     "size (bytes)",
     "SHA-256",
@@ -39,7 +42,9 @@ MANIFEST_HEADER = [
     "size (bytes)",
     "SHA-256",
     "accepted",
+    "late by",
     "verification code",
+    "file kept until",
 ]
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
@@ -53,10 +58,23 @@ def neutralise(value):
 
 
 def local_time(value):
-    """A time in the active (the examiner's) time zone, with its UTC offset: unambiguous."""
+    """A time in the active (the exam's) time zone, with its UTC offset: unambiguous."""
     if value is None:
         return ""
     return timezone.localtime(value).isoformat(sep=" ", timespec="seconds")
+
+
+def late_by(submission):
+    return times.duration(submission.late_by) if submission and submission.is_late() else ""
+
+
+def kept_until(submission):
+    """The file's deletion date by the one rule (with_expiry), or why there is none."""
+    if not submission or not submission.has_file():
+        return ""
+    if submission.expires_at is None:
+        return f"{submission.student.exam.retention_days} days after uploads close"
+    return local_time(submission.expires_at)
 
 
 class Echo:
@@ -86,12 +104,14 @@ def roster_rows(exam, students, link):
             student.uploads_used,
             exam.max_uploads,
             local_time(student.deadline()),
+            local_time(student.cutoff()),
             local_time(submission.accepted_at) if submission else "",
+            late_by(submission),
             submission.original_name if submission else "",
             submission.size if submission else "",
             submission.sha256 if submission else "",
             submission.display_code if submission else "",
-            local_time(submission.expires_at) if submission and submission.has_file() else "",
+            kept_until(submission),
         ]
 
 
@@ -114,7 +134,8 @@ def archive_submissions(exam):
         Submission.objects.current()
         .with_file()
         .filter(student__exam=exam)
-        .select_related("student")
+        .with_expiry()
+        .select_related("student__exam")
         .order_by("student__nickname")
     )
 
@@ -172,7 +193,9 @@ def zip_stream(exam):
                 submission.size,
                 submission.sha256,
                 local_time(submission.accepted_at),
+                late_by(submission),
                 submission.display_code,
+                kept_until(submission),
             ]
         )
     archive.add("".join(csv_lines(manifest)).encode("utf-8-sig"), "manifest.csv")

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 from students import imports
 from students.models import Exam, ExaminerProfile, Student
@@ -15,7 +16,34 @@ from submissions import filetypes
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
 
 
+class ZonedDateTimeField(forms.DateTimeField):
+    """A date and time typed and shown in a given zone (the exam's), not the examiner's."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    zone = None
+
+    def prepare_value(self, value):
+        with timezone.override(self.zone):
+            return super().prepare_value(value)
+
+    def to_python(self, value):
+        with timezone.override(self.zone):
+            return super().to_python(value)
+
+
+EXAM_TIMES = ["opens_at", "closes_at", "cutoff_at"]
+
+
+def time_zone_choices():
+    return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+
+
 class ExamForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="The times below are typed and shown in this zone, on every page.",
+    )
     max_upload_mb = forms.DecimalField(
         label="Largest file (MB)",
         min_value=Decimal("0.01"),
@@ -26,17 +54,60 @@ class ExamForm(forms.ModelForm):
 
     class Meta:
         model = Exam
-        fields = ["title", "closes_at", "max_upload_mb", "max_uploads", "allowed_extensions"]
-        widgets = {
-            "closes_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),
-        }
+        fields = [
+            "title",
+            "time_zone",
+            "opens_at",
+            "closes_at",
+            "cutoff_at",
+            "max_upload_mb",
+            "max_uploads",
+            "allowed_extensions",
+            "retention_days",
+            "instructions",
+            "contact",
+            "statement",
+        ]
+        field_classes = dict.fromkeys(EXAM_TIMES, ZonedDateTimeField)
+        widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         size = Decimal(self.instance.max_upload_bytes) / MB
         self.fields["max_upload_mb"].initial = size.quantize(Decimal("0.01")).normalize()
+        zone = self._zone()
+        for name in EXAM_TIMES:
+            field = self.fields[name]
+            field.zone = zone
+            field.label = f"{field.label} ({zone})"
+            field.widget.attrs["data-zoned"] = "true"
+
+    GROUPS = [
+        ("The exam", ["title", "instructions", "contact", "statement"]),
+        ("When", ["time_zone", *EXAM_TIMES]),
+        ("Files", ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
+    ]
+
+    def groups(self):
+        """The fields in fieldsets, for the template."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
+    def _zone(self):
+        """The zone the times are typed in: the one posted with them, else the exam's."""
+        posted = self.data.get("time_zone") if self.is_bound else None
+        name = posted if posted in zoneinfo.available_timezones() else self.instance.time_zone
+        return zoneinfo.ZoneInfo(name)
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, due, cutoff = (cleaned.get(name) for name in EXAM_TIMES)
+        if cutoff and not due:
+            self.add_error("cutoff_at", "A cut-off needs a due time before it.")
+        elif cutoff and cutoff <= due:
+            self.add_error("cutoff_at", "The cut-off must be after the due time.")
+        if opens and due and opens >= due:
+            self.add_error("opens_at", "Uploads must open before they are due.")
+        return cleaned
 
     def clean_max_upload_mb(self):
         """The limit in bytes, set on the exam here: the model field is not on the form."""
@@ -162,25 +233,28 @@ class ExtensionForm(forms.ModelForm):
     class Meta:
         model = Student
         fields = ["extended_until"]
-        widgets = {
-            "extended_until": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),
+        field_classes = {"extended_until": ZonedDateTimeField}
+        help_texts = {
+            "extended_until": "Later than the exam's due time; a cut-off moves by as much. "
+            "Empty takes it away."
         }
-        help_texts = {"extended_until": "Later than the exam's deadline. Empty takes it away."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["extended_until"]
+        field.zone = self.instance.exam.zone
+        field.label = f"{field.label} ({self.instance.exam.time_zone})"
 
     def clean_extended_until(self):
         until = self.cleaned_data["extended_until"]
         closes_at = self.instance.exam.closes_at
         if until and closes_at and until <= closes_at:
-            raise forms.ValidationError("An extension must end after the exam's deadline.")
+            raise forms.ValidationError("An extension must end after the exam's due time.")
         return until
 
 
 class TimeZoneForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        choices=lambda: [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
-    )
+    time_zone = forms.ChoiceField(choices=time_zone_choices)
 
     class Meta:
         model = ExaminerProfile

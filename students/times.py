@@ -1,7 +1,5 @@
 """How times and durations read on every page, CSV and mail: one format, the zone named."""
 
-from datetime import timedelta
-
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext

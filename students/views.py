@@ -1,10 +1,15 @@
+import zoneinfo
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,14 +32,33 @@ SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
 
 
 def _exam(request, pk):
-    """The examiner's own exam, or 404: other examiners' exams do not exist for them."""
-    return get_object_or_404(Exam, pk=pk, owner=request.user)
+    """The examiner's own exam, or 404: other examiners' exams do not exist for them. Its
+    pages and files show times in the exam's zone."""
+    exam = get_object_or_404(Exam, pk=pk, owner=request.user)
+    timezone.activate(exam.zone)
+    return exam
 
 
 def _student(request, exam_pk, pk):
-    return get_object_or_404(
+    student = get_object_or_404(
         Student.objects.select_related("exam"), pk=pk, exam_id=exam_pk, exam__owner=request.user
     )
+    timezone.activate(student.exam.zone)
+    return student
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; an examiner's first login also takes their time zone from the
+    browser (static/js/timezone.js fills the hidden field), so it is never UTC by accident."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        zone = self.request.POST.get("time_zone", "")
+        if zone in zoneinfo.available_timezones():
+            ExaminerProfile.objects.get_or_create(
+                user=form.get_user(), defaults={"time_zone": zone}
+            )
+        return response
 
 
 @login_required
@@ -55,7 +79,9 @@ def exam_list(request):
 
 @login_required
 def exam_create(request):
-    form = ExamForm(request.POST or None, instance=Exam(owner=request.user))
+    zone = ExaminerProfile.objects.filter(user=request.user).values_list("time_zone", flat=True)
+    exam = Exam(owner=request.user, time_zone=zone.first() or settings.TIME_ZONE)
+    form = ExamForm(request.POST or None, instance=exam)
     if form.is_valid():
         exam = form.save()
         messages.success(request, f"Created “{exam.title}”. Now add your students.")
@@ -87,6 +113,8 @@ def exam_detail(request, pk):
         "page": page,
         "students": page.object_list,
         "counts": exam.roster_counts(),
+        "deletions": Submission.objects.filter(student__exam=exam).deletion_schedule()[:2],
+        "now": timezone.now(),
         "query": _query_without_page(request),
     }
     return render(request, "students/exam_detail.html", context)
@@ -123,7 +151,7 @@ def student_detail(request, exam_pk, pk):
         "exam": student.exam,
         "student": student,
         "upload_url": request.build_absolute_uri(student.get_upload_url()),
-        "submissions": student.submissions.all(),
+        "submissions": student.submissions.with_expiry(),
         "events": student.events.all()[:200],
     }
     return render(request, "students/student_detail.html", context)

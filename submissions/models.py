@@ -1,10 +1,10 @@
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import models, transaction
 from django.db.models import (
     Case,
+    Count,
     DurationField,
     ExpressionWrapper,
     F,
@@ -98,6 +98,18 @@ class SubmissionQuerySet(models.QuerySet):
                 default=ExpressionWrapper(kept_from + days, output_field=models.DateTimeField()),
                 output_field=models.DateTimeField(),
             )
+        )
+
+    def deletion_schedule(self):
+        """When the stored files go, soonest first: [{"expires_at": …, "files": n}, …]."""
+        return (
+            self.current()
+            .with_file()
+            .with_expiry()
+            .exclude(expires_at=None)
+            .values("expires_at")
+            .annotate(files=Count("pk"))
+            .order_by("expires_at")
         )
 
     def expired(self, now=None):

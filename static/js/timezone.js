@@ -1,4 +1,5 @@
-// The time zone page, before an examiner has chosen: suggest the browser's own zone.
+// The browser's own time zone, where the examiner has not chosen one: preselected on the time
+// zone page, and sent with the login form so a first login starts in the right zone.
 (function () {
   var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!zone) return;
@@ -8,4 +9,17 @@
     });
     if (known) select.value = zone;
   });
+  document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
+    input.value = zone;
+  });
+  // The exam form: its time fields name the zone they are read in; follow the zone picked.
+  var examZone = document.getElementById("id_time_zone");
+  if (examZone && !examZone.dataset.suggest) {
+    examZone.addEventListener("change", function () {
+      document.querySelectorAll("input[data-zoned]").forEach(function (input) {
+        var label = document.querySelector('label[for="' + input.id + '"]');
+        if (label) label.textContent = label.textContent.replace(/\([^)]*\)$/, "(" + examZone.value + ")");
+      });
+    });
+  }
 })();

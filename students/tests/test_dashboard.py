@@ -43,6 +43,8 @@ def test_it_creates_an_exam(examiner_client, examiner):
             "closes_at": "2030-06-01T12:00",
             "max_upload_mb": "3",
             "max_uploads": 5,
+            "time_zone": "UTC",
+            "retention_days": 3,
         },
     )
 
@@ -62,7 +64,13 @@ def test_new_exams_get_the_default_limits(examiner_client):
 def test_it_edits_an_exam(examiner_client, exam):
     response = examiner_client.post(
         f"/exams/{exam.pk}/edit/",
-        {"title": "Renamed", "closes_at": "", "max_upload_mb": "1.5", "max_uploads": 2},
+        {
+            "title": "Renamed",
+            "time_zone": "UTC",
+            "retention_days": 3,
+            "max_upload_mb": "1.5",
+            "max_uploads": 2,
+        },
     )
 
     exam.refresh_from_db()
@@ -181,7 +189,13 @@ def test_other_examiners_objects_are_404(client, student):
 def test_the_file_size_limit_cannot_pass_what_the_server_accepts(examiner_client, exam):
     response = examiner_client.post(
         f"/exams/{exam.pk}/edit/",
-        {"title": "Too big", "closes_at": "", "max_upload_mb": "500", "max_uploads": 5},
+        {
+            "title": "Too big",
+            "time_zone": "UTC",
+            "retention_days": 3,
+            "max_upload_mb": "500",
+            "max_uploads": 5,
+        },
     )
 
     exam.refresh_from_db()

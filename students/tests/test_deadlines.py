@@ -145,26 +145,6 @@ def test_another_examiner_cannot_extend_my_student(examiner_client):
 # --- Time zones -------------------------------------------------------------------------
 
 
-def test_times_are_shown_in_the_examiners_zone_with_its_name(examiner_client, examiner, exam):
-    ExaminerProfile.objects.create(user=examiner, time_zone="America/New_York")
-    exam.closes_at = DEADLINE
-    exam.save()
-
-    html = examiner_client.get(f"/exams/{exam.pk}/").content.decode()
-
-    assert "1 Jun 2030, 08:00 EDT" in html
-    assert "Times in America/New_York" in html
-
-
-def test_deadlines_typed_are_read_in_the_examiners_zone(examiner_client, examiner, student):
-    ExaminerProfile.objects.create(user=examiner, time_zone="Europe/Berlin")
-
-    examiner_client.post(extension_url(student), {"extended_until": "2030-06-01T14:00"})
-
-    student.refresh_from_db()
-    assert student.extended_until == DEADLINE  # 14:00 in Berlin in summer is 12:00 UTC
-
-
 def test_an_examiner_chooses_their_time_zone(examiner_client, examiner):
     response = examiner_client.post("/exams/time-zone/", {"time_zone": "Asia/Kolkata"})
 
@@ -180,12 +160,6 @@ def test_an_unknown_time_zone_is_refused(examiner_client, examiner):
 
     assert response.status_code == 200
     assert not ExaminerProfile.objects.exists()
-
-
-def test_without_a_choice_times_are_in_the_sites_zone(examiner_client, exam, settings):
-    html = examiner_client.get(f"/exams/{exam.pk}/").content.decode()
-
-    assert f"Times in {settings.TIME_ZONE}" in html
 
 
 # --- An upload that started before the deadline counts ------------------------------------

@@ -14,6 +14,8 @@ def edit(client, exam, allowed):
             "max_upload_mb": "3",
             "max_uploads": exam.max_uploads,
             "allowed_extensions": allowed,
+            "time_zone": exam.time_zone,
+            "retention_days": exam.retention_days,
         },
     )
 

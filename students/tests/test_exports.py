@@ -96,8 +96,10 @@ def test_neutralise_leaves_ordinary_text_alone():
     assert neutralise(None) == ""
 
 
-def test_the_roster_csv_gives_times_in_the_examiners_zone(examiner_client, examiner, student):
-    ExaminerProfile.objects.create(user=examiner, time_zone="Asia/Tokyo")
+def test_the_roster_csv_gives_times_in_the_exams_zone(examiner_client, examiner, student):
+    ExaminerProfile.objects.create(user=examiner, time_zone="Europe/Lisbon")
+    student.exam.time_zone = "Asia/Tokyo"
+    student.exam.save()
     submission = stored_submission(student, b"answers")
     submission.accepted_at = datetime(2030, 1, 1, 12, tzinfo=UTC)
     submission.save()

@@ -80,7 +80,6 @@ def test_the_verification_page_says_the_file_went_under_the_retention_policy(
 
 def test_the_students_page_and_roster_show_when_the_file_expires(client, examiner_client, student):
     post_upload(client, student)
-    submission = Submission.objects.get()
     expires = timezone.localtime(
         Submission.objects.with_expiry().get().expires_at, student.exam.zone
     )

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
 
 from students.tests.factories import ExamFactory, StudentFactory
 from submissions.models import Submission
@@ -19,6 +20,7 @@ MINUTE = timedelta(minutes=1)
 
 
 def upload(client, student, at=UPLOADED):
+    # (A client of its own when the test also logs in: travelling to `at` expires a login.)
     with time_machine.travel(at, tick=False):
         assert post_upload(client, student).status_code == 302
     return Submission.objects.filter(student=student).current().get()
@@ -155,3 +157,164 @@ def test_purge_selects_in_one_query(client, django_assert_num_queries):
 
     with time_machine.travel(DUE + 2 * DAY, tick=False), django_assert_num_queries(1):
         assert len(list(Submission.objects.expired())) == 3
+
+
+# --- Every page shows the date purge_expired acts on ----------------------------------------
+
+
+def kept_until_everywhere(examiner_client, student, submission):
+    """The "kept until" text of the upload page, receipt, verification page, roster, student
+    page, roster CSV and ZIP manifest."""
+    import csv
+    import io
+    import zipfile
+
+    from django.urls import reverse
+
+    def text(url):
+        return examiner_client.get(url).content.decode()
+
+    def rows(url, name=None):
+        body = b"".join(examiner_client.get(url).streaming_content)
+        if name:
+            body = zipfile.ZipFile(io.BytesIO(body)).read(name)
+        return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+    exam = student.exam
+    code = submission.verification_code
+    return {
+        "upload page": text(student.get_upload_url()),
+        "receipt": text(reverse("submissions:receipt", args=[student.upload_code, code])),
+        "verification": text(f"/verify/?code={code}"),
+        "roster": text(exam.get_absolute_url()),
+        "student page": text(student.get_absolute_url()),
+        "csv": rows(reverse("students:roster_csv", args=[exam.pk]))[0]["file kept until"],
+        "manifest": rows(reverse("students:exam_zip", args=[exam.pk]), "manifest.csv")[0][
+            "file kept until"
+        ],
+    }
+
+
+@pytest.mark.parametrize("case", ["due", "cut-off", "extension", "closed by hand", "open-ended"])
+def test_every_page_shows_the_date_purge_uses(examiner_client, examiner, case):
+    from students.times import format_time
+
+    exam = ExamFactory(owner=examiner, closes_at=DUE, time_zone="Europe/Berlin", retention_days=4)
+    student = StudentFactory(exam=exam)
+    submission = upload(Client(), student, at=UPLOADED)
+    if case == "cut-off":
+        exam.cutoff_at = DUE + DAY
+        exam.save()
+    elif case == "extension":
+        student.extend_deadline(DUE + 2 * DAY)
+    elif case == "closed by hand":
+        with time_machine.travel(UPLOADED + DAY, tick=False):
+            exam.set_manual_state("closed")
+    elif case == "open-ended":
+        exam.closes_at = None
+        exam.save()
+    expires = expiry(submission)
+
+    shown = kept_until_everywhere(examiner_client, student, submission)
+
+    long_form, short_form = (
+        format_time(expires, zone=exam.zone),
+        format_time(expires, "short", zone=exam.zone),
+    )
+    csv_form = expires.astimezone(exam.zone).isoformat(sep=" ", timespec="seconds")
+    for page in ["upload page", "receipt", "verification", "student page"]:
+        assert long_form in shown[page], page
+    assert short_form in shown["roster"]
+    assert shown["csv"] == shown["manifest"] == csv_form
+    assert not purged_at(expires - MINUTE, submission)
+    assert purged_at(expires, submission)
+
+
+# --- The exam page warns before deletion --------------------------------------------------
+
+
+def test_the_exam_page_warns_before_files_are_deleted(examiner_client, examiner):
+    exam = ExamFactory(owner=examiner, closes_at=DUE, time_zone="UTC", retention_days=3)
+    for _ in range(2):
+        upload(Client(), StudentFactory(exam=exam))
+
+    with time_machine.travel(DUE + DAY, tick=False):
+        examiner_client.force_login(examiner)
+        html = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert "2 files will be deleted on 11 Dec 2026, 17:00 UTC" in html
+    assert "download them first" in html
+
+
+def test_an_open_ended_exam_says_files_go_days_after_each_upload(examiner_client, examiner):
+    exam = ExamFactory(owner=examiner, closes_at=None, retention_days=5)
+
+    html = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert "each file is deleted 5 days after its upload" in html
+
+
+def test_the_exam_page_shows_no_warning_without_files(examiner_client, examiner):
+    exam = ExamFactory(owner=examiner, closes_at=DUE)
+
+    assert "will be deleted on" not in examiner_client.get(exam.get_absolute_url()).content.decode()
+
+
+# --- Retention on the exam form ---------------------------------------------------------------
+
+
+def exam_form(examiner_client, **fields):
+    data = {
+        "title": "Retention",
+        "time_zone": "UTC",
+        "max_upload_mb": "3",
+        "max_uploads": 5,
+        "retention_days": 3,
+        **fields,
+    }
+    return examiner_client.post("/exams/new/", data)
+
+
+@pytest.mark.parametrize(("days", "saved"), [(0, False), (1, True), (30, True), (31, False)])
+def test_retention_is_1_to_30_days(examiner_client, days, saved):
+    from students.models import Exam
+
+    response = exam_form(examiner_client, retention_days=days)
+
+    assert (response.status_code == 302) is saved
+    assert Exam.objects.filter(retention_days=days).exists() is saved
+
+
+def test_the_exam_form_explains_retention(examiner_client):
+    html = examiner_client.get("/exams/new/").content.decode()
+
+    assert "Keep files for (days)" in html
+    assert "Counted from when uploads close for a student" in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"cutoff_at": "2030-06-01T10:00"}, "A cut-off needs a due time before it."),
+        (
+            {"closes_at": "2030-06-01T12:00", "cutoff_at": "2030-06-01T12:00"},
+            "The cut-off must be after the due time.",
+        ),
+        (
+            {"opens_at": "2030-06-01T12:00", "closes_at": "2030-06-01T12:00"},
+            "Uploads must open before they are due.",
+        ),
+    ],
+)
+def test_the_exam_form_refuses_times_out_of_order(examiner_client, fields, error):
+    response = exam_form(examiner_client, **fields)
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+
+
+def test_the_database_refuses_a_cut_off_before_the_due_time():
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        ExamFactory(closes_at=DUE, cutoff_at=DUE - MINUTE)
