@@ -23,8 +23,7 @@ NO_UPLOADS_LEFT = (
     "You have used all your uploads, so this file was not stored. Your last submission stands."
 )
 EXAM_CLOSED = (
-    "Uploads for this exam are closed, so this file was not stored. Your last submission "
-    "stands."
+    "Uploads for this exam are closed, so this file was not stored. Your last submission stands."
 )
 NOT_YET_OPEN = (
     "Uploads for this exam open on %(opens)s. Nothing was stored and no upload was used: "
