@@ -48,7 +48,7 @@ def test_a_student_uploads_with_a_progress_bar_then_uploads_again(pages, student
     assert any(not text.startswith(("0%", "100%")) for text in seen), seen
 
     expect(page.get_by_role("heading", level=1)).to_have_text("We have your file")
-    assert page.locator(".receipt .hash").inner_text() == sha256(first)
+    assert page.locator(".receipt .hash").text_content() == sha256(first)
     check = page.locator("#hash-check")
     expect(check).to_have_attribute("data-match", "yes")
     expect(check).to_contain_text("What you sent is what we stored")
@@ -151,7 +151,7 @@ def test_the_plain_form_works_without_javascript(pages, student, tmp_path):
     upload(page, path)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("We have your file")
-    assert page.locator(".receipt .hash").inner_text() == sha256(path)
+    assert page.locator(".receipt .hash").text_content() == sha256(path)
     expect(page.locator("#hash-check")).to_be_hidden()
     expect(page.get_by_role("button", name="Print or save as PDF")).to_be_hidden()
 

@@ -1,6 +1,19 @@
 from django.contrib import admin
 
+from students import times
 from students.models import Exam, Student
+
+
+def zoned(name, description):
+    """An admin column or read-only field showing a time with its zone named, as every page
+    does (the admin would print it bare)."""
+
+    @admin.display(description=description, ordering=name)
+    def show(obj):
+        return times.format_time(getattr(obj, name), "seconds")
+
+    show.__name__ = f"{name}_zoned"
+    return show
 
 
 class StudentInline(admin.TabularInline):
@@ -12,7 +25,14 @@ class StudentInline(admin.TabularInline):
 
 @admin.register(Exam)
 class ExamAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "closes_at", "max_uploads", "created_at"]
+    list_display = [
+        "title",
+        "owner",
+        zoned("closes_at", "due"),
+        "time_zone",
+        "max_uploads",
+        zoned("created_at", "created"),
+    ]
     list_filter = ["owner"]
     search_fields = ["title"]
     inlines = [StudentInline]

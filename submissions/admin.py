@@ -1,6 +1,9 @@
 from django.contrib import admin
 
+from students.admin import zoned
 from submissions.models import Submission
+
+TIMES = {"accepted_at": "accepted", "superseded_at": "superseded", "file_deleted_at": "deleted"}
 
 
 @admin.register(Submission)
@@ -10,13 +13,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         "original_name",
         "student",
         "size",
-        "accepted_at",
-        "superseded_at",
-        "file_deleted_at",
+        *(zoned(name, label) for name, label in TIMES.items()),
     ]
     list_select_related = ["student"]
     search_fields = ["verification_code", "original_name", "student__nickname", "sha256"]
-    readonly_fields = [f.name for f in Submission._meta.fields]
+    readonly_fields = [
+        zoned(f.name, f.verbose_name) if f.name in TIMES else f.name
+        for f in Submission._meta.fields
+    ]
 
     def has_add_permission(self, request):
         return False
