@@ -3,6 +3,7 @@ confirmation and opening one's own file."""
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -119,7 +120,7 @@ def test_the_student_opens_the_file_they_submitted(pages, tmp_path):
         page.get_by_test_id("own-file").click()
 
     assert download.value.suggested_filename == "my-answer.pdf"
-    assert open(download.value.path(), "rb").read() == sent.read_bytes()
+    assert Path(download.value.path()).read_bytes() == sent.read_bytes()
     page.get_by_text("Technical details").click()
     expect(page.locator(".receipt .hash")).to_be_visible()
     shot(page, "receipt-technical", full_page=True)

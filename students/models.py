@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from submissions.codes import new_upload_code
+from students.codes import new_upload_code
 
 
 def default_max_upload_bytes():
@@ -199,13 +199,16 @@ class Exam(models.Model):
 
 
 class StudentQuerySet(models.QuerySet):
-    def with_current_submission(self):
-        from submissions.models import Submission
+    def _submissions(self):
+        """The submissions' queryset, through the reverse relation: submissions depends on
+        students, never the reverse, so this module imports nothing from it."""
+        return self.model._meta.get_field("submissions").related_model.objects
 
+    def with_current_submission(self):
         return self.prefetch_related(
             models.Prefetch(
                 "submissions",
-                queryset=Submission.objects.current().with_expiry(),
+                queryset=self._submissions().current().with_expiry(),
                 to_attr="current_submissions",
             )
         )
@@ -223,9 +226,7 @@ class StudentQuerySet(models.QuerySet):
         return queryset
 
     def _current(self):
-        from submissions.models import Submission
-
-        return Submission.objects.current().filter(student=OuterRef("pk"))
+        return self._submissions().current().filter(student=OuterRef("pk"))
 
     def submitted(self):
         return self.filter(Exists(self._current()))

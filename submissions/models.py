@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from students import times
+from students.models import Student
 from submissions import codes
 
 
@@ -136,8 +137,6 @@ class SubmissionQuerySet(models.QuerySet):
         as of `at` (when the upload started; default now), and so is lateness; it is accepted
         now. `statement` is the exam's submission statement as the student accepted it.
         """
-        from students.models import Student
-
         now = timezone.now()
         with transaction.atomic():
             # of=("self",): lock the student's row only. A bare FOR UPDATE would lock the

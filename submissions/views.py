@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from students import codes as upload_codes
 from students.models import Student
 from submissions import codes, storage
 from submissions.forms import UploadForm, VerifyForm
@@ -19,7 +20,7 @@ BODY_OVERHEAD = 64 * 1024
 
 def _student(upload_code):
     """The student whose personal link this is; their pages show times in the exam's zone."""
-    if not codes.is_upload_code(upload_code):
+    if not upload_codes.is_upload_code(upload_code):
         raise Http404
     student = get_object_or_404(Student.objects.select_related("exam"), upload_code=upload_code)
     timezone.activate(student.exam.zone)

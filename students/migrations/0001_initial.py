@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import students.models
-import submissions.codes
+import students.codes
 from django.conf import settings
 from django.db import migrations, models
 
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('first_name', models.CharField(max_length=100)),
                 ('last_name', models.CharField(max_length=100)),
                 ('email', models.EmailField(blank=True, max_length=254)),
-                ('upload_code', models.CharField(default=submissions.codes.new_upload_code, max_length=64, unique=True)),
+                ('upload_code', models.CharField(default=students.codes.new_upload_code, max_length=64, unique=True)),
                 ('uploads_used', models.PositiveSmallIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('exam', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='students', to='students.exam')),

@@ -1,5 +1,6 @@
 import math
 
+from students import codes as upload_codes
 from submissions import codes
 
 
@@ -32,6 +33,6 @@ def test_display_groups_in_fours():
 
 
 def test_upload_codes_carry_at_least_128_bits():
-    code = codes.new_upload_code()
+    code = upload_codes.new_upload_code()
     assert len(code) * 6 >= 128
     assert code.replace("-", "").replace("_", "").isalnum()
