@@ -84,7 +84,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 else:
-    # psycopg's pool; CONN_MAX_AGE must stay 0 when the pool manages connections.
+    # psycopg's pool; CONN_MAX_AGE must stay 0 when the pool manages connections. Our
+    # backend has the pool check each connection before handing it out (one empty query),
+    # so connections the server dropped (a restart, a failover) fail no request.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "depository.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
@@ -97,7 +101,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Files ----------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # The boto3 client for S3/R2 (also what the tests' moto storage uses). R2 rejects some of
