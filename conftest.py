@@ -51,15 +51,32 @@ def local_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def private_cache(settings, request):
-    """Each test counts wrong codes in a cache of its own, so one test's misses never
-    throttle another (the configured cache may be a Redis shared across runs)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
+def private_counter_store(settings):
+    """Each test counts wrong codes in a store of its own: the table, whose rows go with the
+    test's transaction (or the flush after a transactional test), never a Redis that runs
+    share. Tests of the Redis store give themselves keys of their own (`redis_store`)."""
+    settings.REDIS_URL = ""
+
+
+@pytest.fixture
+def redis_store(settings):
+    """The Redis that REDIS_URL names (CI sets it), with keys of this test's own; locally
+    the test skips without it."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        if IN_CI:
+            pytest.fail("CI must test the throttle on Redis: set REDIS_URL (see .ci/run).")
+        pytest.skip("needs Redis: set REDIS_URL to run it")
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    client.ping()  # fails here, loudly, when Redis cannot be reached
+    settings.REDIS_URL = url
+    settings.CODE_MISS_KEY_PREFIX = f"test-{uuid.uuid4().hex}:code-misses"
+    client.prefix = settings.CODE_MISS_KEY_PREFIX
+    yield client
+    for key in client.scan_iter(f"{client.prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture(scope="session")

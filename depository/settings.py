@@ -232,29 +232,11 @@ BEHIND_FLY_PROXY = env.bool("BEHIND_FLY_PROXY", default=False)
 CODE_MISS_LIMIT = env.int("CODE_MISS_LIMIT", default=50)
 CODE_MISS_WINDOW = env.int("CODE_MISS_WINDOW", default=600)
 
-# The miss counters must be shared by every process and machine: Redis when REDIS_URL is
-# set, else a table in the database (`manage.py createcachetable`). Keys live one window.
+# The miss counters are shared by every process and machine: one atomic increment each, in
+# Redis when REDIS_URL is set, else in a table of our own (submissions.CodeMissCount, made
+# by `migrate`; `purge_code_misses` deletes the windows that have ended).
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "depository",
-            "TIMEOUT": CODE_MISS_WINDOW,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "depository_cache",
-            "TIMEOUT": CODE_MISS_WINDOW,
-            # Culling at the default 300 rows would forget counters during a wide attack.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-    }
+CODE_MISS_KEY_PREFIX = "depository:code-misses"
 
 # Login: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP, that pair
 # is locked out for LOGIN_COOLOFF_MINUTES (never for good); a success clears the count.
