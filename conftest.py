@@ -231,7 +231,8 @@ class AppServers:
         log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
         proc = subprocess.Popen(  # noqa: S603 (our own gunicorn and config)
             [str(Path(sys.executable).with_name("gunicorn")), "--config", "gunicorn.conf.py"]
-            + ["--access-logfile", "/dev/null", "depository.wsgi"],
+            # No control socket: its default path in $HOME would be shared by every server.
+            + ["--access-logfile", "/dev/null", "--no-control-socket", "depository.wsgi"],
             cwd=ROOT,
             env=env,
             stdout=log,
