@@ -1,4 +1,15 @@
 import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
 import boto3
 import pytest
@@ -7,6 +18,7 @@ from moto.server import ThreadedMotoServer
 
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 
+ROOT = Path(__file__).resolve().parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -39,15 +51,32 @@ def local_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def private_cache(settings, request):
-    """Each test counts wrong codes in a cache of its own, so one test's misses never
-    throttle another (the configured cache may be a Redis shared across runs)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
+def private_counter_store(settings):
+    """Each test counts wrong codes in a store of its own: the table, whose rows go with the
+    test's transaction (or the flush after a transactional test), never a Redis that runs
+    share. Tests of the Redis store give themselves keys of their own (`redis_store`)."""
+    settings.REDIS_URL = ""
+
+
+@pytest.fixture
+def redis_store(settings):
+    """The Redis that REDIS_URL names (CI sets it), with keys of this test's own; locally
+    the test skips without it."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        if IN_CI:
+            pytest.fail("CI must test the throttle on Redis: set REDIS_URL (see .ci/run).")
+        pytest.skip("needs Redis: set REDIS_URL to run it")
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    client.ping()  # fails here, loudly, when Redis cannot be reached
+    settings.REDIS_URL = url
+    settings.CODE_MISS_KEY_PREFIX = f"test-{uuid.uuid4().hex}:code-misses"
+    client.prefix = settings.CODE_MISS_KEY_PREFIX
+    yield client
+    for key in client.scan_iter(f"{client.prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +154,133 @@ def exam(examiner):
 @pytest.fixture
 def student(exam):
     return StudentFactory(exam=exam)
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """Static files collected once, as the Dockerfile does: DEBUG off serves the manifest."""
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**os.environ, "STATIC_ROOT": str(root)},
+        check=True,
+        timeout=120,
+    )
+    return root
+
+
+def tests_database_url():
+    """The URL of the PostgreSQL database the tests run on, for a process of their own."""
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return (
+        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+@pytest.fixture
+def migrated_database_url(db, tmp_path):
+    """A migrated database another process can use: the test database on PostgreSQL (its
+    tables are committed), else a fresh SQLite file."""
+    if connection.vendor == "postgresql":
+        return tests_database_url()
+    url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        timeout=300,
+    )
+    return url
+
+
+class AppServers:
+    """gunicorn processes serving the test database as production serves it: gunicorn.conf.py,
+    DEBUG off, psycopg's pool in every worker. Their connections carry an application name of
+    their own, so a test can terminate exactly those."""
+
+    def __init__(self, static_root, media_root):
+        self.static_root = static_root
+        self.media_root = media_root
+        self.application_name = f"depository-test-{uuid.uuid4().hex[:12]}"
+        self.procs = []
+
+    def start(self, servers=1, workers=2, threads=32, **environment):
+        """Start `servers` gunicorn masters at once; returns their base URLs once they answer."""
+        started = [self._start(workers, threads, environment) for _ in range(servers)]
+        return [self._wait_until_it_answers(proc, log, workers) for proc, log in started]
+
+    def _start(self, workers, threads, environment):
+        clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG", "CI"}}
+        env = {
+            **clean,
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": f"{tests_database_url()}?application_name={self.application_name}",
+            "STATIC_ROOT": str(self.static_root),
+            "MEDIA_ROOT": str(self.media_root),
+            "GUNICORN_BIND": "127.0.0.1:0",
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            "LOG_LEVEL": "WARNING",
+            **environment,
+        }
+        log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        proc = subprocess.Popen(  # noqa: S603 (our own gunicorn and config)
+            [str(Path(sys.executable).with_name("gunicorn")), "--config", "gunicorn.conf.py"]
+            # No control socket: its default path in $HOME would be shared by every server.
+            + ["--access-logfile", "/dev/null", "--no-control-socket", "depository.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs.append((proc, log))
+        return proc, log
+
+    def _wait_until_it_answers(self, proc, log, workers):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            text = self.log_of(log)
+            booted = text.count("Booting worker")
+            listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", text)
+            if listening and booted >= workers:
+                url = f"http://127.0.0.1:{listening.group(1)}"
+                with urlopen(f"{url}/healthz", timeout=10) as response:  # noqa: S310 (loopback)
+                    assert response.status == 200
+                return url
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"gunicorn did not start:\n{self.log_of(log)}")
+
+    @staticmethod
+    def log_of(log):
+        log.seek(0)
+        return log.read().decode(errors="replace")
+
+    def logs(self):
+        return "\n".join(self.log_of(log) for _, log in self.procs)
+
+    def stop(self):
+        for proc, log in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
+            log.close()
+
+
+@pytest.fixture
+def app_servers(transactional_db, collected_static, tmp_path):
+    """Start gunicorn servers against the test database (committed rows, so they see them)."""
+    servers = AppServers(collected_static, tmp_path / "media")
+    yield servers
+    servers.stop()

@@ -83,7 +83,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 else:
-    # psycopg's pool; CONN_MAX_AGE must stay 0 when the pool manages connections.
+    # psycopg's pool; CONN_MAX_AGE must stay 0 when the pool manages connections. Our
+    # backend has the pool check each connection before handing it out (one empty query),
+    # so connections the server dropped (a restart, a failover) fail no request.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "depository.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
@@ -96,7 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Files ----------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # The boto3 client for S3/R2 (also what the tests' moto storage uses). R2 rejects some of
@@ -227,29 +231,11 @@ BEHIND_FLY_PROXY = env.bool("BEHIND_FLY_PROXY", default=False)
 CODE_MISS_LIMIT = env.int("CODE_MISS_LIMIT", default=50)
 CODE_MISS_WINDOW = env.int("CODE_MISS_WINDOW", default=600)
 
-# The miss counters must be shared by every process and machine: Redis when REDIS_URL is
-# set, else a table in the database (`manage.py createcachetable`). Keys live one window.
+# The miss counters are shared by every process and machine: one atomic increment each, in
+# Redis when REDIS_URL is set, else in a table of our own (submissions.CodeMissCount, made
+# by `migrate`; `purge_code_misses` deletes the windows that have ended).
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "depository",
-            "TIMEOUT": CODE_MISS_WINDOW,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "depository_cache",
-            "TIMEOUT": CODE_MISS_WINDOW,
-            # Culling at the default 300 rows would forget counters during a wide attack.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-    }
+CODE_MISS_KEY_PREFIX = "depository:code-misses"
 
 # Login: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP, that pair
 # is locked out for LOGIN_COOLOFF_MINUTES (never for good); a success clears the count.
@@ -258,6 +244,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "depository.clientip.client_ip"
+# Its column is 255 characters wide; longer usernames are counted by their hash.
+AXES_USERNAME_CALLABLE = "depository.clientip.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 

@@ -65,7 +65,7 @@ def test_the_environment_switches_on_postgres_and_s3():
     )
 
     assert result.stdout.split() == [
-        "django.db.backends.postgresql",
+        "depository.postgresql",  # Django's, with a pool that checks connections
         "True",
         "submissions.storage.SubmissionS3Storage",
         "auto",

@@ -8,26 +8,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def production_environment():
-    """The environment fly.toml gives the app, plus the secret it sets with `fly secrets`."""
+LEFT_OUT = {"DEBUG", "SECRET_KEY", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "REDIS_URL"}
+
+
+def production_environment(database_url="sqlite:///unused.sqlite3"):
+    """The environment fly.toml gives the app, plus the secrets it sets with `fly secrets`
+    (the database: a migrated one of the tests')."""
     fly_env = tomllib.loads((ROOT / "fly.toml").read_text())["env"]
-    clean = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DEBUG", "SECRET_KEY", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"}
+    clean = {name: value for name, value in os.environ.items() if name not in LEFT_OUT}
+    return {
+        **clean,
+        **fly_env,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": database_url,
     }
-    return {**clean, **fly_env, "SECRET_KEY": secrets.token_urlsafe(50)}
 
 
-def test_check_deploy_reports_nothing_with_production_settings():
-    result = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+def check_deploy(database_url, **environment):
+    return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
         cwd=ROOT,
-        env=production_environment(),
+        env={**production_environment(database_url), **environment},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_reports_nothing_with_production_settings(migrated_database_url):
+    result = check_deploy(migrated_database_url)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -37,32 +46,49 @@ def test_production_sits_behind_fly_and_trusts_its_client_ip_header():
     assert production_environment()["BEHIND_FLY_PROXY"] == "true"
 
 
-def check_deploy_with_storage(endpoint):
-    environment = {
-        **production_environment(),
-        "AWS_STORAGE_BUCKET_NAME": "answers",
-        "AWS_S3_ENDPOINT_URL": endpoint,
-    }
-    return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
+def check_deploy_with_storage(database_url, endpoint):
+    return check_deploy(
+        database_url, AWS_STORAGE_BUCKET_NAME="answers", AWS_S3_ENDPOINT_URL=endpoint
     )
 
 
-def test_check_deploy_refuses_a_plain_http_storage_endpoint():
+def test_check_deploy_refuses_a_plain_http_storage_endpoint(migrated_database_url):
     """Files go to storage with an unsigned body, so only TLS protects them on the way."""
-    result = check_deploy_with_storage("http://storage.example.com")
+    result = check_deploy_with_storage(migrated_database_url, "http://storage.example.com")
 
     assert result.returncode == 1
     assert "submissions.E001" in result.stderr
     assert "AWS_S3_ENDPOINT_URL is plain HTTP (http://storage.example.com)" in result.stderr
 
 
-def test_check_deploy_accepts_an_https_storage_endpoint():
-    result = check_deploy_with_storage("https://account.r2.cloudflarestorage.com")
+def test_check_deploy_accepts_an_https_storage_endpoint(migrated_database_url):
+    result = check_deploy_with_storage(
+        migrated_database_url, "https://account.r2.cloudflarestorage.com"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_fails_when_the_throttle_table_is_missing(tmp_path):
+    result = check_deploy(f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}")
+
+    assert result.returncode == 1
+    assert "submissions.E002" in result.stderr
+    assert (
+        "The wrong-code throttle cannot read or write the table submissions_codemisscount"
+        in result.stderr
+    )
+
+
+def test_check_deploy_fails_when_the_throttles_redis_is_down(migrated_database_url):
+    result = check_deploy(migrated_database_url, REDIS_URL="redis://127.0.0.1:1/0")
+
+    assert result.returncode == 1
+    assert "submissions.E002" in result.stderr
+    assert "cannot read or write Redis at 127.0.0.1:1/0" in result.stderr
+
+
+def test_check_deploy_accepts_a_working_redis(migrated_database_url, redis_store):
+    result = check_deploy(migrated_database_url, REDIS_URL=os.environ["REDIS_URL"])
 
     assert result.returncode == 0, result.stdout + result.stderr

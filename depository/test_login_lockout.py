@@ -85,3 +85,42 @@ def test_behind_fly_it_counts_by_fly_client_ip(client, examiner, settings):
     other = login(client, examiner, PASSWORD, HTTP_FLY_CLIENT_IP="198.51.100.2", **proxy)
 
     assert (locked.status_code, other.status_code) == (429, 302)
+
+
+LOGIN_URLS = ["/accounts/login/", "/admin/login/"]
+WRONG = {
+    "/accounts/login/": "Please enter a correct username and password.",
+    "/admin/login/": "Please enter the correct username and password for a staff account.",
+}
+
+
+def post_username(client, url, username):
+    return client.post(url, {"username": username, "password": "wrong"})
+
+
+@pytest.mark.parametrize("url", LOGIN_URLS)
+@pytest.mark.parametrize("length", [255, 256, 100_000])
+def test_any_username_length_gets_the_ordinary_wrong_login_answer(client, url, length):
+    response = post_username(client, url, "u" * length)
+
+    assert response.status_code == 200
+    assert WRONG[url] in response.content.decode()
+
+
+@pytest.mark.parametrize("url", LOGIN_URLS)
+@pytest.mark.parametrize("length", [255, 256, 100_000])
+def test_any_username_length_is_locked_out_at_the_fifth_wrong_password(client, url, length):
+    username = "u" * length
+    statuses = [post_username(client, url, username).status_code for _ in range(6)]
+
+    assert statuses == [200] * 4 + [429] * 2
+    assert "Too many failed logins" in post_username(client, url, username).content.decode()
+
+
+def test_long_usernames_that_start_alike_are_counted_apart(client):
+    start = "u" * 300
+    for _ in range(4):
+        post_username(client, "/accounts/login/", start + "a")
+
+    assert post_username(client, "/accounts/login/", start + "a").status_code == 429
+    assert post_username(client, "/accounts/login/", start + "b").status_code == 200

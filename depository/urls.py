@@ -1,8 +1,13 @@
+import sys
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import TemplateView
 
 from students.views import LoginView
@@ -16,6 +21,20 @@ class LogoutView(auth_views.LogoutView):
 
     def get(self, request, *args, **kwargs):
         return render(request, "registration/logout_confirm.html")
+
+
+def server_error(request):
+    """Django's 500 page; but a request whose database connection was lost on the way (a
+    restart, a failover, a pool with no connection to give) gets a 503 asking to try again,
+    like an upload whose record could not be written. No context: the database is away."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "60"
+        return response
+    return defaults.server_error(request)
+
+
+handler500 = server_error
 
 
 def healthz(request):

@@ -19,3 +19,22 @@ def storage_endpoint_uses_https(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def throttle_store_works(app_configs, **kwargs):
+    """Without its store the wrong-code throttle lets every guess through (it fails open,
+    so an outage never stops an exam): a deploy must not start that way."""
+    from submissions import throttle
+
+    try:
+        throttle.check_store()
+    except throttle.StoreUnavailable as error:
+        return [
+            Error(
+                str(error),
+                hint="Run `manage.py migrate` (the table), or check REDIS_URL (Redis).",
+                id="submissions.E002",
+            )
+        ]
+    return []

@@ -288,3 +288,23 @@ class Event(models.Model):
         return cls.objects.create(
             student_id=student.pk, submission=submission, kind=kind, detail=detail[:300]
         )
+
+
+class CodeMissCount(models.Model):
+    """Wrong codes from one client network in one throttle window. submissions.throttle
+    counts them with one atomic upsert; purge_code_misses deletes windows that have ended."""
+
+    network = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    misses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "window_start"], name="one_miss_count_per_network_and_window"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.network}: {self.misses} misses from {self.window_start:%Y-%m-%d %H:%M:%S}"

@@ -1,5 +1,8 @@
 import hashlib
+import http.client
 import secrets
+import time
+from urllib.parse import urlsplit
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -33,3 +36,47 @@ def post_upload(
 
 def sha256(content):
     return hashlib.sha256(content).hexdigest()
+
+
+def http_get(url, timeout=60):
+    """GET over a real socket (for the gunicorn servers of `app_servers`): status and body."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def http_upload(url, content=b"%PDF-1.7 my answers", name="answer.pdf", pieces=1, pause=0.0):
+    """Post the upload form over a real socket, its body in `pieces` with `pause` seconds
+    between them (a slow phone); returns the status, the Location header and the body."""
+    boundary = secrets.token_hex(16)
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="form_token"\r\n\r\n'
+            f"{secrets.token_urlsafe(24)}\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        conn.putrequest("POST", parts.path)
+        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        size = -(-len(body) // pieces)
+        for start in range(0, len(body), size):
+            if start:
+                time.sleep(pause)
+            conn.send(body[start : start + size])
+        response = conn.getresponse()
+        return response.status, response.getheader("Location"), response.read().decode()
+    finally:
+        conn.close()

@@ -1,7 +1,8 @@
 """The queries of the deadline rush: a student opens the link and uploads. Each query costs
 about half a millisecond of the app's CPU (bench/RESULTS.md), so these lists are a budget:
 a test here fails when a change adds one. (On PostgreSQL, which production runs and which
-shows the row locks.)"""
+shows the row locks.) Each code page first reads the client network's wrong-code count
+(submissions.throttle): a query in production, which keeps the counts in the database."""
 
 import pytest
 from django.db import connection
@@ -26,12 +27,15 @@ def statements(queries):
     return kinds
 
 
-def test_opening_the_link_before_a_first_upload_is_one_query(client, student):
+THROTTLE = "SELECT submissions_codemisscount"
+
+
+def test_opening_the_link_before_a_first_upload_is_one_query_after_the_throttle(client, student):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(upload_url(student))
 
     assert response.status_code == 200
-    assert statements(queries) == ["SELECT students_student"]
+    assert statements(queries) == [THROTTLE, "SELECT students_student"]
 
 
 def test_opening_the_link_after_an_upload_also_finds_the_submission(client, student):
@@ -40,15 +44,20 @@ def test_opening_the_link_after_an_upload_also_finds_the_submission(client, stud
     with CaptureQueriesContext(connection) as queries:
         client.get(upload_url(student))
 
-    assert statements(queries) == ["SELECT students_student", "SELECT submissions_submission"]
+    assert statements(queries) == [
+        THROTTLE,
+        "SELECT students_student",
+        "SELECT submissions_submission",
+    ]
 
 
-def test_a_first_upload_is_five_statements(client, student):
+def test_a_first_upload_is_five_statements_after_the_throttle(client, student):
     with CaptureQueriesContext(connection) as queries:
         response = post_upload(client, student)
 
     assert response.status_code == 302
     assert statements(queries) == [
+        THROTTLE,
         "SELECT students_student",  # the link
         "SELECT students_student FOR UPDATE",  # the rules, under the student's lock
         "INSERT submissions_submission",
@@ -64,6 +73,7 @@ def test_a_later_upload_also_checks_for_a_repeat_and_supersedes(client, student)
         post_upload(client, student)
 
     assert statements(queries) == [
+        THROTTLE,
         "SELECT students_student",
         "SELECT submissions_submission",  # the same form posted again?
         "SELECT students_student FOR UPDATE",
