@@ -221,6 +221,10 @@ CONTENT_SECURITY_POLICY = {
 # Fly's proxy names the client in Fly-Client-IP. Anywhere else a client could write that
 # header itself, so it is read only when this says the app sits behind Fly's proxy.
 BEHIND_FLY_PROXY = env.bool("BEHIND_FLY_PROXY", default=False)
+# The buffering front proxy (depository/serve.py, which sets this for the gunicorn it
+# starts) passes a request on only once its body has arrived, and says how long that took
+# (X-Request-Elapsed) and who sent it (X-Real-IP). Without it, those headers are ignored.
+BEHIND_BUFFERING_PROXY = env.bool("BEHIND_BUFFERING_PROXY", default=False)
 
 # Wrong codes (upload links, receipts, verification lookups) allowed per client IP in one
 # window; past that, every code lookup from the IP gets a 429 until the window ends. Right
