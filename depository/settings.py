@@ -105,7 +105,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # every file a second time for it (we already hash it while it streams in), and R2 is
 # reached over HTTPS, whose TLS already protects the bytes; the request itself is still
 # signed. `check --deploy` refuses a plain-HTTP endpoint for that reason. Short timeouts
-# and few retries let a student hear about an outage in seconds.
+# and one retry bound how long a student waits to hear of an outage: a storage that never
+# answers is given up on after 2 x the read timeout (10 s), one that cannot be reached
+# after 2 x the connect timeout (6 s), and no call waits longer than 2 x (3 + 5) = 16 s
+# for a storage that stops answering.
+S3_ATTEMPTS = 2  # in all: the first and one retry
 S3_CLIENT_CONFIG = Config(
     signature_version="s3v4",
     s3={
@@ -115,8 +119,8 @@ S3_CLIENT_CONFIG = Config(
     request_checksum_calculation="when_required",
     response_checksum_validation="when_required",
     connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
-    read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10),
-    retries={"max_attempts": 2, "mode": "standard"},
+    read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=5),
+    retries={"total_max_attempts": S3_ATTEMPTS, "mode": "standard"},
 )
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
