@@ -46,6 +46,8 @@ http {{
     # chunked body as soon as it passes it. Exams' own limits are the app's to check.
     client_max_body_size {max_body};
     client_body_buffer_size 64k;
+    # A body kept in a temporary file goes on to gunicorn by sendfile(2), not through a buffer.
+    sendfile on;
     # A phone on a crowded network may pause; give up on a body only after 2 silent minutes.
     client_body_timeout 120s;
     upstream app {{ server unix:{socket}; }}
