@@ -130,6 +130,8 @@ def header(report, args, pg_version, env):
     report.add()
     report.add(f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`")
     report.add(f"- Machine: {machine()}; PostgreSQL {pg_version}")
+    # Other work on the machine slows every figure alike: compare within one run.
+    report.add(f"- Load average at the start (1 min): {os.getloadavg()[0]:.1f}")
     report.add(
         f"- App: nginx in front of gunicorn {gconf['worker_class']}, {gconf['workers']} "
         f"workers x {gconf['threads']} threads (depository/serve.py, gunicorn.conf.py), "
