@@ -5,6 +5,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# nginx reads every request body to its end before gunicorn sees it (depository/serve.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nginx \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
@@ -16,4 +21,5 @@ RUN python manage.py collectstatic --noinput --verbosity 0 \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "depository.wsgi"]
+# nginx on $PORT (8000) in front, gunicorn (gunicorn.conf.py) behind it on a Unix socket.
+CMD ["python", "-m", "depository.serve"]

@@ -1,8 +1,8 @@
 """gunicorn settings for production (Dockerfile) and the benchmark (bench/rush.py).
 
-Threaded workers, many threads: during the deadline rush a thread is held by each upload
-for as long as its body takes to arrive, which on a slow connection is many seconds, while
-the work itself takes milliseconds. README "Serving the rush" explains the choice.
+In production gunicorn sits behind nginx (depository/serve.py), which reads each body to its
+end first, so a thread is held for an upload's work and its trip to storage, not for the
+minutes a slow phone takes to send it. README "Serving the rush" explains the choice.
 """
 
 import ctypes
@@ -11,9 +11,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# 2 x 32 threads cover fly.toml's hard limit of 60 requests, so a fast student never
-# queues behind slow ones. A waiting thread costs little: an upload in flight holds its
-# file (at most 3 MiB) and, while its body arrives, no database connection.
+# Threads wait on storage (a PutObject) more than they compute, so 2 x 32 of them keep
+# the cores busy. Reached without nginx, each thread is also held by an upload for as long
+# as its body takes to arrive: 64 slow phones would then starve everyone else.
 threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

@@ -9,12 +9,15 @@ from django.conf import settings
 def client_ip(request):
     """
     The client's address: Fly-Client-IP when the app sits behind Fly's proxy (which sets
-    it on every request), else the socket's peer address. A header is never trusted
-    otherwise: any client could send one. None when there is no address to be had.
+    it on every request), else X-Real-IP when it sits behind our own buffering proxy
+    (depository/serve.py, which sets it), else the socket's peer address. A header is never
+    trusted otherwise: any client could send one. None when there is no address to be had.
     """
     address = ""
     if settings.BEHIND_FLY_PROXY:
         address = request.META.get("HTTP_FLY_CLIENT_IP", "").strip()
+    elif settings.BEHIND_BUFFERING_PROXY:
+        address = request.META.get("HTTP_X_REAL_IP", "").strip()
     try:
         ip = ipaddress.ip_address(address or request.META.get("REMOTE_ADDR", ""))
     except ValueError:

@@ -108,7 +108,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # every file a second time for it (we already hash it while it streams in), and R2 is
 # reached over HTTPS, whose TLS already protects the bytes; the request itself is still
 # signed. `check --deploy` refuses a plain-HTTP endpoint for that reason. Short timeouts
-# and few retries let a student hear about an outage in seconds.
+# and one retry bound how long a student waits to hear of an outage: a storage that never
+# answers is given up on after 2 x the read timeout (10 s), one that cannot be reached
+# after 2 x the connect timeout (6 s), and no call waits longer than 2 x (3 + 5) = 16 s
+# for a storage that stops answering.
+S3_ATTEMPTS = 2  # in all: the first and one retry
 S3_CLIENT_CONFIG = Config(
     signature_version="s3v4",
     s3={
@@ -118,8 +122,8 @@ S3_CLIENT_CONFIG = Config(
     request_checksum_calculation="when_required",
     response_checksum_validation="when_required",
     connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
-    read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10),
-    retries={"max_attempts": 2, "mode": "standard"},
+    read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=5),
+    retries={"total_max_attempts": S3_ATTEMPTS, "mode": "standard"},
 )
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
@@ -224,6 +228,10 @@ CONTENT_SECURITY_POLICY = {
 # Fly's proxy names the client in Fly-Client-IP. Anywhere else a client could write that
 # header itself, so it is read only when this says the app sits behind Fly's proxy.
 BEHIND_FLY_PROXY = env.bool("BEHIND_FLY_PROXY", default=False)
+# The buffering front proxy (depository/serve.py, which sets this for the gunicorn it
+# starts) passes a request on only once its body has arrived, and says how long that took
+# (X-Request-Elapsed) and who sent it (X-Real-IP). Without it, those headers are ignored.
+BEHIND_BUFFERING_PROXY = env.bool("BEHIND_BUFFERING_PROXY", default=False)
 
 # Wrong codes (upload links, receipts, verification lookups) allowed per client IP in one
 # window; past that, every code lookup from the IP gets a 429 until the window ends. Right

@@ -124,3 +124,22 @@ def test_long_usernames_that_start_alike_are_counted_apart(client):
 
     assert post_username(client, "/accounts/login/", start + "a").status_code == 429
     assert post_username(client, "/accounts/login/", start + "b").status_code == 200
+
+
+def test_it_ignores_x_real_ip_unless_behind_the_buffering_proxy(client, examiner, settings):
+    settings.BEHIND_BUFFERING_PROXY = False
+    for n in range(5):
+        login(client, examiner, "wrong", HTTP_X_REAL_IP=f"198.51.100.{n}")
+
+    assert login(client, examiner, PASSWORD, HTTP_X_REAL_IP="198.51.100.99").status_code == 429
+
+
+def test_behind_the_buffering_proxy_it_counts_by_x_real_ip(client, examiner, settings):
+    settings.BEHIND_BUFFERING_PROXY = True
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    fail(client, examiner, 5, HTTP_X_REAL_IP="198.51.100.1", **proxy)
+
+    locked = login(client, examiner, PASSWORD, HTTP_X_REAL_IP="198.51.100.1", **proxy)
+    other = login(client, examiner, PASSWORD, HTTP_X_REAL_IP="198.51.100.2", **proxy)
+
+    assert (locked.status_code, other.status_code) == (429, 302)

@@ -6,6 +6,33 @@ from e2e.helpers import PASSWORD, shot
 def test_an_examiner_creates_an_exam_adds_a_student_and_imports_a_csv(pages, examiner, tmp_path):
     page = pages.new()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    log_in(page, examiner)
+    exam = create_exam(page, examiner)
+    add_student(page, pages, exam)
+
+    page.get_by_role("link", name="Linear algebra final").click()
+    roster = page.get_by_role("table")
+    expect(roster).to_contain_text("Grace Hopper")
+    expect(roster).to_contain_text("not yet")
+
+    import_csv(page, tmp_path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Linear algebra final")
+    for name in ("Grace Hopper", "Alan Turing", "Katherine Johnson"):
+        expect(roster).to_contain_text(name)
+    assert exam.students.count() == 3
+    shot(page, "roster", full_page=True)
+
+    # The common actions are one click away on the roster itself.
+    page.get_by_role("button", name="Copy link for Alan Turing").click()
+    alan = exam.students.get(nickname="s1002")
+    clipboard = page.evaluate("() => navigator.clipboard.readText()")
+    assert clipboard == f"{pages.base_url}{alan.get_upload_url()}"
+    page.get_by_role("link", name="3 not yet submitted").click()
+    expect(page.get_by_label("Show")).to_have_value("waiting")
+    expect(roster.get_by_role("row")).to_have_count(4)
+
+
+def log_in(page, examiner):
     page.goto("/exams/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Examiner login")
     shot(page, "login")
@@ -15,13 +42,17 @@ def test_an_examiner_creates_an_exam_adds_a_student_and_imports_a_csv(pages, exa
     expect(page.get_by_role("heading", level=1)).to_have_text("My exams")
     shot(page, "exams-empty")
 
+
+def create_exam(page, examiner):
     page.get_by_role("link", name="New exam").first.click()
     page.get_by_label("Title").fill("Linear algebra final")
     shot(page, "exam-form", full_page=True)
     page.get_by_role("button", name="Create exam").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Linear algebra final")
-    exam = examiner.exams.get()
+    return examiner.exams.get()
 
+
+def add_student(page, pages, exam):
     page.get_by_role("link", name="Add a student").first.click()
     page.get_by_label("Nickname").fill("s1001")
     page.get_by_label("First name").fill("Grace")
@@ -38,11 +69,8 @@ def test_an_examiner_creates_an_exam_adds_a_student_and_imports_a_csv(pages, exa
     assert page.evaluate("() => navigator.clipboard.readText()") == link.input_value()
     shot(page, "student", full_page=True)
 
-    page.get_by_role("link", name="Linear algebra final").click()
-    roster = page.get_by_role("table")
-    expect(roster).to_contain_text("Grace Hopper")
-    expect(roster).to_contain_text("not yet")
 
+def import_csv(page, tmp_path):
     csv = tmp_path / "class-list.csv"
     csv.write_text(
         "nickname;first name;last name;email\n"
@@ -55,18 +83,3 @@ def test_an_examiner_creates_an_exam_adds_a_student_and_imports_a_csv(pages, exa
     expect(page.get_by_test_id("import-summary")).to_contain_text("2 rows ready to import")
     shot(page, "import-preview", full_page=True)
     page.get_by_role("button", name="Import 2 students").click()
-
-    expect(page.get_by_role("heading", level=1)).to_have_text("Linear algebra final")
-    for name in ("Grace Hopper", "Alan Turing", "Katherine Johnson"):
-        expect(roster).to_contain_text(name)
-    assert exam.students.count() == 3
-    shot(page, "roster", full_page=True)
-
-    # The common actions are one click away on the roster itself.
-    page.get_by_role("button", name="Copy link for Alan Turing").click()
-    alan = exam.students.get(nickname="s1002")
-    clipboard = page.evaluate("() => navigator.clipboard.readText()")
-    assert clipboard == f"{pages.base_url}{alan.get_upload_url()}"
-    page.get_by_role("link", name="3 not yet submitted").click()
-    expect(page.get_by_label("Show")).to_have_value("waiting")
-    expect(roster.get_by_role("row")).to_have_count(4)

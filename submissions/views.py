@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from students import codes as upload_codes
 from students.models import Student
@@ -12,6 +12,7 @@ from submissions import codes, storage
 from submissions.forms import UploadForm, VerifyForm
 from submissions.models import Event, Submission
 from submissions.throttle import code_page
+from submissions.uploadrequest import started_at, unreadable_body
 from submissions.uploads import UploadRefused, accept_upload, release_db_connection
 
 # What a multipart body may carry besides the file: boundaries, headers, the form token.
@@ -28,14 +29,19 @@ def _student(upload_code):
 
 
 @csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 @code_page
 def upload(request, upload_code):
     """The student's personal page. The body limit is set before anything reads the body.
     No CSRF cookie: the secret upload code in the URL is what a forged request cannot know,
     and the page sends no Referer, so browsers post its form with `Origin: null`."""
     # The deadline rules look at when the upload started, not when its last byte arrived.
-    request.upload_started_at = timezone.now()
+    request.upload_started_at = started_at(request)
     student = _student(upload_code)
+    if refusal := unreadable_body(request):
+        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=str(refusal.message))
+        form = _upload_form(student)
+        return _upload_page(request, student, form, refusal.status, refusal.message)
     if request.method == "POST":
         limit = student.exam.max_upload_bytes
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -68,35 +68,67 @@ def test_an_unreachable_storage_loses_nothing(client, student, own_moto):
         restarted.stop()
 
 
-def test_a_storage_that_never_answers_is_given_up_on_within_seconds(blackhole):
-    """The production storage settings (a subprocess reads them from the environment)
-    bound every call: a store that accepts connections but never answers fails fast."""
-    code = (
-        "import time, django; django.setup();"
-        "from django.core.files.base import ContentFile;"
-        "from submissions import storage;"
-        "start = time.monotonic()\n"
-        "try:\n"
-        "    storage.store('submissions/x', ContentFile(b'x', name='a'), 'a', 'text/plain')\n"
-        "except storage.StorageUnavailable:\n"
-        "    print('unavailable', time.monotonic() - start)\n"
-    )
+STORE_IN_A_SUBPROCESS = (
+    "import time, django; django.setup();"
+    "from django.conf import settings;"
+    "from django.core.files.base import ContentFile;"
+    "from submissions import storage;"
+    "config = settings.S3_CLIENT_CONFIG;"
+    "print(settings.S3_ATTEMPTS, config.connect_timeout, config.read_timeout);"
+    "start = time.monotonic()\n"
+    "try:\n"
+    "    storage.store('submissions/x', ContentFile(b'x', name='a'), 'a', 'text/plain')\n"
+    "except storage.StorageUnavailable:\n"
+    "    print('unavailable', time.monotonic() - start)\n"
+)
+
+
+def store_in_production_settings(endpoint, **env):
+    """Store one object with the production storage settings, read from the environment
+    in a subprocess; returns (attempts, connect and read timeouts), and the seconds it took
+    to give up, or None."""
     result = run_python(
-        code,
+        STORE_IN_A_SUBPROCESS,
         AWS_STORAGE_BUCKET_NAME="answers",
-        AWS_S3_ENDPOINT_URL=blackhole,
+        AWS_S3_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
-        AWS_S3_READ_TIMEOUT="1",
+        **env,
+    )
+    lines = result.stdout.splitlines()
+    assert lines, result.stderr
+    attempts, connect, read = lines[0].split()
+    gave_up = float(lines[1].split()[1]) if lines[1:] and "unavailable" in lines[1] else None
+    return (int(attempts), float(connect), float(read)), gave_up
+
+
+def test_a_storage_that_never_answers_is_given_up_on_after_two_attempts(blackhole):
+    """A store that accepts connections and never answers costs each attempt its read
+    timeout (1 s here): two attempts, then the student hears of it."""
+    endpoint, accepted = blackhole
+    (attempts, _, _), gave_up = store_in_production_settings(endpoint, AWS_S3_READ_TIMEOUT="1")
+
+    assert attempts == 2
+    assert gave_up is not None
+    assert len(accepted) == attempts  # one connection per attempt, no hidden retries
+
+
+def test_the_default_timeouts_bound_a_hung_storage_to_16_seconds():
+    """The bound the README states: 2 attempts x (3 s to connect + 5 s to answer)."""
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings;"
+        "config = settings.S3_CLIENT_CONFIG;"
+        "print(settings.S3_ATTEMPTS, config.connect_timeout, config.read_timeout)"
     )
 
-    assert result.stdout.startswith("unavailable"), result.stderr
-    assert float(result.stdout.split()[1]) < 10
+    attempts, connect, read = result.stdout.split()
+    assert int(attempts) * (float(connect) + float(read)) == 16
 
 
 @pytest.fixture
 def blackhole():
-    """A loopback server that accepts connections and never answers."""
+    """A loopback server that accepts connections and never answers; yields its URL and
+    the connections it accepted."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -113,7 +145,7 @@ def blackhole():
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
     stop.set()
     thread.join()
     for conn in accepted:

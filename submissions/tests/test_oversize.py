@@ -10,7 +10,7 @@ from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 
 from submissions.models import Event, Submission
-from submissions.tests.helpers import upload_url
+from submissions.tests.helpers import post_upload, upload_url
 
 pytestmark = pytest.mark.django_db
 
@@ -124,13 +124,28 @@ def test_a_file_past_the_limit_within_the_declared_length_is_cut_off(student):
     assert student.uploads_used == 0
 
 
-def test_a_body_without_content_length_reads_nothing_and_stores_nothing(student):
+def test_a_body_without_content_length_gets_411_reads_nothing_and_uses_nothing(client, student):
+    post_upload(client, student, b"%PDF-1.7 earlier answer")
+    earlier = Submission.objects.get()
+
     status, read, page = post_body(student, 20 * 1024 * KIB, declare_length=False)
 
+    assert (status, read) == (411, 0)
+    assert "Your upload could not be read" in page
+    assert "Nothing was stored and no upload was used" in page
+    student.refresh_from_db()
+    assert student.uploads_used == 1
+    assert list(Submission.objects.all()) == [earlier]
+    assert Submission.objects.current().get() == earlier
+    refusal = Event.objects.filter(kind=Event.Kind.UPLOAD_REFUSED).get()
+    assert "could not be read" in refusal.detail
+
+
+def test_an_empty_body_that_declares_its_length_is_an_ordinary_post(student):
+    status, _, page = post_body(student, 0, declared="0")
+
     assert status == 400
-    assert read <= student.exam.max_upload_bytes + 64 * KIB
     assert "Please choose a file to upload." in page
-    assert not Submission.objects.exists()
 
 
 def test_refusals_are_logged_with_the_reason(student):

@@ -1,0 +1,14 @@
+"""One module per scenario, each with `run(bench, report)`; `run.py` runs them in this order.
+`floor` is not a scenario of its own: it makes `rush` measure the storage floor too."""
+
+from bench.scenarios import memory, oversize, roster, rush, scaling, slow, trickle
+
+SCENARIOS = {
+    "rush": rush,
+    "scaling": scaling,
+    "oversize": oversize,
+    "roster": roster,
+    "trickle": trickle,
+    "slow": slow,
+    "memory": memory,
+}

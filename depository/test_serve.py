@@ -1,0 +1,235 @@
+"""The production process model (depository/serve.py: nginx in front of gunicorn), run for
+real on loopback against the test database: slow uploads cannot starve fast ones."""
+
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from conftest import IN_CI
+from students.tests.factories import ExamFactory, StudentFactory
+from submissions.models import Submission
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+MiB = 1024 * 1024
+# More trickling uploads than production's gunicorn has threads (2 workers x 32).
+SLOW_CLIENTS = 80
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def served_database_url():
+    """DATABASE_URL with the test database's name: the served app sees the test's rows."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    return url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
+
+
+@pytest.fixture(scope="module")
+def served(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`python -m depository.serve` as the Dockerfile runs it; yields its port."""
+    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    if not shutil.which("nginx", path=path):
+        if IN_CI:
+            pytest.fail("CI needs nginx (.ci/run installs it); not skipping the proxy's tests")
+        pytest.skip("needs nginx: apt-get install nginx")
+    port = free_port()
+    with django_db_blocker.unblock():
+        database_url = served_database_url()
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=database_url,
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        ALLOWED_HOSTS="127.0.0.1",
+        # DEBUG on only so that static files need no collectstatic manifest.
+        DEBUG="true",
+        SECURE_COOKIES="false",
+        LOG_LEVEL="WARNING",
+    )
+    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w+b")  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "depository.serve", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_until_healthy(port, process, log)
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def wait_until_healthy(port, process, log):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"depository.serve stopped:\n{log.read().decode()}")
+        try:
+            if get(port, "/healthz", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("depository.serve did not answer /healthz within 60 s")
+
+
+def get(port, path, timeout=30):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def multipart(form_token, content):
+    boundary = "----served" + secrets.token_hex(8)
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="form_token"\r\n\r\n'
+        f"{form_token}\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="answer.pdf"'
+        "\r\nContent-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    return f"multipart/form-data; boundary={boundary}", head + content + tail
+
+
+def form_token(port, student):
+    status, page = get(port, f"/u/{student.upload_code}/")
+    assert status == 200
+    return re.search(rb'name="form_token" value="([^"]+)"', page).group(1).decode()
+
+
+def start_post(port, student, content_type, length, first_bytes):
+    """A post whose head and first bytes are sent; the rest is the caller's to send."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(
+        f"POST /u/{student.upload_code}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {length}\r\n"
+        f"Connection: close\r\n\r\n".encode()
+        + first_bytes
+    )
+    return sock
+
+
+def status_of(sock):
+    reply = b""
+    while b"\r\n" not in reply:
+        data = sock.recv(4096)
+        if not data:
+            break
+        reply += data
+    sock.close()
+    return int(reply.split()[1])
+
+
+def test_slow_uploads_hold_up_neither_a_fast_upload_nor_the_health_check(served):
+    """80 phones each in the middle of sending a 3 MiB file (stalled, as on a crowded
+    network): before the proxy each held one of gunicorn's 64 threads, and a fast upload
+    then waited until one of them finished."""
+    slow_student, fast_student = StudentFactory.create_batch(2)
+    content_type, body = multipart("slow-token", os.urandom(3 * MiB))
+    trickling = [
+        start_post(served, slow_student, content_type, len(body), body[:1024])
+        for _ in range(SLOW_CLIENTS)
+    ]
+    try:
+        time.sleep(1)  # every slow post has reached the server
+        assert get(served, "/healthz", timeout=10)[0] == 200
+
+        content = b"%PDF-1.7 " + os.urandom(MiB)
+        content_type, fast = multipart(form_token(served, fast_student), content)
+        conn = http.client.HTTPConnection("127.0.0.1", served, timeout=30)
+        conn.request(
+            "POST", f"/u/{fast_student.upload_code}/", fast, {"Content-Type": content_type}
+        )
+        response = conn.getresponse()
+        conn.close()
+    finally:
+        for sock in trickling:
+            sock.close()
+
+    assert response.status == 302
+    assert "/receipt/" in response.getheader("Location")
+    assert Submission.objects.get().student == fast_student
+
+
+def test_an_upload_that_started_before_the_deadline_counts_though_it_ends_after(served):
+    """The proxy passes the post on after its last byte: the app must judge it by its first."""
+    exam = ExamFactory(closes_at=timezone.now() + timedelta(hours=1))
+    student = StudentFactory(exam=exam)
+    content_type, body = multipart(secrets.token_urlsafe(24), b"%PDF-1.7 late bytes")
+    sock = start_post(served, student, content_type, len(body), body[:10])
+    time.sleep(0.5)  # the post's first bytes have reached nginx
+    exam.closes_at = timezone.now() + timedelta(seconds=1)
+    exam.save()
+    time.sleep(seconds_until(exam.closes_at) + 1)
+    sock.sendall(body[10:])
+
+    assert status_of(sock) == 302
+    assert Submission.objects.get(student=student).accepted_at > exam.closes_at
+
+
+def test_an_upload_that_starts_after_the_deadline_is_refused(served):
+    exam = ExamFactory(closes_at=timezone.now() + timedelta(seconds=1))
+    student = StudentFactory(exam=exam)
+    content_type, body = multipart(secrets.token_urlsafe(24), b"%PDF-1.7 too late")
+    time.sleep(seconds_until(exam.closes_at) + 0.5)
+    sock = start_post(served, student, content_type, len(body), body)
+
+    assert status_of(sock) == 403
+    assert not Submission.objects.exists()
+
+
+def seconds_until(moment):
+    return max(0, (moment - timezone.now()).total_seconds())
+
+
+def test_a_chunked_upload_is_read_whole_by_the_proxy_and_stored(served):
+    """nginx reads a chunked body to its end and passes it on with its length."""
+    student = StudentFactory()
+    content_type, body = multipart(secrets.token_urlsafe(24), b"%PDF-1.7 in chunks")
+    conn = http.client.HTTPConnection("127.0.0.1", served, timeout=30)
+    chunks = (body[i : i + 100] for i in range(0, len(body), 100))
+    conn.request(
+        "POST",
+        f"/u/{student.upload_code}/",
+        chunks,
+        {"Content-Type": content_type, "Transfer-Encoding": "chunked"},
+        encode_chunked=True,
+    )
+
+    assert conn.getresponse().status == 302
+    assert Submission.objects.get(student=student).size == len(b"%PDF-1.7 in chunks")
+
+
+def test_a_body_past_the_hard_limit_is_refused_before_it_is_read(served, settings):
+    student = StudentFactory()
+    declared = settings.FILE_UPLOAD_HARD_LIMIT + 64 * 1024 + 1
+    sock = start_post(served, student, "multipart/form-data; boundary=x", declared, b"")
+
+    assert status_of(sock) == 413
