@@ -33,7 +33,17 @@ class SubmissionQuerySet(models.QuerySet):
         return self.with_file().filter(accepted_at__lte=(now or timezone.now()) - retention())
 
     def record(
-        self, student, *, key, original_name, size, sha256, content_type, form_token=None, at=None
+        self,
+        student,
+        *,
+        key,
+        original_name,
+        size,
+        sha256,
+        content_type,
+        md5="",
+        form_token=None,
+        at=None,
     ):
         """
         Record an upload whose file is already stored under `key`: lock the student, check
@@ -69,6 +79,7 @@ class SubmissionQuerySet(models.QuerySet):
                 original_name=original_name,
                 size=size,
                 sha256=sha256,
+                md5=md5,
                 content_type=content_type,
                 form_token=form_token,
                 accepted_at=now,
@@ -93,6 +104,9 @@ class Submission(models.Model):
     original_name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
     sha256 = models.CharField("SHA-256", max_length=64)
+    # The original service's checksum, for its API's clients; empty when not computed
+    # (see submissions.uploadhandlers).
+    md5 = models.CharField("MD5", max_length=32, blank=True, default="")
     content_type = models.CharField(max_length=100, default="application/octet-stream")
     verification_code = models.CharField(
         max_length=codes.LENGTH, unique=True, default=codes.new_verification_code, editable=False

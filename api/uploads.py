@@ -1,0 +1,137 @@
+"""
+An upload through the API takes the page's path (submissions.views.upload): the body limit
+is set and a declared length past it refused before a byte is read, the database connection
+goes back to the pool while the body arrives, the file streams through the same upload
+handler into the same UploadForm (size, type and emptiness validators), and it is stored
+and recorded by the same accept_upload, under the same lock and rules.
+"""
+
+import secrets
+
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.problems import Problem, not_found
+from students.models import Student
+from submissions import codes
+from submissions.forms import UploadForm
+from submissions.models import Event
+from submissions.uploads import UploadRefused, accept_upload, release_db_connection
+from submissions.views import BODY_OVERHEAD
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def student_for_code(upload_code):
+    """The student an upload code names; unknown, malformed and replaced codes alike 404."""
+    if not codes.is_upload_code(upload_code):
+        raise not_found()
+    student = Student.objects.select_related("exam").filter(upload_code=upload_code).first()
+    if student is None:
+        raise not_found()
+    return student
+
+
+def lacks_content_length(request):
+    """A body without Content-Length (chunked) cannot be checked against the limit before it
+    is read. A seam: the page is getting the same 411 (issue 16); when it has a function for
+    this question, call that one here instead."""
+    return (
+        not request.META.get("CONTENT_LENGTH")
+        or "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    )
+
+
+def too_large(student, declared=0):
+    limit = filesizeformat(student.exam.max_upload_bytes)
+    size = (
+        _("about %(size)s") % {"size": filesizeformat(declared)}
+        if declared
+        else _("larger than %(limit)s") % {"limit": limit}
+    )
+    Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=f"File {size}; limit {limit}.")
+    return Problem(
+        413,
+        _(
+            "This file is %(size)s; the limit is %(limit)s. Nothing was stored and no upload "
+            "was used. Please make it smaller (for example, export a compressed PDF) and try "
+            "again."
+        )
+        % {"size": size, "limit": limit},
+        code="file_too_large",
+        max_upload_bytes=student.exam.max_upload_bytes,
+    )
+
+
+def receive(request, student, *, md5=False):
+    """
+    Read the posted `file` of `request` for `student`, store and record it; returns the
+    Submission. Must run before anything reads the body. Raises Problem: 411 without a
+    Content-Length, 413 past the exam's limit, 422 for a file the form refuses (empty, wrong
+    type), and accept_upload's refusals (no uploads left, closed, storage down) with their
+    statuses. `md5`: compute the original service's MD5 in the same pass.
+    """
+    started_at = timezone.now()  # the deadline rules look at when the upload started
+    if lacks_content_length(request):
+        raise Problem(
+            411,
+            _(
+                "Send the file with a Content-Length header (not chunked), so its size can "
+                "be checked before it is read. Nothing was stored and no upload was used."
+            ),
+            code="length_required",
+        )
+    declared = int(request.META["CONTENT_LENGTH"])
+    if declared > student.exam.max_upload_bytes + BODY_OVERHEAD:
+        raise too_large(student, declared)
+    request.upload_limit = student.exam.max_upload_bytes
+    request.upload_md5 = md5
+    release_db_connection()  # a body can take minutes to arrive on a slow connection
+
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    exam = student.exam
+    form = UploadForm(
+        {"form_token": key or secrets.token_urlsafe(24)},
+        request.FILES,
+        max_bytes=exam.max_upload_bytes,
+        allowed_extensions=exam.allowed_extensions,
+    )
+    if getattr(request, "upload_over_limit", False):
+        raise too_large(student)
+    if not form.is_valid():
+        status = 413 if form.has_error("file", "file_too_large") else 422
+        error = next(iter(form.errors.values()))[0]
+        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=error)
+        field = next(iter(form.errors))
+        raise Problem(
+            status,
+            error,
+            code=_form_code(form),
+            errors=[{"field": "file" if field == "file" else IDEMPOTENCY_HEADER, "message": error}],
+        )
+    try:
+        return accept_upload(
+            student, form.cleaned_data["file"], form.cleaned_data["form_token"], at=started_at
+        )
+    except UploadRefused as refusal:
+        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=refusal.message)
+        raise Problem(
+            refusal.status, refusal.message, code=refusal_code(student, refusal)
+        ) from None
+
+
+def refusal_code(student, refusal):
+    if refusal.status >= 500:
+        return "unavailable"
+    if not student.is_open(timezone.now()):
+        return "exam_closed"
+    return "no_uploads_left"
+
+
+def _form_code(form):
+    for field_errors in form.errors.as_data().values():
+        for error in field_errors:
+            if error.code:
+                return error.code
+    return "invalid"
