@@ -122,6 +122,6 @@ class ApiToken(models.Model):
         if self.last_used_at and now - self.last_used_at < LAST_USED_PRECISION:
             return
         ApiToken.objects.filter(pk=self.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_PRECISION)
         ).update(last_used_at=now)
         self.last_used_at = now
