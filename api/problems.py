@@ -8,8 +8,11 @@ import json
 import logging
 from http import HTTPStatus
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -119,6 +122,12 @@ def install(api: NinjaAPI):
     @api.exception_handler(HttpError)
     def http_error(request, exc):
         return Problem(exc.status_code, str(exc)).response()
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        detail = _("The request body is larger than %(limit)s.") % {"limit": limit}
+        return Problem(413, detail, code="body_too_large").response()
 
     @api.exception_handler(Exception)
     def server_error(request, exc):

@@ -164,7 +164,7 @@ def _original(problem, detail):
 
 @api.post(
     "/students",
-    response={201: StudentV0, codes(401, 403, 422): ProblemOut},
+    response={201: StudentV0, codes(400, 401, 403, 413, 422): ProblemOut},
     summary="Creates a student.",
 )
 def create_student(request, student: StudentCreateV0):
@@ -208,7 +208,7 @@ def students_summary(request):
 
 @api.get(
     "/students/{nickname}",
-    response={200: StudentV0, codes(401, 403, 404): ProblemOut},
+    response={200: StudentV0, codes(401, 403, 404, 422): ProblemOut},
     summary="Returns a student by nickname.",
 )
 def student(request, nickname: str):
@@ -254,7 +254,7 @@ def create_submission(request, upload_code: str):
 @api.get(
     "/submissions/{upload_code}",
     auth=None,
-    response={200: UploadCompletion, codes(404, 429): ProblemOut},
+    response={200: UploadCompletion, codes(404, 422, 429): ProblemOut},
     summary="Returns the last submission's metadata and the uploads left, by upload code.",
 )
 @code_endpoint
@@ -269,7 +269,7 @@ def submission_metadata(request, upload_code: str):
 @api.get(
     "/verifications/{verification_code}/download_url",
     auth=None,
-    response={200: DownloadUrl, codes(404, 429): ProblemOut},
+    response={200: DownloadUrl, codes(404, 422, 429): ProblemOut},
     summary="Returns URL to download the submission for verification.",
 )
 @code_endpoint

@@ -41,9 +41,11 @@ api = ProblemAPI(
     auth=bearer,
 )
 
-READ = codes(401, 404)
-WRITE = codes(401, 403, 404, 422)
-PUBLIC = codes(404, 429)
+# Every operation may also answer 422 for a malformed path or query parameter, and one that
+# takes a body 400 for unreadable JSON and 413 for a body past DATA_UPLOAD_MAX_MEMORY_SIZE.
+READ = codes(401, 404, 422)
+WRITE = codes(400, 401, 403, 404, 413, 422)
+PUBLIC = codes(404, 422, 429)
 
 
 def _exam_form(data, instance):
@@ -56,14 +58,16 @@ def _exam_form(data, instance):
 # --- Exams ----------------------------------------------------------------------------
 
 
-@api.get("/exams", response={200: list[schemas.ExamOut], 401: ProblemOut}, tags=["exams"])
+@api.get("/exams", response={200: list[schemas.ExamOut], codes(401): ProblemOut}, tags=["exams"])
 def list_exams(request):
     """Your exams (only the one a bound token is bound to), newest first."""
     return access.exams(request)
 
 
 @api.post(
-    "/exams", response={201: schemas.ExamOut, codes(401, 403, 422): ProblemOut}, tags=["exams"]
+    "/exams",
+    response={201: schemas.ExamOut, codes(400, 401, 403, 413, 422): ProblemOut},
+    tags=["exams"],
 )
 def create_exam(request, payload: schemas.ExamIn):
     require_write(request)
@@ -103,7 +107,7 @@ class RosterQuery(Schema):
 
 @api.get(
     "/exams/{exam_id}/students",
-    response={200: schemas.StudentPage, codes(401, 404, 422): ProblemOut},
+    response={200: schemas.StudentPage, READ: ProblemOut},
     tags=["students"],
 )
 def list_students(request, exam_id: int, query: Query[RosterQuery]):
@@ -150,7 +154,7 @@ def create_student(request, exam_id: int, payload: schemas.StudentIn):
 
 @api.post(
     "/exams/{exam_id}/students/bulk",
-    response={201: schemas.BulkOut, codes(401, 403, 404, 409, 422): ProblemOut},
+    response={201: schemas.BulkOut, WRITE | codes(409): ProblemOut},
     tags=["students"],
 )
 def create_students(request, exam_id: int, payload: schemas.BulkIn):
@@ -222,7 +226,7 @@ def update_student(request, exam_id: int, student_id: int, payload: schemas.Stud
 
 @api.delete(
     "/exams/{exam_id}/students/{student_id}",
-    response={204: None, codes(401, 403, 404, 409): ProblemOut},
+    response={204: None, READ | codes(403, 409): ProblemOut},
     tags=["students"],
 )
 def remove_student(request, exam_id: int, student_id: int):
@@ -267,7 +271,7 @@ def student_submissions(request, exam_id: int, student_id: int):
 
 @api.get(
     "/exams/{exam_id}/students/{student_id}/submissions/{submission_id}/download-url",
-    response={200: schemas.DownloadOut, codes(401, 404, 410): ProblemOut},
+    response={200: schemas.DownloadOut, READ | codes(410): ProblemOut},
     tags=["submissions"],
 )
 def submission_download_url(request, exam_id: int, student_id: int, submission_id: int):
@@ -409,7 +413,7 @@ def upload_status(request, upload_code: str):
 @api.post(
     "/uploads/{upload_code}",
     auth=None,
-    response={201: schemas.UploadOut, codes(403, 404, 411, 413, 422, 429, 503): ProblemOut},
+    response={201: schemas.UploadOut, PUBLIC | codes(403, 411, 413, 503): ProblemOut},
     tags=["public"],
     openapi_extra=UPLOAD_BODY,
 )

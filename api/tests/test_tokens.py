@@ -101,7 +101,9 @@ def test_the_token_never_reaches_a_log(client, token, caplog, settings):
     for header in [f"Bearer {token.token}", f"Token {token.token}", f"{token.token}"]:
         client.get(EXAMS, HTTP_AUTHORIZATION=header)
         client.get("/api/v1/exams/999999", HTTP_AUTHORIZATION=header)
-        client.post(EXAMS, {"title": ""}, content_type="application/json", HTTP_AUTHORIZATION=header)
+        client.post(
+            EXAMS, {"title": ""}, content_type="application/json", HTTP_AUTHORIZATION=header
+        )
 
     assert token.token not in caplog.text
     assert token.token[12:] not in caplog.text

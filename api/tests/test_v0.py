@@ -20,7 +20,13 @@ def v0(client, make_token, exam):
 
 
 def new_student(**fields):
-    return {"nickname": "s1", "first_name": "Ada", "last_name": "Lovelace", "email": "a@e.edu", **fields}
+    return {
+        "nickname": "s1",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "a@e.edu",
+        **fields,
+    }
 
 
 def test_post_students_201s_with_the_originals_fields(v0, exam):
@@ -56,7 +62,13 @@ def test_get_students_summarises_like_the_original(v0, exam):
     by_nick = {s["nickname"]: s for s in body["students"]}
     assert by_nick[waiting.nickname]["last_submission"] is None
     summary = by_nick[submitted.nickname]
-    assert set(summary) == {"nickname", "first_name", "last_name", "has_submission", "last_submission"}
+    assert set(summary) == {
+        "nickname",
+        "first_name",
+        "last_name",
+        "has_submission",
+        "last_submission",
+    }
     assert set(summary["last_submission"]) == {"created_at", "verification_code"}
 
 

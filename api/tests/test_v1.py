@@ -114,7 +114,9 @@ def test_a_read_token_cannot_write(client, make_token, exam):
     )
     assert body["code"] == "read_only_token"
     problem(
-        client.patch(f"/api/v1/exams/{exam.pk}", {"title": "x"}, content_type=JSON, **bearer(token)),
+        client.patch(
+            f"/api/v1/exams/{exam.pk}", {"title": "x"}, content_type=JSON, **bearer(token)
+        ),
         403,
     )
     assert client.get("/api/v1/exams", **bearer(token)).status_code == 200
@@ -181,7 +183,9 @@ def test_bulk_create_is_all_or_nothing_with_the_rows_errors(api, student):
     ]
 
     body = problem(
-        api.post(f"/api/v1/exams/{student.exam_id}/students/bulk", {"students": rows}, content_type=JSON),
+        api.post(
+            f"/api/v1/exams/{student.exam_id}/students/bulk", {"students": rows}, content_type=JSON
+        ),
         422,
     )
 
@@ -196,7 +200,9 @@ def test_bulk_create_is_all_or_nothing_with_the_rows_errors(api, student):
 def test_bulk_create_adds_every_row(api, exam):
     rows = [{"nickname": f"n{i}", "first_name": "A", "last_name": "B"} for i in range(30)]
 
-    response = api.post(f"/api/v1/exams/{exam.pk}/students/bulk", {"students": rows}, content_type=JSON)
+    response = api.post(
+        f"/api/v1/exams/{exam.pk}/students/bulk", {"students": rows}, content_type=JSON
+    )
 
     assert response.status_code == 201
     assert response.json()["created"] == 30
@@ -210,7 +216,9 @@ def test_it_reads_updates_and_extends_a_student(api, student, exam):
     until = (exam.closes_at + timedelta(hours=2)).isoformat()
 
     assert api.get(url).json()["nickname"] == student.nickname
-    response = api.patch(url, {"email": "new@example.edu", "extended_until": until}, content_type=JSON)
+    response = api.patch(
+        url, {"email": "new@example.edu", "extended_until": until}, content_type=JSON
+    )
 
     assert response.status_code == 200
     student.refresh_from_db()
@@ -266,7 +274,10 @@ def test_it_shows_the_audit_trail_and_submissions(api, student):
 def test_the_examiners_download_url_is_logged_and_works(api, student, client):
     post_upload(api, student, b"%PDF-1.7 mine")
     submission = student.submissions.get()
-    url = f"/api/v1/exams/{student.exam_id}/students/{student.pk}/submissions/{submission.pk}/download-url"
+    url = (
+        f"/api/v1/exams/{student.exam_id}/students/{student.pk}"
+        f"/submissions/{submission.pk}/download-url"
+    )
 
     link = api.get(url).json()
 
@@ -279,7 +290,10 @@ def test_a_deleted_file_has_no_download_url(api, student):
     post_upload(api, student)
     submission = student.submissions.get()
     Submission.objects.filter(pk=submission.pk).update(file_deleted_at=timezone.now())
-    url = f"/api/v1/exams/{student.exam_id}/students/{student.pk}/submissions/{submission.pk}/download-url"
+    url = (
+        f"/api/v1/exams/{student.exam_id}/students/{student.pk}"
+        f"/submissions/{submission.pk}/download-url"
+    )
 
     problem(api.get(url), 410)
 
@@ -430,4 +444,8 @@ def test_verification_of_a_superseded_file_has_no_link(client, student):
 
     body = client.get(f"/api/v1/verifications/{first.verification_code}").json()
 
-    assert (body["is_current"], body["file_available"], body["download_url"]) == (False, False, None)
+    assert (body["is_current"], body["file_available"], body["download_url"]) == (
+        False,
+        False,
+        None,
+    )
