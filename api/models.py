@@ -72,7 +72,7 @@ class ApiToken(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="api_tokens",
-        help_text=_("Leave empty to let the token reach all your exams."),
+        help_text=_("A token bound to one exam reaches none of your other exams."),
     )
     prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)

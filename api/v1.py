@@ -338,7 +338,7 @@ def roster_json(request, exam_id: int):
     "/exams/{exam_id}/roster.csv",
     response={200: str, READ: ProblemOut},
     tags=["exams"],
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def roster_csv(request, exam_id: int):
     """The same file as the exam page's Roster (CSV)."""

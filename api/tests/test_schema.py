@@ -92,3 +92,24 @@ def test_v1_keeps_to_its_schema(case, world):
 def test_v0_keeps_to_its_schema(case, world):
     aim(case, world)
     case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"}, checks=CHECKS)
+
+
+@pytest.mark.parametrize("version", ["v1", "v0"])
+def test_the_schema_is_plain_openapi_3_without_duplicate_keys(client, version):
+    """Swagger UI reads the schema as YAML and refuses a key written twice."""
+    import json
+
+    def no_duplicates(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), f"duplicate keys: {keys}"
+        return dict(pairs)
+
+    response = client.get(f"/api/{version}/openapi.json")
+
+    schema = json.loads(response.content, object_pairs_hook=no_duplicates)
+    assert schema["openapi"].startswith("3.")
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for status, answer in operation["responses"].items():
+                if status[0] in "45":
+                    assert list(answer["content"]) == ["application/problem+json"]

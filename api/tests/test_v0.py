@@ -1,5 +1,6 @@
 """/api/v0/: the original service's routes, field names, shapes and status codes."""
 
+import hashlib
 import re
 
 import pytest
@@ -118,8 +119,6 @@ def test_post_submission_201s_with_md5_and_uploads_available(client, student):
     last = body["last_submission"]
     assert set(last) == {"md5", "size_bytes", "verification_code", "created_at"}
     assert re.fullmatch(r"[0-9a-f]{32}", last["md5"])
-    import hashlib
-
     assert last["md5"] == hashlib.md5(b"%PDF-1.7 some file data").hexdigest()
     assert student.submissions.get().md5 == last["md5"]
 
@@ -172,3 +171,15 @@ def test_verification_download_url(client, student):
 def test_there_is_no_auth_token_route(client):
     assert client.get("/api/v0/auth/token").status_code == 404
     assert client.get("/auth/token").status_code == 404
+
+
+def test_page_uploads_have_no_md5_unless_upload_md5_is_on(v0, exam, settings):
+    student = StudentFactory(exam=exam)
+    post_upload(v0, student, b"%PDF-1.7 by the page")
+    assert v0.get(f"/api/v0/students/{student.nickname}").json()["last_submission"]["md5"] == ""
+
+    settings.UPLOAD_MD5 = True
+    post_upload(v0, student, b"%PDF-1.7 by the page")
+
+    last = v0.get(f"/api/v0/students/{student.nickname}").json()["last_submission"]
+    assert last["md5"] == hashlib.md5(b"%PDF-1.7 by the page").hexdigest()
