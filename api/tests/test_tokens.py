@@ -216,3 +216,16 @@ def test_the_command_refuses_an_unknown_user_or_someone_elses_exam(examiner):
     with pytest.raises(CommandError, match="has no exam"):
         run(examiner.username, "--exam", str(ExamFactory().pk))
     assert not ApiToken.objects.exists()
+
+
+def test_the_docs_page_loads_only_our_own_files(client):
+    response = client.get("/api/docs")
+
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    page = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page and "/static/js/api-docs.js" in page
+    assert "http://" not in page and "https://" not in page
+    assert page.count("<script") == page.count("<script src=") + page.count(
+        '<script type="application/json"'
+    )
