@@ -6,6 +6,7 @@ handler into the same UploadForm (size, type and emptiness validators), and it i
 and recorded by the same accept_upload, under the same lock and rules.
 """
 
+import hashlib
 import secrets
 
 from django.template.defaultfilters import filesizeformat
@@ -21,6 +22,7 @@ from submissions.uploads import UploadRefused, accept_upload, release_db_connect
 from submissions.views import BODY_OVERHEAD
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 64
 
 
 def student_for_code(upload_code):
@@ -89,10 +91,9 @@ def receive(request, student, *, md5=False):
     request.upload_md5 = md5
     release_db_connection()  # a body can take minutes to arrive on a slow connection
 
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     exam = student.exam
     form = UploadForm(
-        {"form_token": key or secrets.token_urlsafe(24)},
+        {"form_token": form_token(request, student)},
         request.FILES,
         max_bytes=exam.max_upload_bytes,
         allowed_extensions=exam.allowed_extensions,
@@ -119,6 +120,24 @@ def receive(request, student, *, md5=False):
         raise Problem(
             refusal.status, refusal.message, code=refusal_code(student, refusal)
         ) from None
+
+
+def form_token(request, student):
+    """The page's one-time form token, from the client's Idempotency-Key: a retry with the
+    same key is the same upload. Scoped to the student, since form tokens are unique across
+    all submissions and two scripts may well both send "1"; none sent, a fresh one."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key:
+        return secrets.token_urlsafe(24)
+    if len(key) > MAX_KEY_LENGTH:
+        raise Problem(
+            422,
+            _("The Idempotency-Key header may have at most %(limit)d characters.")
+            % {"limit": MAX_KEY_LENGTH},
+            code="invalid",
+            errors=[{"field": IDEMPOTENCY_HEADER, "message": "too long"}],
+        )
+    return hashlib.sha256(f"{student.pk}:{key}".encode()).hexdigest()
 
 
 def refusal_code(student, refusal):

@@ -245,6 +245,8 @@ def test_an_extension_before_the_deadline_422s(api, student, exam):
 
 
 def test_it_removes_a_student_who_never_uploaded(api, student):
+    Event.log(student, Event.Kind.LINK_CHANGED, detail="by examiner")
+
     response = api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}")
 
     assert response.status_code == 204
@@ -341,6 +343,19 @@ def test_the_same_idempotency_key_uses_one_upload(client, student):
     assert first.json()["submission"] == second.json()["submission"]
     student.refresh_from_db()
     assert student.uploads_used == 1
+
+
+def test_an_idempotency_key_belongs_to_one_student(client, student):
+    other = StudentFactory(exam=student.exam)
+
+    assert upload(client, student, HTTP_IDEMPOTENCY_KEY="1").status_code == 201
+    assert upload(client, other, HTTP_IDEMPOTENCY_KEY="1").status_code == 201
+    assert other.submissions.count() == 1
+
+
+def test_an_idempotency_key_of_65_characters_422s(client, student):
+    assert upload(client, student, HTTP_IDEMPOTENCY_KEY="k" * 64).status_code == 201
+    problem(upload(client, student, HTTP_IDEMPOTENCY_KEY="k" * 65), 422)
 
 
 def test_the_sixth_upload_is_refused_like_on_the_page(client, student):
