@@ -48,7 +48,7 @@ def token_revoke(request, pk):
 @require_GET
 def docs(request):
     """Swagger UI for both versions, from the static files django-ninja ships (no CDN; its
-    settings travel as JSON data, so the CSP needs no inline script)."""
+    settings travel as JSON in a data attribute, so the CSP needs no inline script)."""
     version = request.GET.get("version", "1")
     if version not in VERSIONS:
         version = "1"
