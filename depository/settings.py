@@ -37,8 +37,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",
     "students",
     "submissions",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +168,11 @@ FILE_UPLOAD_HANDLERS = ["submissions.uploadhandlers.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # The largest file the server will read for any form, whatever an exam allows.
 FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1024)
+
+# The original service's MD5 beside our SHA-256 for every upload, not only for uploads
+# through its routes (/api/v0/): its clients can then compare it for files uploaded on the
+# page as well. Off by default: MD5 costs more than twice the SHA-256's CPU.
+UPLOAD_MD5 = env.bool("UPLOAD_MD5", default=False)
 
 # --- Exam rules -----------------------------------------------------------------------
 SUBMISSION_MAX_UPLOAD_BYTES = env.int("SUBMISSION_MAX_UPLOAD_BYTES", default=3 * 1024 * 1024)

@@ -48,5 +48,6 @@ urlpatterns = [
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("exams/", include("students.urls")),
+    path("api/", include("api.urls")),
     path("", include("submissions.urls")),
 ]

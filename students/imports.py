@@ -138,9 +138,16 @@ def read(text):
 
 
 def _row(line, cells, columns):
+    values = {column: cells[index] for column, index in columns.items() if index < len(cells)}
+    return make_row(line, values)
+
+
+def make_row(line, values):
+    """One roster row from its values (a CSV line's cells, or a student sent to the API),
+    with the errors it has on its own."""
     row = Row(line=line)
-    for column, index in columns.items():
-        setattr(row, column, plain_text(cells[index]) if index < len(cells) else "")
+    for column in COLUMNS:
+        setattr(row, column, plain_text(values.get(column) or ""))
     for column in REQUIRED:
         if not getattr(row, column):
             row.errors.append(f"The {LABELS[column]} is missing.")
@@ -216,3 +223,27 @@ def import_students(exam, text):
                 "imported. Please check the preview again."
             ) from None
     return result
+
+
+class RowsInvalid(Exception):
+    """Some rows have errors, so none was created."""
+
+    def __init__(self, rows):
+        super().__init__(f"{len(rows)} rows have errors")
+        self.rows = rows
+
+
+def create_all(exam, rows):
+    """Create every row's student, or none: RowsInvalid lists the rows with errors, checked
+    as the preview checks them (ImportConflict when a nickname was taken meanwhile)."""
+    with transaction.atomic():
+        invalid = [row for row in check(exam, rows) if not row.is_valid()]
+        if invalid:
+            raise RowsInvalid(invalid)
+        try:
+            return Student.objects.bulk_create([row.student(exam) for row in rows], batch_size=1000)
+        except IntegrityError:
+            raise ImportConflict(
+                "Someone added a student with one of these nicknames meanwhile; nothing was "
+                "imported. Please check the preview again."
+            ) from None

@@ -343,6 +343,10 @@ class Student(models.Model):
     def can_upload(self, at=None):
         return self.is_open(at) and self.uploads_left() > 0
 
+    def can_be_removed(self):
+        """Only a student who never uploaded: submissions and their trail are evidence."""
+        return self.uploads_used == 0 and not self.submissions.exists()
+
     def change_upload_code(self):
         """A new personal upload link; the old one stops working at once."""
         self.upload_code = new_upload_code()

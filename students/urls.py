@@ -1,5 +1,6 @@
 from django.urls import path
 
+from api import views as api_views
 from students import views
 
 app_name = "students"
@@ -17,6 +18,8 @@ urlpatterns = [
     path("<int:exam_pk>/import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("<int:exam_pk>/import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
     path("time-zone/", views.time_zone, name="time_zone"),
+    path("api-tokens/", api_views.token_list, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     path("<int:exam_pk>/students/new/", views.student_create, name="student_create"),
     path("<int:exam_pk>/students/<int:pk>/", views.student_detail, name="student_detail"),
     path(

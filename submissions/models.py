@@ -126,6 +126,7 @@ class SubmissionQuerySet(models.QuerySet):
         size,
         sha256,
         content_type,
+        md5="",
         form_token=None,
         statement="",
         at=None,
@@ -163,6 +164,7 @@ class SubmissionQuerySet(models.QuerySet):
                 original_name=original_name,
                 size=size,
                 sha256=sha256,
+                md5=md5,
                 content_type=content_type,
                 form_token=form_token,
                 late_by=locked.late_by(at or now),
@@ -183,6 +185,9 @@ class Submission(models.Model):
     original_name = models.CharField(max_length=255)
     size = models.PositiveIntegerField()
     sha256 = models.CharField("SHA-256", max_length=64)
+    # The original service's checksum, for its API's clients; empty when not computed
+    # (see submissions.uploadhandlers).
+    md5 = models.CharField("MD5", max_length=32, blank=True, default="")
     content_type = models.CharField(max_length=100, default="application/octet-stream")
     verification_code = models.CharField(
         max_length=codes.LENGTH, unique=True, default=codes.new_verification_code, editable=False

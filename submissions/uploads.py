@@ -88,6 +88,7 @@ def accept_upload(student, uploaded_file, form_token, at=None, statement_accepte
             original_name=uploaded_file.name,
             size=uploaded_file.size,
             sha256=uploaded_file.sha256,
+            md5=getattr(uploaded_file, "md5", ""),
             content_type=content_type,
             form_token=form_token,
             statement=statement,

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from api.models import ApiToken
 from students.models import StudentImport
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 from submissions.tests.helpers import post_upload
@@ -19,9 +20,10 @@ NAMED_BY_SEGMENT = {
     "students": "student",
     "submissions": "submission",
     "import": "student_import",
+    "api-tokens": "api_token",
 }
 # Examiner URLs that name no object: each examiner sees only their own list or form there.
-NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone"}
+NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone", "api_tokens"}
 
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -70,6 +72,7 @@ def objects_of(examiner, client):
         "student_import": StudentImport.objects.create(
             exam=exam, file_name="roster.csv", text="nickname,first_name,last_name\nz1,Zoe,Zed\n"
         ),
+        "api_token": ApiToken.objects.issue(examiner, name="sync", scope="read")[0],
     }
 
 

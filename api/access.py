@@ -1,0 +1,44 @@
+"""
+What a token reaches: its examiner's own exams (only the one it is bound to, if it is),
+their students and submissions. Anything else is 404, never 403: for this examiner it does
+not exist. The dashboard's rule (students.views._exam, _student), for the API.
+"""
+
+from api.problems import not_found
+from students.models import Exam, Student
+from submissions.models import Submission
+
+
+def exams(request):
+    token = request.auth
+    queryset = Exam.objects.filter(owner_id=token.user_id)
+    if token.exam_id:
+        queryset = queryset.filter(pk=token.exam_id)
+    return queryset
+
+
+def exam(request, exam_id):
+    found = exams(request).filter(pk=exam_id).first()
+    if found is None:
+        raise not_found()
+    return found
+
+
+def student(request, exam_id, student_id):
+    found = (
+        Student.objects.select_related("exam")
+        .filter(pk=student_id, exam__in=exams(request).filter(pk=exam_id))
+        .first()
+    )
+    if found is None:
+        raise not_found()
+    return found
+
+
+def submission(request, exam_id, student_id, submission_id):
+    owner = student(request, exam_id, student_id)
+    found = Submission.objects.filter(pk=submission_id, student=owner).first()
+    if found is None:
+        raise not_found()
+    found.student = owner
+    return found

@@ -1,0 +1,149 @@
+"""
+Every API error as an RFC 9457 problem details document (`application/problem+json`):
+`type`, `title`, `status`, `detail` (the same human message the pages show) and, where it
+helps a script, a machine-readable `code` and per-field or per-row `errors`.
+"""
+
+import json
+import logging
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise to answer with a problem details document."""
+
+    def __init__(self, status, detail, *, code=None, headers=None, **extra):
+        super().__init__(detail)
+        self.status = status
+        self.detail = str(detail)
+        self.code = code
+        self.headers = headers or {}
+        self.extra = extra
+
+    def response(self):
+        body = {
+            "type": "about:blank",
+            "title": HTTPStatus(self.status).phrase,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.code:
+            body["code"] = self.code
+        body.update(self.extra)
+        response = HttpResponse(
+            json.dumps(body, cls=DjangoJSONEncoder), status=self.status, content_type=CONTENT_TYPE
+        )
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def not_found():
+    return Problem(404, _("Not found."), code="not_found")
+
+
+def unauthorized():
+    return Problem(
+        401,
+        _("Send a valid API token: Authorization: Bearer <token>."),
+        code="unauthorized",
+        headers={"WWW-Authenticate": 'Bearer realm="api"'},
+    )
+
+
+def form_problem(form, status=422):
+    """A form's errors as a problem: the first message as `detail`, all of them in `errors`."""
+    errors = [
+        {"field": field, "message": str(message)}
+        for field, messages in form.errors.items()
+        for message in messages
+    ]
+    return Problem(status, errors[0]["message"], code="invalid", errors=errors)
+
+
+def _validation_errors(exc):
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        errors.append({"field": ".".join(location) or "body", "message": error.get("msg", "")})
+    return errors
+
+
+def install(api: NinjaAPI):
+    """Answer every error of `api` with problem details."""
+
+    @api.exception_handler(Problem)
+    def problem(request, exc):
+        return exc.response()
+
+    @api.exception_handler(AuthenticationError)
+    def authentication(request, exc):
+        return unauthorized().response()
+
+    @api.exception_handler(ValidationError)
+    def validation(request, exc):
+        errors = _validation_errors(exc)
+        detail = _("The request is not valid: %(field)s: %(message)s") % errors[0]
+        return Problem(422, detail, code="invalid", errors=errors).response()
+
+    @api.exception_handler(Http404)
+    def missing(request, exc):
+        return not_found().response()
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc):
+        return Problem(exc.status_code, str(exc)).response()
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        detail = _("The request body is larger than %(limit)s.") % {"limit": limit}
+        return Problem(413, detail, code="body_too_large").response()
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        log.exception("API request %s %s failed", request.method, request.path)
+        return Problem(500, _("Something went wrong on our side. Please try again.")).response()
+
+
+def problem_content_types(schema):
+    """The OpenAPI document as ninja builds it says every response is application/json;
+    ours are problem+json from 400 on. Rewrite those, so the schema tells the truth."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status)[0] in "45" and "application/json" in content:
+                    content[CONTENT_TYPE] = content.pop("application/json")
+                elif "text/csv" in content:  # a file, not JSON
+                    content.pop("application/json", None)
+    return schema

@@ -1,0 +1,237 @@
+"""The JSON shapes of /api/v1/. Names follow the models; times are ISO 8601 with an offset."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from submissions import storage
+
+Text = Annotated[str, StringConstraints(max_length=300)]
+
+
+class ExamOut(Schema):
+    id: int
+    title: str
+    closes_at: datetime | None
+    max_upload_bytes: int
+    max_uploads: int
+    manual_state: Literal["", "open", "closed"]
+    allowed_extensions: str
+    is_open: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_is_open(exam):
+        return exam.is_open()
+
+
+class ExamIn(Schema):
+    title: Annotated[str, StringConstraints(max_length=200)]
+    closes_at: AwareDatetime | None = None
+    max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
+    max_uploads: int | None = Field(None, ge=0, le=32767)
+    manual_state: Literal["", "open", "closed"] = ""
+    allowed_extensions: Text = ""
+
+
+class ExamPatch(Schema):
+    title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    closes_at: AwareDatetime | None = None
+    max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
+    max_uploads: int | None = Field(None, ge=0, le=32767)
+    manual_state: Literal["", "open", "closed"] | None = None
+    allowed_extensions: Text | None = None
+
+
+class SubmissionOut(Schema):
+    """A submission as its examiner sees it."""
+
+    id: int
+    original_name: str
+    size: int
+    sha256: str
+    md5: str | None
+    content_type: str
+    verification_code: str
+    accepted_at: datetime
+    expires_at: datetime
+    superseded_at: datetime | None
+    file_deleted_at: datetime | None
+    is_current: bool
+    has_file: bool
+
+    @staticmethod
+    def resolve_verification_code(submission):
+        return submission.display_code
+
+    @staticmethod
+    def resolve_md5(submission):
+        return submission.md5 or None
+
+    @staticmethod
+    def resolve_is_current(submission):
+        return submission.is_current()
+
+    @staticmethod
+    def resolve_has_file(submission):
+        return submission.has_file()
+
+
+class StudentOut(Schema):
+    id: int
+    exam_id: int
+    nickname: str
+    first_name: str
+    last_name: str
+    email: str
+    upload_code: str
+    upload_url: str
+    uploads_used: int
+    uploads_left: int
+    deadline: datetime | None
+    extended_until: datetime | None
+    created_at: datetime
+    current_submission: SubmissionOut | None
+
+    @staticmethod
+    def resolve_upload_url(student, context):
+        return context["request"].build_absolute_uri(student.get_upload_url())
+
+    @staticmethod
+    def resolve_uploads_left(student):
+        return student.uploads_left()
+
+    @staticmethod
+    def resolve_deadline(student):
+        return student.deadline()
+
+
+class StudentIn(Schema):
+    nickname: Text
+    first_name: Text
+    last_name: Text
+    email: Text = ""
+
+
+class StudentPatch(Schema):
+    nickname: Text | None = None
+    first_name: Text | None = None
+    last_name: Text | None = None
+    email: Text | None = None
+    extended_until: AwareDatetime | None = None
+
+
+class StudentPage(Schema):
+    count: int
+    page: int
+    pages: int
+    page_size: int
+    results: list[StudentOut]
+
+
+class BulkIn(Schema):
+    students: list[StudentIn] = Field(..., min_length=1, max_length=20_000)
+
+
+class RowError(Schema):
+    row: int
+    nickname: str
+    errors: list[str]
+
+
+class BulkOut(Schema):
+    created: int
+    students: list[StudentOut]
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    label: str
+    detail: str
+    submission_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_label(event):
+        return str(event.get_kind_display())
+
+
+class DownloadOut(Schema):
+    url: str
+    expires_in_seconds: int
+
+
+class ReceiptOut(Schema):
+    """A submission as its student (or a script acting for them) sees it."""
+
+    verification_code: str
+    original_name: str
+    size: int
+    sha256: str
+    md5: str | None
+    content_type: str
+    accepted_at: datetime
+    expires_at: datetime
+    has_file: bool
+
+    @staticmethod
+    def resolve_verification_code(submission):
+        return submission.display_code
+
+    @staticmethod
+    def resolve_md5(submission):
+        return submission.md5 or None
+
+    @staticmethod
+    def resolve_has_file(submission):
+        return submission.has_file()
+
+
+class UploadStatusOut(Schema):
+    exam_title: str
+    nickname: str
+    deadline: datetime | None
+    is_open: bool
+    can_upload: bool
+    uploads_used: int
+    uploads_left: int
+    max_uploads: int
+    max_upload_bytes: int
+    allowed_extensions: str
+    current_submission: ReceiptOut | None
+
+
+class UploadOut(Schema):
+    submission: ReceiptOut
+    uploads_left: int
+
+
+class VerificationOut(Schema):
+    verification_code: str
+    exam_title: str
+    student_name: str
+    original_name: str
+    size: int
+    sha256: str
+    md5: str | None
+    accepted_at: datetime
+    is_current: bool
+    superseded_at: datetime | None
+    file_deleted_at: datetime | None
+    file_available: bool
+    download_url: str | None
+    download_url_expires_in_seconds: int | None
+
+
+def download(request, submission):
+    """A short-lived download URL for a stored file, absolute."""
+    from django.conf import settings
+
+    return {
+        "url": request.build_absolute_uri(storage.download_url(submission)),
+        "expires_in_seconds": settings.DOWNLOAD_LINK_SECONDS,
+    }

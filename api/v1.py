@@ -1,0 +1,470 @@
+"""/api/v1/: exams, rosters and audit trails for an examiner's token; uploads, upload status
+and verification by code for anyone holding the code, as on the pages."""
+
+import re
+import zoneinfo
+
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.forms.models import model_to_dict
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from ninja import Query, Schema, Status
+from pydantic import Field
+
+from api import access, schemas
+from api.auth import bearer, require_unbound, require_write
+from api.forms import ApiExamForm
+from api.openapi import ProblemAPI, codes
+from api.problems import Problem, ProblemOut, form_problem, not_found
+from api.throttle import code_endpoint
+from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
+from students import exports, imports
+from students.forms import ExtensionForm, RosterForm, StudentForm
+from students.models import Exam, ExaminerProfile, Student
+from students.views import ROSTER_PAGE_SIZE
+from submissions import codes as verification_codes
+from submissions.models import Event, Submission
+
+api = ProblemAPI(
+    title="Exam Depository API",
+    version="1",
+    urls_namespace="api-v1",
+    description=(
+        "Exams, rosters and audit trails for an examiner's API token "
+        "(`Authorization: Bearer <token>`, made on the API tokens page); uploads, upload "
+        "status and verification by code without a token, as on the pages. Errors are "
+        "RFC 9457 problem details."
+    ),
+    auth=bearer,
+)
+
+# Every operation may also answer 422 for a malformed path or query parameter, and one that
+# takes a body 400 for unreadable JSON and 413 for a body past DATA_UPLOAD_MAX_MEMORY_SIZE.
+READ = codes(401, 404, 422)
+WRITE = codes(400, 401, 403, 404, 413, 422)
+PUBLIC = codes(404, 422, 429)
+
+
+def _exam_form(data, instance):
+    form = ApiExamForm(data, instance=instance)
+    if not form.is_valid():
+        raise form_problem(form)
+    return form.save()
+
+
+# --- Exams ----------------------------------------------------------------------------
+
+
+@api.get("/exams", response={200: list[schemas.ExamOut], codes(401): ProblemOut}, tags=["exams"])
+def list_exams(request):
+    """Your exams (only the one a bound token is bound to), newest first."""
+    return access.exams(request)
+
+
+@api.post(
+    "/exams",
+    response={201: schemas.ExamOut, codes(400, 401, 403, 413, 422): ProblemOut},
+    tags=["exams"],
+)
+def create_exam(request, payload: schemas.ExamIn):
+    require_write(request)
+    require_unbound(request)
+    data = payload.dict()
+    exam = Exam(owner=request.auth.user)
+    for name in ("max_upload_bytes", "max_uploads"):
+        if data[name] is None:
+            data[name] = getattr(exam, name)
+    return Status(201, _exam_form(data, exam))
+
+
+@api.get("/exams/{exam_id}", response={200: schemas.ExamOut, READ: ProblemOut}, tags=["exams"])
+def get_exam(request, exam_id: int):
+    return access.exam(request, exam_id)
+
+
+@api.patch("/exams/{exam_id}", response={200: schemas.ExamOut, WRITE: ProblemOut}, tags=["exams"])
+def update_exam(request, exam_id: int, payload: schemas.ExamPatch):
+    """Change only the fields sent; `closes_at: null` takes the deadline away."""
+    exam = access.exam(request, exam_id)
+    require_write(request)
+    data = model_to_dict(exam, fields=ApiExamForm._meta.fields)
+    data.update(payload.dict(exclude_unset=True))
+    return _exam_form(data, exam)
+
+
+# --- Students -------------------------------------------------------------------------
+
+
+class RosterQuery(Schema):
+    q: str = Field("", max_length=100, description="Every word in a name, nickname or email.")
+    show: str = Field("", pattern="^(|submitted|waiting|no_uploads_left)$")
+    sort: str = Field("", pattern="^(|-name|-last_upload|last_upload)$")
+    page: int = Field(1, ge=1, le=1_000_000)
+
+
+@api.get(
+    "/exams/{exam_id}/students",
+    response={200: schemas.StudentPage, READ: ProblemOut},
+    tags=["students"],
+)
+def list_students(request, exam_id: int, query: Query[RosterQuery]):
+    """The roster page's search, filter (`show`) and order (`sort`), 50 students a page."""
+    exam = access.exam(request, exam_id)
+    roster = RosterForm(query.dict())
+    students = roster.students(exam).select_related("exam").with_current_submission()
+    paginator = Paginator(students, ROSTER_PAGE_SIZE)
+    page = paginator.get_page(query.page)
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "page_size": ROSTER_PAGE_SIZE,
+        "results": list(page.object_list),
+    }
+
+
+def _create_student(exam, data):
+    form = StudentForm(data, instance=Student(exam=exam))
+    if not form.is_valid():
+        raise form_problem(form)
+    try:
+        return form.save()
+    except IntegrityError:
+        raise Problem(
+            422,
+            _("A student with this nickname is already in this exam."),
+            code="nickname_taken",
+            errors=[{"field": "nickname", "message": "taken"}],
+        ) from None
+
+
+@api.post(
+    "/exams/{exam_id}/students",
+    response={201: schemas.StudentOut, WRITE: ProblemOut},
+    tags=["students"],
+)
+def create_student(request, exam_id: int, payload: schemas.StudentIn):
+    exam = access.exam(request, exam_id)
+    require_write(request)
+    return Status(201, _create_student(exam, payload.dict()))
+
+
+@api.post(
+    "/exams/{exam_id}/students/bulk",
+    response={201: schemas.BulkOut, WRITE | codes(409): ProblemOut},
+    tags=["students"],
+)
+def create_students(request, exam_id: int, payload: schemas.BulkIn):
+    """All or nothing: every row is checked as the CSV import's preview checks it (missing
+    fields, bad email, too long, a nickname twice or already in the exam); one bad row and
+    none is created, and the answer lists every bad row with its errors."""
+    exam = access.exam(request, exam_id)
+    require_write(request)
+    rows = [imports.make_row(n, row.dict()) for n, row in enumerate(payload.students, start=1)]
+    try:
+        created = imports.create_all(exam, rows)
+    except imports.RowsInvalid as invalid:
+        raise Problem(
+            422,
+            _("%(count)d of %(total)d students have errors, so none was added.")
+            % {"count": len(invalid.rows), "total": len(rows)},
+            code="invalid_rows",
+            rows=[
+                {"row": row.line, "nickname": row.nickname, "errors": row.errors}
+                for row in invalid.rows
+            ],
+        ) from None
+    except imports.ImportConflict as conflict:
+        raise Problem(409, str(conflict), code="nickname_taken") from None
+    for student in created:
+        student.exam = exam
+        student.current_submissions = []
+    return Status(201, {"created": len(created), "students": created})
+
+
+@api.get(
+    "/exams/{exam_id}/students/{student_id}",
+    response={200: schemas.StudentOut, READ: ProblemOut},
+    tags=["students"],
+)
+def get_student(request, exam_id: int, student_id: int):
+    return access.student(request, exam_id, student_id)
+
+
+@api.patch(
+    "/exams/{exam_id}/students/{student_id}",
+    response={200: schemas.StudentOut, WRITE: ProblemOut},
+    tags=["students"],
+)
+def update_student(request, exam_id: int, student_id: int, payload: schemas.StudentPatch):
+    """Change only the fields sent; `extended_until` is the student's own, later deadline
+    (`null` takes it away)."""
+    student = access.student(request, exam_id, student_id)
+    require_write(request)
+    changes = payload.dict(exclude_unset=True)
+    extension = None
+    if "extended_until" in changes:
+        extension = ExtensionForm(
+            {"extended_until": changes.pop("extended_until")}, instance=student
+        )
+        if not extension.is_valid():
+            raise form_problem(extension)
+    data = model_to_dict(student, fields=StudentForm._meta.fields)
+    data.update(changes)
+    form = StudentForm(data, instance=student)
+    if not form.is_valid():
+        raise form_problem(form)
+    if changes:
+        form.save()
+    if extension is not None:
+        student.extend_deadline(extension.cleaned_data["extended_until"])
+    return student
+
+
+@api.delete(
+    "/exams/{exam_id}/students/{student_id}",
+    response={204: None, READ | codes(403, 409): ProblemOut},
+    tags=["students"],
+)
+def remove_student(request, exam_id: int, student_id: int):
+    """Only a student who never uploaded can be removed: a submission, its checksum and the
+    audit trail are kept as evidence."""
+    student = access.student(request, exam_id, student_id)
+    require_write(request)
+    if not student.can_be_removed():
+        raise Problem(
+            409,
+            _(
+                "%(name)s has uploaded a file, so they stay on the roster with their "
+                "submissions and audit trail."
+            )
+            % {"name": student.full_name},
+            code="student_has_uploads",
+        )
+    student.delete()
+    return Status(204, None)
+
+
+@api.get(
+    "/exams/{exam_id}/students/{student_id}/events",
+    response={200: list[schemas.EventOut], READ: ProblemOut},
+    tags=["students"],
+)
+def student_events(request, exam_id: int, student_id: int):
+    """The student's audit trail, newest first (the last 200, as on their page)."""
+    student = access.student(request, exam_id, student_id)
+    return student.events.all()[:200]
+
+
+@api.get(
+    "/exams/{exam_id}/students/{student_id}/submissions",
+    response={200: list[schemas.SubmissionOut], READ: ProblemOut},
+    tags=["submissions"],
+)
+def student_submissions(request, exam_id: int, student_id: int):
+    student = access.student(request, exam_id, student_id)
+    return student.submissions.all()
+
+
+@api.get(
+    "/exams/{exam_id}/students/{student_id}/submissions/{submission_id}/download-url",
+    response={200: schemas.DownloadOut, READ | codes(410): ProblemOut},
+    tags=["submissions"],
+)
+def submission_download_url(request, exam_id: int, student_id: int, submission_id: int):
+    """A download URL for any of your students' submissions while its file is kept."""
+    submission = access.submission(request, exam_id, student_id, submission_id)
+    if not submission.has_file():
+        raise Problem(410, _("This file was deleted; its checksum stays."), code="file_deleted")
+    Event.log(
+        submission.student,
+        Event.Kind.DOWNLOAD,
+        submission,
+        f"by examiner {request.auth.user} (API token {request.auth.prefix})",
+    )
+    return schemas.download(request, submission)
+
+
+# --- Roster export --------------------------------------------------------------------
+
+
+def _roster_rows(request, exam):
+    students = exam.students.select_related("exam").with_current_submission()
+
+    def link(student):
+        return request.build_absolute_uri(student.get_upload_url())
+
+    with_examiner_zone(request)
+    return exports.roster_rows(exam, students.iterator(chunk_size=1000), link)
+
+
+def with_examiner_zone(request):
+    """Times in exports are written in the examiner's zone, as for the dashboard."""
+    zone = (
+        ExaminerProfile.objects.filter(user=request.auth.user)
+        .values_list("time_zone", flat=True)
+        .first()
+    )
+    if zone:
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+    else:
+        timezone.deactivate()
+
+
+def _key(header):
+    return {"sha_256": "sha256"}.get(k := re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_"), k)
+
+
+@api.get(
+    "/exams/{exam_id}/roster",
+    response={200: list[dict], READ: ProblemOut},
+    tags=["exams"],
+)
+def roster_json(request, exam_id: int):
+    """The roster CSV's columns for every student, as JSON objects (empty cells are null)."""
+    exam = access.exam(request, exam_id)
+    rows = _roster_rows(request, exam)
+    keys = [_key(header) for header in next(rows)]
+    return [
+        {key: (None if value == "" else value) for key, value in zip(keys, row, strict=True)}
+        for row in rows
+    ]
+
+
+@api.get(
+    "/exams/{exam_id}/roster.csv",
+    response={200: str, READ: ProblemOut},
+    tags=["exams"],
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+)
+def roster_csv(request, exam_id: int):
+    """The same file as the exam page's Roster (CSV)."""
+    exam = access.exam(request, exam_id)
+    response = StreamingHttpResponse(
+        exports.csv_lines(_roster_rows(request, exam)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"roster-{exam.pk}.csv"
+    )
+    return response
+
+
+# --- Public: by code ------------------------------------------------------------------
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    },
+    "parameters": [
+        {
+            "name": IDEMPOTENCY_HEADER,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 64},
+            "description": (
+                "Send the same key again (a retry after a lost answer) and the first "
+                "upload's receipt comes back instead of using a second upload."
+            ),
+        }
+    ],
+}
+
+
+def _status(student):
+    return {
+        "exam_title": student.exam.title,
+        "nickname": student.nickname,
+        "deadline": student.deadline(),
+        "is_open": student.is_open(),
+        "can_upload": student.can_upload(),
+        "uploads_used": student.uploads_used,
+        "uploads_left": student.uploads_left(),
+        "max_uploads": student.exam.max_uploads,
+        "max_upload_bytes": student.exam.max_upload_bytes,
+        "allowed_extensions": student.exam.allowed_extensions,
+        "current_submission": student.current_submission,
+    }
+
+
+@api.get(
+    "/uploads/{upload_code}",
+    auth=None,
+    response={200: schemas.UploadStatusOut, PUBLIC: ProblemOut},
+    tags=["public"],
+)
+@code_endpoint
+def upload_status(request, upload_code: str):
+    """What the student's personal page shows: deadline, uploads left, current file."""
+    return _status(student_for_code(upload_code))
+
+
+@api.post(
+    "/uploads/{upload_code}",
+    auth=None,
+    response={201: schemas.UploadOut, PUBLIC | codes(403, 411, 413, 503): ProblemOut},
+    tags=["public"],
+    openapi_extra=UPLOAD_BODY,
+)
+@code_endpoint
+def upload(request, upload_code: str):
+    """Upload the student's answer (multipart field `file`), by the same rules as the page:
+    the exam's size limit (a larger declared body is refused before it is read), file
+    types, deadline and uploads left; each upload replaces the previous file."""
+    student = student_for_code(upload_code)
+    submission = receive(request, student)
+    student.refresh_from_db(fields=["uploads_used"])
+    return Status(201, {"submission": submission, "uploads_left": student.uploads_left()})
+
+
+@api.get(
+    "/verifications/{verification_code}",
+    auth=None,
+    response={200: schemas.VerificationOut, PUBLIC: ProblemOut},
+    tags=["public"],
+)
+@code_endpoint
+def verification(request, verification_code: str):
+    """What the verification page shows for a code, with a short-lived download URL while
+    the file is current and kept. Dashes, spaces and case do not matter."""
+    code = verification_codes.normalize(verification_code)
+    submission = (
+        Submission.objects.select_related("student__exam").filter(verification_code=code).first()
+        if code
+        else None
+    )
+    if submission is None:
+        raise not_found()
+    Event.log(submission.student, Event.Kind.LOOKUP, submission)
+    available = submission.is_current() and submission.has_file()
+    link = schemas.download(request, submission) if available else None
+    if link:
+        detail = "link by verification code (API)"
+        Event.log(submission.student, Event.Kind.DOWNLOAD, submission, detail)
+    return {
+        "verification_code": submission.display_code,
+        "exam_title": submission.student.exam.title,
+        "student_name": submission.student.full_name,
+        "original_name": submission.original_name,
+        "size": submission.size,
+        "sha256": submission.sha256,
+        "md5": submission.md5 or None,
+        "accepted_at": submission.accepted_at,
+        "is_current": submission.is_current(),
+        "superseded_at": submission.superseded_at,
+        "file_deleted_at": submission.file_deleted_at,
+        "file_available": available,
+        "download_url": link["url"] if link else None,
+        "download_url_expires_in_seconds": link["expires_in_seconds"] if link else None,
+    }
