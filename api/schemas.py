@@ -1,6 +1,6 @@
 """The JSON shapes of /api/v1/. Names follow the models; times are ISO 8601 with an offset."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -14,7 +14,14 @@ Text = Annotated[str, StringConstraints(max_length=300)]
 class ExamOut(Schema):
     id: int
     title: str
-    closes_at: datetime | None
+    time_zone: str
+    opens_at: datetime | None
+    closes_at: datetime | None = Field(description="The due time.")
+    cutoff_at: datetime | None
+    retention_days: int
+    instructions: str
+    contact: str
+    statement: str
     max_upload_bytes: int
     max_uploads: int
     manual_state: Literal["", "open", "closed"]
@@ -30,7 +37,14 @@ class ExamOut(Schema):
 
 class ExamIn(Schema):
     title: Annotated[str, StringConstraints(max_length=200)]
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
+    cutoff_at: AwareDatetime | None = None
+    retention_days: int | None = Field(None, ge=0, le=32767)
+    instructions: Annotated[str, StringConstraints(max_length=5000)] = ""
+    contact: Annotated[str, StringConstraints(max_length=200)] = ""
+    statement: Text = ""
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] = ""
@@ -39,7 +53,14 @@ class ExamIn(Schema):
 
 class ExamPatch(Schema):
     title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
+    cutoff_at: AwareDatetime | None = None
+    retention_days: int | None = Field(None, ge=0, le=32767)
+    instructions: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    contact: Annotated[str, StringConstraints(max_length=200)] | None = None
+    statement: Text | None = None
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] | None = None
@@ -57,7 +78,11 @@ class SubmissionOut(Schema):
     content_type: str
     verification_code: str
     accepted_at: datetime
-    expires_at: datetime
+    late_by: timedelta | None = Field(description="How late after the due time; null: on time.")
+    statement: str
+    expires_at: datetime | None = Field(
+        description="When the file is deleted; null while the exam is open by hand."
+    )
     superseded_at: datetime | None
     file_deleted_at: datetime | None
     is_current: bool
@@ -175,7 +200,8 @@ class ReceiptOut(Schema):
     md5: str | None
     content_type: str
     accepted_at: datetime
-    expires_at: datetime
+    late_by: timedelta | None
+    expires_at: datetime | None
     has_file: bool
 
     @staticmethod

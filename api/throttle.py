@@ -3,6 +3,7 @@
 import functools
 import math
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import ngettext
 
@@ -12,9 +13,8 @@ from submissions import throttle
 
 
 def seconds_left():
-    """Seconds until the throttle's window ends. A seam: submissions.throttle has no public
-    name for it yet, so this reads the window the same way its too_many() does."""
-    return throttle._window()[1]
+    """Seconds until the throttle's window ends."""
+    return throttle.Window.now().seconds_left()
 
 
 def too_many():
@@ -44,12 +44,11 @@ def code_endpoint(view):
             raise too_many()
         try:
             return view(request, *args, **kwargs)
-        except Http404:
-            throttle.record_miss(network)
-            raise
-        except Problem as problem:
-            if problem.status == 404:
-                throttle.record_miss(network)
+        except (Http404, Problem) as error:
+            # As the pages do: the miss that takes the network over the limit is a 429 too.
+            missed = getattr(error, "status", 404) == 404
+            if missed and throttle.record_miss(network) > settings.CODE_MISS_LIMIT:
+                raise too_many() from None
             raise
 
     return wrapper

@@ -16,7 +16,7 @@ from api.problems import Problem, not_found
 from students import codes
 from students.models import Student
 from submissions.forms import UploadForm
-from submissions.models import Event
+from submissions.models import Event, Submission
 from submissions.uploadrequest import started_at, unreadable_body
 from submissions.uploads import UploadRefused, accept_upload, release_db_connection
 from submissions.views import BODY_OVERHEAD
@@ -97,7 +97,7 @@ def receive(request, student, *, md5=False):
             errors=[{"field": "file" if field == "file" else IDEMPOTENCY_HEADER, "message": error}],
         )
     try:
-        return accept_upload(
+        submission = accept_upload(
             student,
             form.cleaned_data["file"],
             form.cleaned_data["form_token"],
@@ -110,6 +110,7 @@ def receive(request, student, *, md5=False):
         raise Problem(
             refusal.status, refusal.message, code=refusal_code(student, refusal, started)
         ) from None
+    return Submission.objects.with_expiry().get(pk=submission.pk)  # with its kept-until
 
 
 def form_token(request, student):

@@ -4,6 +4,7 @@ and verification by code for anyone holding the code, as on the pages."""
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.forms.models import model_to_dict
@@ -73,8 +74,9 @@ def create_exam(request, payload: schemas.ExamIn):
     require_write(request)
     require_unbound(request)
     data = payload.dict()
-    exam = Exam(owner=request.auth.user)
-    for name in ("max_upload_bytes", "max_uploads"):
+    zone = ExaminerProfile.objects.filter(user=request.auth.user).values_list("time_zone")
+    exam = Exam(owner=request.auth.user, time_zone=(zone.first() or [settings.TIME_ZONE])[0])
+    for name in ("max_upload_bytes", "max_uploads", "time_zone", "retention_days"):
         if data[name] is None:
             data[name] = getattr(exam, name)
     return Status(201, _exam_form(data, exam))
@@ -266,7 +268,7 @@ def student_events(request, exam_id: int, student_id: int):
 )
 def student_submissions(request, exam_id: int, student_id: int):
     student = access.student(request, exam_id, student_id)
-    return student.submissions.all()
+    return student.submissions.with_expiry()
 
 
 @api.get(
@@ -440,7 +442,10 @@ def verification(request, verification_code: str):
     the file is current and kept. Dashes, spaces and case do not matter."""
     code = verification_codes.normalize(verification_code)
     submission = (
-        Submission.objects.select_related("student__exam").filter(verification_code=code).first()
+        Submission.objects.with_expiry()
+        .select_related("student__exam")
+        .filter(verification_code=code)
+        .first()
         if code
         else None
     )

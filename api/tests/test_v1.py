@@ -239,7 +239,7 @@ def test_an_extension_before_the_deadline_422s(api, student, exam):
         ),
         422,
     )
-    assert body["detail"] == "An extension must end after the exam's deadline."
+    assert body["detail"] == "An extension must end after the exam's due time."
     student.refresh_from_db()
     assert student.extended_until is None and student.email != "x@example.edu"
 
@@ -374,7 +374,7 @@ def test_a_closed_exam_refuses(client, student):
     body = problem(upload(client, student), 403)
 
     assert body["code"] == "exam_closed"
-    assert body["detail"].startswith("This exam is closed")
+    assert body["detail"].startswith("Uploads for this exam are closed")
 
 
 def test_the_exams_file_types_apply(client, student):
