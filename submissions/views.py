@@ -3,6 +3,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -13,6 +14,7 @@ from submissions.forms import UploadForm, VerifyForm
 from submissions.models import Event, Submission
 from submissions.throttle import code_page
 from submissions.uploads import UploadRefused, accept_upload, release_db_connection
+from submissions.validators import MAKE_IT_SMALLER, too_large_message
 
 # What a multipart body may carry besides the file: boundaries, headers, the form token.
 BODY_OVERHEAD = 64 * 1024
@@ -94,9 +96,12 @@ def _too_large(request, student):
     limit = filesizeformat(student.exam.max_upload_bytes)
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     size = f"about {filesizeformat(declared)}" if declared else f"larger than {limit}"
-    error = (
-        f"This file is {size}; the limit is {limit}. Nothing was stored and no upload "
-        "was used. Please make it smaller (for example, export a compressed PDF) and try again."
+    error = " ".join(
+        [
+            too_large_message(declared or None, student.exam.max_upload_bytes, approximate=True),
+            gettext("Nothing was stored and no upload was used."),
+            gettext(MAKE_IT_SMALLER),
+        ]
     )
     Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=f"File {size}; limit {limit}.")
     return _upload_page(request, student, _upload_form(student), 413, error)

@@ -155,7 +155,20 @@ def test_it_refuses_a_file_over_the_size_limit(examiner_client, exam):
 
     response = upload(examiner_client, exam, big)
 
-    assert "the limit is 2.0\xa0MB" in response.context["form"].errors["file"][0]
+    # Both sizes print as 2.0 MB, so the message gives them in bytes.
+    assert response.context["form"].errors["file"][0] == (
+        "This file is 2,097,183 bytes; the limit is 2,097,152 bytes."
+    )
+
+
+def test_it_refuses_a_file_over_the_size_limit_in_megabytes(examiner_client, exam):
+    big = "nickname,first name,last name\n" + "x" * 3 * 1024 * 1024
+
+    response = upload(examiner_client, exam, big)
+
+    assert response.context["form"].errors["file"][0] == (
+        "This file is 3.0\xa0MB; the limit is 2.0\xa0MB."
+    )
 
 
 def test_it_reads_a_byte_order_mark_semicolons_and_quotes(examiner_client, exam):
