@@ -187,13 +187,12 @@ def local_file(request, token):
     submission = get_object_or_404(Submission, pk=pk, file_deleted_at__isnull=True) if pk else None
     if submission is None:
         raise Http404("This download link has expired. Please look the code up again.")
-    response = FileResponse(
+    return FileResponse(
         default_storage.open(submission.file.name, "rb"),
         as_attachment=True,
+        filename=storage.safe_filename(submission.original_name),
         content_type=submission.content_type,
     )
-    response["Content-Disposition"] = storage.attachment_header(submission.original_name)
-    return response
 
 
 def _lookup(typed_code):

@@ -208,6 +208,33 @@ def test_download_all_makes_names_safe_and_distinct(examiner_client, exam):
     check_against_manifest(archive)
 
 
+def test_download_all_names_have_no_character_windows_refuses(examiner_client, exam):
+    student = StudentFactory(exam=exam, nickname="a:b")
+    stored_submission(student, b"one", name='what?<"is">|this*\\.pdf')
+
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    assert archive.namelist() == ["a_b_what___is___this__.pdf", "manifest.csv"]
+    check_against_manifest(archive)
+
+
+def test_download_all_neutralises_formulas_in_the_manifest(examiner_client, exam):
+    student = StudentFactory(exam=exam, nickname="=1+1", first_name="+SUM(A1)", last_name="-2")
+    stored_submission(student, b"one", name="@cmd.pdf")
+
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    assert archive.namelist() == ["=1+1_@cmd.pdf", "manifest.csv"]
+    text = archive.read("manifest.csv").decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    # The file column is quoted too: a spreadsheet shows it as the entry's name.
+    assert (row["nickname"], row["name"], row["file"]) == (
+        "'=1+1",
+        "'+SUM(A1) -2",
+        "'=1+1_@cmd.pdf",
+    )
+
+
 def test_download_all_leaves_out_a_file_the_storage_lost(examiner_client, exam):
     kept = stored_submission(StudentFactory(exam=exam, nickname="kept"), b"kept")
     lost = stored_submission(StudentFactory(exam=exam, nickname="lost"), b"lost")
