@@ -7,14 +7,12 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from students.exports import neutralise
 from students.models import ExaminerProfile
-from students.tests.factories import ExamFactory, StudentFactory
-from submissions.models import Submission
+from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
 from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +28,7 @@ def read_zip(response):
 
 
 def stored_submission(student, content, name="answer.pdf"):
-    key = default_storage.save(f"submissions/{os.urandom(8).hex()}", ContentFile(content))
-    return Submission.objects.create(
-        student=student,
-        file=key,
-        original_name=name,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-    )
+    return SubmissionFactory(student=student, content=content, original_name=name, stored=True)
 
 
 # --- Roster CSV -----------------------------------------------------------------------
