@@ -1,3 +1,5 @@
+import logging
+
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +17,8 @@ from submissions.models import Event, Submission
 from submissions.throttle import code_page
 from submissions.uploads import UploadRefused, accept_upload, release_db_connection
 from submissions.validators import MAKE_IT_SMALLER, too_large_message
+
+log = logging.getLogger(__name__)
 
 # What a multipart body may carry besides the file: boundaries, headers, the form token.
 BODY_OVERHEAD = 64 * 1024
@@ -187,8 +191,14 @@ def local_file(request, token):
     submission = get_object_or_404(Submission, pk=pk, file_deleted_at__isnull=True) if pk else None
     if submission is None:
         raise Http404("This download link has expired. Please look the code up again.")
+    try:
+        file = default_storage.open(submission.file.name, "rb")
+    except FileNotFoundError:
+        log.error("Submission %s: object %s is missing from storage", pk, submission.file.name)
+        context = {"form": VerifyForm(), "submission": submission, "searched": True, "lost": True}
+        return render(request, "submissions/verify.html", context, status=410)
     return FileResponse(
-        default_storage.open(submission.file.name, "rb"),
+        file,
         as_attachment=True,
         filename=storage.safe_filename(submission.original_name),
         content_type=submission.content_type,
