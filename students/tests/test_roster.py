@@ -8,6 +8,7 @@ from django.utils import timezone
 from students.models import Student
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
 from submissions.models import Submission
+from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,18 @@ def test_it_404s_another_examiners_roster(examiner_client):
     other = ExamFactory()
 
     assert examiner_client.get(f"/exams/{other.pk}/").status_code == 404
+
+
+def test_the_roster_shows_who_submitted(examiner_client, client, exam):
+    done = StudentFactory(exam=exam, first_name="Done")
+    StudentFactory(exam=exam, first_name="Waiting")
+    post_upload(client, done, b"answer", name="done.pdf")
+    submission = Submission.objects.get()
+
+    response = examiner_client.get(f"/exams/{exam.pk}/")
+
+    page = response.content.decode()
+    assert "Submitted 1 of 2" in page
+    assert submission.display_code in page
+    assert "1 of 5" in page and "0 of 5" in page
+    assert "not yet" in page
