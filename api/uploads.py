@@ -9,12 +9,12 @@ and recorded by the same accept_upload, under the same lock and rules.
 import hashlib
 import secrets
 
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from api.problems import Problem, not_found
 from students import codes
 from students.models import Student
+from submissions import uploads
 from submissions.forms import UploadForm
 from submissions.models import Event, Submission
 from submissions.uploadrequest import started_at, unreadable_body
@@ -36,21 +36,10 @@ def student_for_code(upload_code):
 
 
 def too_large(student, declared=0):
-    limit = filesizeformat(student.exam.max_upload_bytes)
-    size = (
-        _("about %(size)s") % {"size": filesizeformat(declared)}
-        if declared
-        else _("larger than %(limit)s") % {"limit": limit}
-    )
-    Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=f"File {size}; limit {limit}.")
+    refusal = uploads.too_large(student, declared)
     return Problem(
         413,
-        _(
-            "This file is %(size)s; the limit is %(limit)s. Nothing was stored and no upload "
-            "was used. Please make it smaller (for example, export a compressed PDF) and try "
-            "again."
-        )
-        % {"size": size, "limit": limit},
+        refusal.message,
         code="file_too_large",
         max_upload_bytes=student.exam.max_upload_bytes,
     )

@@ -123,12 +123,6 @@ def qr_svg(url):
 # --- Download all ---------------------------------------------------------------------
 
 
-def safe_name(name):
-    """A file name that stays one entry at the top of the archive on any system."""
-    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", name).strip(" .")
-    return name[:180] or "file"
-
-
 def archive_submissions(exam):
     return (
         Submission.objects.current()
@@ -176,7 +170,10 @@ def zip_stream(exam):
     used = set()
     for submission in archive_submissions(exam).iterator(chunk_size=500):
         student = submission.student
-        name = safe_name(f"{student.nickname}_{submission.original_name}")
+        # One entry at the top of the archive, that unpacks under its name on any system.
+        name = storage.safe_filename(
+            f"{student.nickname}_{submission.original_name}", portable=True, max_length=180
+        )
         while name.casefold() in used:
             name = f"{submission.pk}_{name}"
         chunks = _opened(submission.file.name)

@@ -12,6 +12,7 @@ from students import imports
 from students.models import Exam, ExaminerProfile, Student
 from students.text import plain_text
 from submissions import filetypes
+from submissions.validators import too_large_message
 
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
 
@@ -171,10 +172,7 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > imports.MAX_BYTES:
-            raise forms.ValidationError(
-                f"This file is {filesizeformat(upload.size)}; the limit is "
-                f"{filesizeformat(imports.MAX_BYTES)}."
-            )
+            raise forms.ValidationError(too_large_message(upload.size, imports.MAX_BYTES))
         try:
             self.text = imports.decode(upload.read())
             imports.read(self.text)

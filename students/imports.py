@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import filesizeformat
 
 from students.models import Student, StudentImport
 from students.text import plain_text
+from submissions.validators import too_large_message
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -75,9 +75,7 @@ def decode(data):
     if not data.strip():
         raise UnreadableFile("This file is empty.")
     if len(data) > MAX_BYTES:
-        raise UnreadableFile(
-            f"This file is {filesizeformat(len(data))}; the limit is {filesizeformat(MAX_BYTES)}."
-        )
+        raise UnreadableFile(too_large_message(len(data), MAX_BYTES))
     if b"\x00" in data:
         raise UnreadableFile("This is not a CSV file: it looks like a spreadsheet or a binary.")
     try:

@@ -4,11 +4,7 @@ from django import forms
 
 from submissions import filetypes
 from submissions.storage import safe_filename
-from submissions.validators import (
-    AllowedTypesValidator,
-    MaxFileSizeValidator,
-    validate_not_empty,
-)
+from submissions.validators import AllowedTypesValidator, MaxFileSizeValidator
 
 
 class UploadForm(forms.Form):
@@ -47,7 +43,6 @@ class UploadForm(forms.Form):
         if not last_upload:
             del self.fields["confirm_last"]
         self.fields["file"].validators = [
-            validate_not_empty,
             MaxFileSizeValidator(max_bytes),
             AllowedTypesValidator(allowed_extensions),
         ]

@@ -3,13 +3,13 @@
 import re
 import threading
 import unicodedata
-from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage, storages
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name, get_available_overwrite_name, is_seekable
 
@@ -86,27 +86,35 @@ class SubmissionS3Storage(S3Storage):
         return params
 
 
-def safe_filename(name):
+# Characters Windows refuses in a file name, besides the path separators.
+WINDOWS_RESERVED = ':*?"<>|'
+
+
+def safe_filename(name, *, portable=False, max_length=255):
     """The file name to show and to send: no control or direction-changing characters
-    (which can make "cod.exe" look like "exe.doc"), no path, never empty."""
+    (which can make "cod.exe" look like "exe.doc"), no path, never empty, at most
+    `max_length` characters with the extension kept. `portable`: nor any character Windows
+    refuses, for a name that becomes a file on someone's disk as it is (a ZIP entry)."""
     name = unicodedata.normalize("NFC", name or "")
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = name.replace("/", "_").replace("\\", "_").strip(" .")
-    return name[:255] or "download"
+    replaced = "/\\" + (WINDOWS_RESERVED if portable else "")
+    name = "".join("_" if ch in replaced else ch for ch in name).strip(" .")
+    if len(name) > max_length:
+        stem, dot, extension = name.rpartition(".")
+        keep = len(dot + extension) if stem and len(extension) <= 10 else 0
+        name = name[: max_length - keep] + name[len(name) - keep :]
+    return name or "download"
 
 
-def attachment_header(filename):
-    """Always an attachment, never shown inline. The name goes as an RFC 6266 `filename*`
-    (UTF-8, percent-encoded), after a plain ASCII `filename` for very old clients."""
-    name = safe_filename(filename)
-    fallback = re.sub(r"[^A-Za-z0-9._ ()-]", "_", name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+def attachment(filename):
+    """Content-Disposition for a stored file: always an attachment, never shown inline."""
+    return content_disposition_header(as_attachment=True, filename=safe_filename(filename))
 
 
 def store(key, uploaded_file, filename, content_type):
     """Save the upload under `key`; StorageUnavailable when the storage cannot take it."""
     uploaded_file.content_type = content_type
-    uploaded_file.content_disposition = attachment_header(filename)
+    uploaded_file.content_disposition = attachment(filename)
     try:
         return default_storage.save(key, uploaded_file)
     except STORAGE_ERRORS as error:
@@ -131,7 +139,7 @@ def download_url(submission):
         return default_storage.url(
             submission.file.name,
             parameters={
-                "ResponseContentDisposition": attachment_header(submission.original_name),
+                "ResponseContentDisposition": attachment(submission.original_name),
                 "ResponseContentType": submission.content_type,
             },
             expire=settings.DOWNLOAD_LINK_SECONDS,

@@ -4,10 +4,12 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from students import times
 from submissions import filetypes, storage
-from submissions.models import Submission, UploadsExhausted, submission_key
+from submissions.models import Event, Submission, UploadsExhausted, submission_key
+from submissions.validators import MAKE_IT_SMALLER, too_large_message
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,18 @@ DATABASE_DOWN = (
     "We could not record your upload just now. Nothing was used up and your earlier "
     "submission is intact. Please try again in a minute."
 )
+
+
+def too_large(student, declared=None):
+    """The refusal (413) of a body whose declared length (or, None, whose file as it arrived)
+    is past the exam's limit, logged in the student's audit trail: for the page and the API."""
+    limit = student.exam.max_upload_bytes
+    size = too_large_message(declared or None, limit, approximate=True)
+    Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=size)
+    message = " ".join(
+        [size, gettext("Nothing was stored and no upload was used."), gettext(MAKE_IT_SMALLER)]
+    )
+    return UploadRefused(message, status=413)
 
 
 def refusal_for(student, at=None):

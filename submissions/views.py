@@ -1,7 +1,8 @@
+import logging
+
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,7 +14,9 @@ from submissions.forms import UploadForm, VerifyForm
 from submissions.models import Event, Submission
 from submissions.throttle import code_page
 from submissions.uploadrequest import started_at, unreadable_body
-from submissions.uploads import UploadRefused, accept_upload, release_db_connection
+from submissions.uploads import UploadRefused, accept_upload, release_db_connection, too_large
+
+log = logging.getLogger(__name__)
 
 # What a multipart body may carry besides the file: boundaries, headers, the form token.
 BODY_OVERHEAD = 64 * 1024
@@ -97,15 +100,8 @@ def _first_error(form):
 
 
 def _too_large(request, student):
-    limit = filesizeformat(student.exam.max_upload_bytes)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    size = f"about {filesizeformat(declared)}" if declared else f"larger than {limit}"
-    error = (
-        f"This file is {size}; the limit is {limit}. Nothing was stored and no upload "
-        "was used. Please make it smaller (for example, export a compressed PDF) and try again."
-    )
-    Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=f"File {size}; limit {limit}.")
-    return _upload_page(request, student, _upload_form(student), 413, error)
+    refusal = too_large(student, int(request.META.get("CONTENT_LENGTH") or 0))
+    return _upload_page(request, student, _upload_form(student), 413, refusal.message)
 
 
 def _upload_page(request, student, form, status, error=None):
@@ -188,13 +184,18 @@ def local_file(request, token):
     submission = get_object_or_404(Submission, pk=pk, file_deleted_at__isnull=True) if pk else None
     if submission is None:
         raise Http404("This download link has expired. Please look the code up again.")
-    response = FileResponse(
-        default_storage.open(submission.file.name, "rb"),
+    try:
+        file = default_storage.open(submission.file.name, "rb")
+    except FileNotFoundError:
+        log.error("Submission %s: object %s is missing from storage", pk, submission.file.name)
+        context = {"form": VerifyForm(), "submission": submission, "searched": True, "lost": True}
+        return render(request, "submissions/verify.html", context, status=410)
+    return FileResponse(
+        file,
         as_attachment=True,
+        filename=storage.safe_filename(submission.original_name),
         content_type=submission.content_type,
     )
-    response["Content-Disposition"] = storage.attachment_header(submission.original_name)
-    return response
 
 
 def _lookup(typed_code):

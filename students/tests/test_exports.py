@@ -7,14 +7,12 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from students.exports import neutralise
 from students.models import ExaminerProfile
-from students.tests.factories import ExamFactory, StudentFactory
-from submissions.models import Submission
+from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
 from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +28,7 @@ def read_zip(response):
 
 
 def stored_submission(student, content, name="answer.pdf"):
-    key = default_storage.save(f"submissions/{os.urandom(8).hex()}", ContentFile(content))
-    return Submission.objects.create(
-        student=student,
-        file=key,
-        original_name=name,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-    )
+    return SubmissionFactory(student=student, content=content, original_name=name, stored=True)
 
 
 # --- Roster CSV -----------------------------------------------------------------------
@@ -206,6 +197,33 @@ def test_download_all_makes_names_safe_and_distinct(examiner_client, exam):
     assert all("/" not in name and "\\" not in name for name in names)
     assert len({name.casefold() for name in names}) == len(names) == 4
     check_against_manifest(archive)
+
+
+def test_download_all_names_have_no_character_windows_refuses(examiner_client, exam):
+    student = StudentFactory(exam=exam, nickname="a:b")
+    stored_submission(student, b"one", name='what?<"is">|this*\\.pdf')
+
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    assert archive.namelist() == ["a_b_what___is___this__.pdf", "manifest.csv"]
+    check_against_manifest(archive)
+
+
+def test_download_all_neutralises_formulas_in_the_manifest(examiner_client, exam):
+    student = StudentFactory(exam=exam, nickname="=1+1", first_name="+SUM(A1)", last_name="-2")
+    stored_submission(student, b"one", name="@cmd.pdf")
+
+    archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
+
+    assert archive.namelist() == ["=1+1_@cmd.pdf", "manifest.csv"]
+    text = archive.read("manifest.csv").decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    # The file column is quoted too: a spreadsheet shows it as the entry's name.
+    assert (row["nickname"], row["name"], row["file"]) == (
+        "'=1+1",
+        "'+SUM(A1) -2",
+        "'=1+1_@cmd.pdf",
+    )
 
 
 def test_download_all_leaves_out_a_file_the_storage_lost(examiner_client, exam):

@@ -155,7 +155,53 @@ def test_it_refuses_a_file_over_the_size_limit(examiner_client, exam):
 
     response = upload(examiner_client, exam, big)
 
-    assert "the limit is 2.0\xa0MB" in response.context["form"].errors["file"][0]
+    # Both sizes print as 2.0 MB, so the message gives them in bytes.
+    assert response.context["form"].errors["file"][0] == (
+        "This file is 2,097,183 bytes; the limit is 2,097,152 bytes."
+    )
+
+
+def test_it_refuses_a_file_over_the_size_limit_in_megabytes(examiner_client, exam):
+    big = "nickname,first name,last name\n" + "x" * 3 * 1024 * 1024
+
+    response = upload(examiner_client, exam, big)
+
+    assert response.context["form"].errors["file"][0] == (
+        "This file is 3.0\xa0MB; the limit is 2.0\xa0MB."
+    )
+
+
+@pytest.mark.parametrize(
+    "column, label, limit",
+    [("nickname", "nickname", 64), ("first", "first name", 100), ("last", "last name", 100)],
+)
+def test_a_value_of_exactly_the_column_width_is_fine_and_one_more_is_too_long(column, label, limit):
+    values = {"nickname": "s1", "first": "Ada", "last": "Lovelace"}
+    lines = ["nickname,first,last"]
+    for width in (limit, limit + 1):
+        row = {**values, "nickname": f"s{width}", column: "x" * width}
+        lines.append(",".join(row[name] for name in ("nickname", "first", "last")))
+
+    exact, over = imports.read("\n".join(lines))
+
+    assert exact.errors == []
+    assert over.errors == [f"The {label} is too long ({limit + 1} characters; at most {limit})."]
+
+
+def roster_of(count):
+    return "nickname,first name,last name\n" + "".join(f"s{n},Ada,L{n}\n" for n in range(count))
+
+
+def test_a_file_of_exactly_20000_students_is_read():
+    assert len(imports.read(roster_of(imports.MAX_ROWS))) == imports.MAX_ROWS == 20_000
+
+
+def test_a_file_of_20001_students_is_refused(examiner_client, exam):
+    response = upload(examiner_client, exam, roster_of(imports.MAX_ROWS + 1))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["This file has more than 20,000 students."]
+    assert not StudentImport.objects.exists()
 
 
 def test_it_reads_a_byte_order_mark_semicolons_and_quotes(examiner_client, exam):

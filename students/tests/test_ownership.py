@@ -12,6 +12,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from api.models import ApiToken
 from students.models import StudentImport
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
+from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
 # The path segment before a URL parameter says what the parameter names.
@@ -178,3 +179,23 @@ def test_no_examiner_url_hides_outside_the_walk(client):
         response = client.get(reverse(name, kwargs=kwargs))
         location = response.get("Location", "")
         assert not location.startswith(reverse("login")), f"{name} needs a login"
+
+
+def test_other_examiners_objects_are_404(client, student):
+    post_upload(client, student)
+    submission = Submission.objects.get()
+    exam = student.exam
+    client.force_login(UserFactory())
+
+    urls = [
+        f"/exams/{exam.pk}/",
+        f"/exams/{exam.pk}/edit/",
+        f"/exams/{exam.pk}/students/new/",
+        f"/exams/{exam.pk}/students/{student.pk}/",
+        f"/exams/{exam.pk}/students/{student.pk}/submissions/{submission.pk}/download/",
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/exams/{exam.pk}/edit/", {"title": "Hijacked"}).status_code == 404
+    assert exam.title != "Hijacked"
+    assert "Algebra" not in client.get("/exams/").content.decode()

@@ -6,22 +6,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from students.models import Student
-from students.tests.factories import ExamFactory, StudentFactory
+from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
 from submissions.models import Submission
+from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
 
 
-def submit(student, name="answer.pdf", at=None, superseded=False):
+def submit(student, at=None, superseded=False):
     at = at or timezone.now()
-    return Submission.objects.create(
-        student=student,
-        file=f"submissions/{student.pk}-{name}",
-        original_name=name,
-        size=100,
-        sha256="0" * 64,
-        accepted_at=at,
-        superseded_at=at if superseded else None,
+    return SubmissionFactory(
+        student=student, accepted_at=at, superseded_at=at if superseded else None
     )
 
 
@@ -35,10 +30,7 @@ def add_students(exam, count):
         for i in range(count)
     )
     students = list(exam.students.all()[::2])
-    Submission.objects.bulk_create(
-        Submission(student=s, file=f"k{s.pk}", original_name="a.pdf", size=1, sha256="0" * 64)
-        for s in students
-    )
+    Submission.objects.bulk_create(SubmissionFactory.build(student=s) for s in students)
 
 
 def test_it_shows_one_page_of_fifty(examiner_client, exam):
@@ -134,3 +126,18 @@ def test_it_404s_another_examiners_roster(examiner_client):
     other = ExamFactory()
 
     assert examiner_client.get(f"/exams/{other.pk}/").status_code == 404
+
+
+def test_the_roster_shows_who_submitted(examiner_client, client, exam):
+    done = StudentFactory(exam=exam, first_name="Done")
+    StudentFactory(exam=exam, first_name="Waiting")
+    post_upload(client, done, b"answer", name="done.pdf")
+    submission = Submission.objects.get()
+
+    response = examiner_client.get(f"/exams/{exam.pk}/")
+
+    page = response.content.decode()
+    assert "Submitted 1 of 2" in page
+    assert submission.display_code in page
+    assert "1 of 5" in page and "0 of 5" in page
+    assert "not yet" in page

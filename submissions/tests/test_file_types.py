@@ -89,6 +89,27 @@ def test_it_checks_text_types_are_text(client, student):
     assert accepted.status_code == 302
 
 
+# Valid UTF-8 byte for byte, but with NUL bytes: UTF-16 text, or a binary with an ASCII start.
+UTF16_TEXT = "my answer\n".encode("utf-16-le")
+
+
+def test_a_file_with_nul_bytes_is_not_text(client, student):
+    student.exam.allowed_extensions = "txt"
+    student.exam.save()
+
+    response = post_upload(client, student, content=UTF16_TEXT, name="answer.txt")
+
+    assert response.status_code == 400
+    assert "is named like a text file, but its content is not text" in error_text(response)
+    assert not Submission.objects.exists()
+
+
+def test_a_text_file_with_nul_bytes_is_stored_as_octet_stream(client, student):
+    post_upload(client, student, content=UTF16_TEXT, name="answer.txt")
+
+    assert student.submissions.get().content_type == "application/octet-stream"
+
+
 def test_it_names_every_allowed_type(client, student):
     student.exam.allowed_extensions = "pdf, docx; odt"
     student.exam.save()

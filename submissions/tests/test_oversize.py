@@ -1,4 +1,5 @@
-"""Oversized bodies are cut off early: the server reads at most the limit plus 64 KiB."""
+"""Oversized bodies are cut off early: the upload page reads at most the exam's limit plus
+64 KiB of a body, and any other form stops one chunk past FILE_UPLOAD_HARD_LIMIT."""
 
 import io
 import secrets
@@ -11,6 +12,8 @@ from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 
 from submissions.models import Event, Submission
 from submissions.tests.helpers import post_upload, upload_url
+from submissions.uploadhandlers import CHUNK_SIZE, SLACK
+from submissions.views import BODY_OVERHEAD
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +45,12 @@ class CountingInput(io.RawIOBase):
         return len(chunk)
 
 
-def post_body(student, file_size, declare_length=True, declared=None):
-    """Sends a multipart upload straight to the WSGI app; returns (status, bytes read)."""
-    secret = _get_new_csrf_string()
-    boundary = "----depository" + secrets.token_hex(8)
+def new_boundary():
+    return "----depository" + secrets.token_hex(8)
+
+
+def envelope(secret, boundary):
+    """The multipart body's bytes before and after the file's: a form token, then the file."""
     head = (
         f"--{boundary}\r\n"
         'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
@@ -58,14 +63,23 @@ def post_body(student, file_size, declare_length=True, declared=None):
         "Content-Type: application/pdf\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
+    return head, tail
+
+
+def post_body(student, file_size, declare_length=True, declared=None, path=None, cookies=""):
+    """Sends a multipart upload straight to the WSGI app (to the student's page unless `path`
+    names another); returns (status, bytes read, page)."""
+    secret = _get_new_csrf_string()
+    boundary = new_boundary()
+    head, tail = envelope(secret, boundary)
     body = CountingInput(head, file_size, tail)
     environ = {
         "REQUEST_METHOD": "POST",
-        "PATH_INFO": upload_url(student),
+        "PATH_INFO": path or upload_url(student),
         "SERVER_NAME": "testserver",
         "SERVER_PORT": "80",
         "HTTP_HOST": "testserver",
-        "HTTP_COOKIE": f"csrftoken={secret}",
+        "HTTP_COOKIE": f"csrftoken={secret}; {cookies}",
         "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}",
         "wsgi.input": body,
         "wsgi.url_scheme": "http",
@@ -98,6 +112,46 @@ def test_a_declared_20_mb_body_is_refused_without_reading_it(student):
     assert "the limit is 3.0\xa0MB" in page
 
 
+def test_a_declared_length_one_byte_past_the_limit_and_overhead_is_refused_unread(student):
+    limit = student.exam.max_upload_bytes
+
+    status, read, page = post_body(student, limit, declared=limit + BODY_OVERHEAD + 1)
+
+    assert (status, read) == (413, 0)
+    assert "Nothing was stored and no upload was used" in page
+
+
+def test_a_declared_length_of_exactly_the_limit_and_overhead_is_read(student):
+    student.exam.max_upload_bytes = 100 * KIB
+    student.exam.save()
+    head, tail = envelope(_get_new_csrf_string(), new_boundary())
+
+    status, read, page = post_body(student, 100 * KIB + BODY_OVERHEAD - len(head) - len(tail))
+
+    # Read past the limit: the upload handler, not the declared length, stops this file.
+    assert 100 * KIB < read <= 100 * KIB + BODY_OVERHEAD
+    assert status == 413
+    assert "Nothing was stored and no upload was used" in page
+
+
+def test_a_large_body_to_another_form_stops_one_chunk_past_the_hard_limit(
+    client, examiner, exam, settings
+):
+    """Only the upload page refuses a large declared length before reading; for any other
+    form the upload handler stops the body at FILE_UPLOAD_HARD_LIMIT."""
+    settings.FILE_UPLOAD_HARD_LIMIT = 1024 * KIB
+    client.force_login(examiner)
+    session = f"sessionid={client.cookies['sessionid'].value}"
+
+    status, read, _ = post_body(
+        None, 8 * 1024 * KIB, path=f"/exams/{exam.pk}/import/", cookies=session
+    )
+
+    assert status == 200
+    # The chunk that crosses the limit is the last one read.
+    assert 1024 * KIB < read <= 1024 * KIB + SLACK + CHUNK_SIZE
+
+
 def test_a_body_that_understates_its_size_is_cut_off_after_the_limit(student):
     # The client claims a size within the limit but keeps sending: the handler stops it.
     student.exam.max_upload_bytes = 100 * KIB
@@ -106,7 +160,8 @@ def test_a_body_that_understates_its_size_is_cut_off_after_the_limit(student):
     status, read, page = post_body(student, 20 * 1024 * KIB, declared=160 * KIB)
 
     assert status == 413
-    assert read <= 100 * KIB + 64 * KIB
+    # Django reads no further than the declared length; the page is the handler's refusal.
+    assert read <= 160 * KIB
     assert "Nothing was stored and no upload was used" in page
     assert not Submission.objects.exists()
 
@@ -115,10 +170,10 @@ def test_a_file_past_the_limit_within_the_declared_length_is_cut_off(student):
     student.exam.max_upload_bytes = 100 * KIB
     student.exam.save()
 
-    status, read, _ = post_body(student, 150 * KIB)
+    status, _, page = post_body(student, 150 * KIB)
 
     assert status == 413
-    assert read <= 100 * KIB + 64 * KIB
+    assert "Nothing was stored and no upload was used" in page  # the handler's refusal
     assert not Submission.objects.exists()
     student.refresh_from_db()
     assert student.uploads_used == 0

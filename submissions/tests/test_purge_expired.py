@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -7,14 +8,15 @@ from django.utils import timezone
 
 from conftest import s3_keys
 from students.tests.factories import ExamFactory, StudentFactory
+from submissions import storage
 from submissions.models import Event, Submission
 from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
 
 
-def purge(capsys):
-    call_command("purge_expired")
+def purge(capsys, verbosity=1):
+    call_command("purge_expired", verbosity=verbosity)
     return capsys.readouterr().out
 
 
@@ -89,3 +91,41 @@ def test_the_students_page_and_roster_show_when_the_file_expires(client, examine
 
     assert expires.strftime("%-d %b") in upload_page
     assert expires.strftime("%-d %b") in roster
+
+
+def test_verbosity_2_lists_each_file_and_0_prints_nothing(client, student, capsys):
+    post_upload(client, student, name="old.pdf")
+    submission = Submission.objects.get()
+
+    with time_machine.travel(timezone.now() + timedelta(days=4)):
+        listed = purge(capsys, verbosity=2)
+        post_upload(client, student, name="newer.pdf")
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        quiet = purge(capsys, verbosity=0)
+
+    assert listed.splitlines() == [f"Purged {submission.file.name} (old.pdf)", "Purged 1 files"]
+    assert quiet == ""
+    assert Submission.objects.with_file().count() == 0
+
+
+def test_it_reports_a_failed_delete_and_purges_the_rest(client, student, s3, capsys):
+    post_upload(client, student, b"one")
+    first = Submission.objects.get()
+    post_upload(client, StudentFactory(exam=student.exam), b"two")
+    real_delete = storage.delete
+
+    def delete(key):
+        if key == first.file.name:  # the fault: storage refuses this one delete
+            raise storage.StorageUnavailable("503 Slow Down")
+        real_delete(key)
+
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=4)),
+        mock.patch.object(storage, "delete", side_effect=delete),
+    ):
+        call_command("purge_expired", verbosity=0)
+
+    out, err = capsys.readouterr()
+    assert (out, err.strip()) == ("", f"Could not delete {first.file.name}: 503 Slow Down")
+    assert list(Submission.objects.with_file()) == [first]
+    assert s3_keys(s3) == [first.file.name]

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -8,14 +9,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conftest import s3_keys
+from submissions import storage
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
 
 
-def reconcile(capsys, *args):
-    call_command("reconcile_storage", *args)
+def reconcile(capsys, *args, verbosity=2):
+    call_command("reconcile_storage", *args, verbosity=verbosity)
     return capsys.readouterr().out
 
 
@@ -75,3 +77,45 @@ def test_it_lists_submissions_whose_object_is_missing(client, student, s3, capsy
 
 def test_it_works_on_local_storage_before_any_upload(db, capsys):
     assert "0 orphaned objects" in reconcile(capsys)
+
+
+def test_delete_reports_a_failed_delete_and_deletes_the_rest(s3, capsys):
+    keys = [default_storage.save(f"submissions/orphan000{n}", ContentFile(b"lost")) for n in (1, 2)]
+    real_delete = storage.delete
+
+    def delete(key):
+        if key == keys[0]:  # the fault: storage refuses this one delete, which moto cannot stage
+            raise storage.StorageUnavailable("503 Slow Down")
+        real_delete(key)
+
+    with (
+        time_machine.travel(timezone.now() + timedelta(hours=2)),
+        mock.patch.object(storage, "delete", side_effect=delete),
+    ):
+        call_command("reconcile_storage", "--delete")
+
+    out, err = capsys.readouterr()
+    assert err.strip() == f"Could not delete {keys[0]}: 503 Slow Down"
+    assert out.strip() == "1 orphaned objects deleted, 1 failed; 0 submissions missing their object"
+    assert s3_keys(s3) == [keys[0]]
+
+
+@pytest.fixture
+def an_orphan_and_a_missing_object(client, student, s3, orphan):
+    post_upload(client, student)
+    s3.delete_object(Bucket=s3.bucket, Key=Submission.objects.get().file.name)
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        yield
+
+
+def test_by_default_it_prints_only_the_counts(an_orphan_and_a_missing_object, capsys):
+    output = reconcile(capsys, verbosity=1)
+
+    assert output.splitlines() == [
+        "1 orphaned objects would delete (run with --delete); 1 submissions missing their object"
+    ]
+
+
+def test_verbosity_0_prints_nothing(an_orphan_and_a_missing_object, s3, capsys):
+    assert reconcile(capsys, "--delete", verbosity=0) == ""
+    assert len(s3_keys(s3)) == 0

@@ -2,8 +2,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from students.tests.factories import SubmissionFactory
 from submissions import codes
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload, sha256
@@ -63,7 +65,7 @@ def test_download_saves_the_file_under_its_original_name(client, submission):
     assert file_response.status_code == 200
     assert b"".join(file_response.streaming_content) == b"%PDF-1.7 final answer"
     assert file_response["Content-Disposition"] == (
-        "attachment; filename=\"Final _nswer.pdf\"; filename*=UTF-8''Final%20%C3%85nswer.pdf"
+        "attachment; filename*=utf-8''Final%20%C3%85nswer.pdf"
     )
 
 
@@ -102,6 +104,30 @@ def test_a_purged_file_says_when_and_why_and_keeps_its_checksum(client, submissi
     assert "deleted on" in page and "under the retention policy" in page
     assert submission.sha256 in page
     assert download.status_code == 410
+
+
+def test_a_superseded_file_whose_delete_failed_is_410_to_its_old_code(client, student):
+    # The later upload could not delete the earlier object: it is still in storage, and the
+    # earlier row still says it has a file.
+    earlier = SubmissionFactory(student=student, stored=True, superseded_at=timezone.now())
+    SubmissionFactory(student=student, stored=True)
+    assert default_storage.exists(earlier.file.name) and earlier.has_file()
+
+    response = client.get(f"/verify/{earlier.verification_code}/download/")
+
+    assert response.status_code == 410
+    assert "A later upload by this student replaced this file" in response.content.decode()
+
+
+def test_a_local_download_of_an_object_gone_from_storage_is_410(client, student):
+    lost = SubmissionFactory(student=student)  # its key names no object
+    link = client.get(f"/verify/{lost.verification_code}/download/")["Location"]
+
+    response = client.get(link)
+
+    assert response.status_code == 410
+    assert "This file is missing from our storage" in response.content.decode()
+    assert lost.sha256 in response.content.decode()
 
 
 def test_download_404s_an_unknown_code(client, db):

@@ -8,11 +8,12 @@ from submissions.models import Event, Submission
 
 class Command(BaseCommand):
     help = (
-        "Deletes the files whose retention has ended (each exam's days after uploads close). Their "
-        "metadata and SHA-256 stay. Safe to run twice."
+        "Deletes the files whose retention has ended (each exam's days after uploads close). "
+        "Their metadata and SHA-256 stay. A delete that fails is reported and the rest go "
+        "on; --verbosity 2 lists each file. Safe to run twice."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity, **options):
         purged = failed = 0
         for submission in Submission.objects.expired().select_related("student").iterator():
             try:
@@ -30,4 +31,10 @@ class Command(BaseCommand):
                     f"{submission.original_name}: retention period ended",
                 )
             purged += 1
-        self.stdout.write(f"Purged {purged} files" + (f"; {failed} failed" if failed else ""))
+            if verbosity >= 2:
+                self.stdout.write(f"Purged {submission.file.name} ({submission.original_name})")
+        if verbosity >= 1:
+            style = self.style.WARNING if failed else self.style.SUCCESS
+            self.stdout.write(
+                style(f"Purged {purged} files" + (f"; {failed} failed" if failed else ""))
+            )

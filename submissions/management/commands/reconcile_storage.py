@@ -14,17 +14,18 @@ GRACE = timedelta(hours=1)
 
 class Command(BaseCommand):
     help = (
-        "Compares storage with the database: lists objects that no live submission owns "
-        "(older than an hour) and submissions whose object is missing. Dry run unless "
-        "--delete is given, which deletes those objects. Safe to run twice."
+        "Compares storage with the database: counts objects that no live submission owns "
+        "(older than an hour) and submissions whose object is missing, and lists each with "
+        "--verbosity 2. Dry run unless --delete is given, which deletes those objects; a "
+        "delete that fails is reported and the rest go on. Safe to run twice."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--delete", action="store_true", help="Delete the orphaned objects it lists."
+            "--delete", action="store_true", help="Delete the orphaned objects it finds."
         )
 
-    def handle(self, *args, delete, **options):
+    def handle(self, *args, delete, verbosity, **options):
         try:
             stored = {f"{PREFIX}/{name}" for name in default_storage.listdir(PREFIX)[1]}
         except FileNotFoundError:  # local storage before the first upload
@@ -35,24 +36,35 @@ class Command(BaseCommand):
         orphans = sorted(
             key for key in stored - live if default_storage.get_modified_time(key) < cutoff
         )
+        failed = 0
         for key in orphans:
             if delete:
-                storage.delete(key)
+                try:
+                    storage.delete(key)
+                except storage.StorageUnavailable as error:
+                    failed += 1
+                    self.stderr.write(f"Could not delete {key}: {error}")
+                    continue
                 # A superseded submission whose delete failed earlier: its file is gone now.
                 Submission.objects.filter(file=key, file_deleted_at__isnull=True).update(
                     file_deleted_at=timezone.now()
                 )
-            self.stdout.write(f"{'Deleted' if delete else 'Orphaned'} object {key}")
+            if verbosity >= 2:
+                self.stdout.write(f"{'Deleted' if delete else 'Orphaned'} object {key}")
 
         missing = Submission.objects.current().with_file().exclude(file__in=stored)
-        for submission in missing.order_by("pk"):
-            self.stdout.write(
-                f"Missing object {submission.file.name} for submission {submission.pk} "
-                f"({submission.display_code})"
-            )
+        if verbosity >= 2:
+            for submission in missing.order_by("pk"):
+                self.stdout.write(
+                    f"Missing object {submission.file.name} for submission {submission.pk} "
+                    f"({submission.display_code})"
+                )
 
-        verb = "deleted" if delete else "would delete (run with --delete)"
-        self.stdout.write(
-            f"{len(orphans)} orphaned objects {verb}; {missing.count()} submissions missing "
-            "their object"
-        )
+        if verbosity >= 1:
+            if delete:
+                done = f"{len(orphans) - failed} orphaned objects deleted"
+                done += f", {failed} failed" if failed else ""
+            else:
+                done = f"{len(orphans)} orphaned objects would delete (run with --delete)"
+            style = self.style.WARNING if failed else self.style.SUCCESS
+            self.stdout.write(style(f"{done}; {missing.count()} submissions missing their object"))
