@@ -208,4 +208,4 @@ def test_refusals_are_logged_with_the_reason(student):
 
     event = Event.objects.get(student=student)
     assert event.kind == Event.Kind.UPLOAD_REFUSED
-    assert "limit 3.0\xa0MB" in event.detail
+    assert "the limit is 3.0\xa0MB" in event.detail
