@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "submissions.context_processors.retention",
+                "submissions.context_processors.storage",
             ],
         },
     },
@@ -140,6 +141,9 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT},
     }
+# Where answer files must stay: "eu" makes `check --deploy` refuse a bucket that is not
+# kept in the EU (submissions/residency.py). Empty: no promise, no check.
+DATA_RESIDENCY = env.str("DATA_RESIDENCY", default="")
 STORAGES = {
     "default": default_storage,
     "staticfiles": {
