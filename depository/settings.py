@@ -221,6 +221,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# /healthz/deep answers only `Authorization: Bearer <HEALTH_TOKEN>`; unset, it always 404s.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+
 # --- Client IP, guessing and login lockout --------------------------------------------
 # Fly's proxy names the client in Fly-Client-IP. Anywhere else a client could write that
 # header itself, so it is read only when this says the app sits behind Fly's proxy.

@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from depository import health
+
 
 class LogoutView(auth_views.LogoutView):
     """Logs out on POST; on GET asks to confirm. Pages that send no Referer link here,
@@ -23,6 +25,7 @@ def healthz(request):
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/deep", health.deep, name="healthz_deep"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
