@@ -18,7 +18,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# No access log: its request line names the path, and paths carry upload codes. The app
+# writes one JSON line per request itself, with the route's name (depository/logs.py).
+accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 

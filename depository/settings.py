@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "depository.logs.request_log",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -269,15 +270,34 @@ AXES_CLIENT_IP_CALLABLE = "depository.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
+# In production one JSON object per line (depository/logs.py), with no code, token or
+# signed URL in it; `make run` keeps plain text. Request lines are production's: the
+# development server prints its own.
+LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "depository.logs.RequestContext"},
+        "redact": {"()": "depository.logs.Redact"},
+    },
+    "formatters": {
+        "json": {"()": "depository.logs.JsonLines"},
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "text",
+            "filters": ["request_context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         # Every login writes an INFO line; lockouts are WARNINGs and still show.
         "axes": {"level": "WARNING"},
+        "depository.requests": {"level": "WARNING" if DEBUG else "INFO"},
     },
 }
