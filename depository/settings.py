@@ -29,6 +29,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so its runserver (which shows the examiner login) wins over the others.
+    "depository",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -172,6 +174,10 @@ SUBMISSION_RETENTION_DAYS = env.int("SUBMISSION_RETENTION_DAYS", default=3)
 DOWNLOAD_LINK_SECONDS = 600
 
 # --- Auth -----------------------------------------------------------------------------
+# `make run` keeps its first examiner login here (git-ignored) and shows it on start.
+EXAMINER_LOGIN_FILE = Path(
+    env.str("EXAMINER_LOGIN_FILE", default=str(VAR_DIR / "examiner-login.txt"))
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "students:exam_list"
 LOGOUT_REDIRECT_URL = "login"
