@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
@@ -18,12 +19,21 @@ class LogoutView(auth_views.LogoutView):
         return render(request, "registration/logout_confirm.html")
 
 
+def favicon(request):
+    """For what a browser shows without a page of ours (a JSON answer, a plain text one):
+    it asks for /favicon.ico, and would log a 404 every time."""
+    response = redirect(static("favicon.svg"))
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("healthz/deep", health.deep, name="healthz_deep"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
