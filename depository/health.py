@@ -18,9 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import storages
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from submissions import storage, throttle
 
@@ -97,11 +96,12 @@ def is_authorized(request):
 
 
 @never_cache
-@require_GET
 def deep(request):
-    """404 without the token, so the URL gives nothing away."""
+    """404 without the token, whatever the method, so the URL gives nothing away."""
     if not is_authorized(request):
         raise Http404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     checks = {name: _run(name, check) for name, check in CHECKS.items()}
     healthy = all(result["status"] == "ok" for result in checks.values())
     return JsonResponse(

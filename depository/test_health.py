@@ -69,6 +69,20 @@ def test_it_404s_without_the_right_token_and_checks_nothing(client, headers, mon
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "delete", "head", "options"])
+def test_it_404s_any_method_without_the_token(client, method):
+    assert getattr(client, method)("/healthz/deep").status_code == 404
+
+
+@pytest.mark.django_db
+def test_with_the_token_it_refuses_methods_other_than_get(client):
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    assert client.post("/healthz/deep", headers=headers).status_code == 405
+    assert client.head("/healthz/deep", headers=headers).status_code == 200
+
+
+@pytest.mark.django_db
 def test_it_404s_when_no_token_is_configured(client, settings):
     settings.HEALTH_TOKEN = ""
 
