@@ -18,8 +18,30 @@ threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# No access log: its request line names the path, and paths carry upload codes. The app
+# writes one JSON line per request itself, with the route's name (depository/logs.py).
+# gunicorn's own lines are JSON too, through the filter that masks codes: "Error handling
+# request <path>" names the path.
+accesslog = None
 errorlog = "-"
+logconfig_dict = {
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        # A logging configuration would switch gunicorn's access log back on.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+    "filters": {"redact": {"()": "depository.logs.Redact"}},
+    "formatters": {"json": {"()": "depository.logs.JsonLines"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["redact"],
+            "stream": "ext://sys.stderr",
+        }
+    },
+}
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
 # glibc's mallopt(3) option for the number of malloc arenas.

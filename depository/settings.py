@@ -29,6 +29,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so its runserver (which shows the examiner login) wins over the others.
+    "depository",
     "depository.apps.SuperuserAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,9 +46,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "depository.logs.request_log",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "depository.errorpages.PublicErrorPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "submissions.context_processors.storage",
             ],
         },
     },
@@ -149,6 +154,9 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT},
     }
+# Where answer files must stay: "eu" makes `check --deploy` refuse a bucket that is not
+# kept in the EU (submissions/residency.py). Empty: no promise, no check.
+DATA_RESIDENCY = env.str("DATA_RESIDENCY", default="")
 STORAGES = {
     "default": default_storage,
     "staticfiles": {
@@ -181,6 +189,10 @@ SUBMISSION_RETENTION_DAYS = env.int("SUBMISSION_RETENTION_DAYS", default=3)
 DOWNLOAD_LINK_SECONDS = 600
 
 # --- Auth -----------------------------------------------------------------------------
+# `make run` keeps its first examiner login here (git-ignored) and shows it on start.
+EXAMINER_LOGIN_FILE = Path(
+    env.str("EXAMINER_LOGIN_FILE", default=str(VAR_DIR / "examiner-login.txt"))
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "students:exam_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -231,6 +243,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# /healthz/deep answers only `Authorization: Bearer <HEALTH_TOKEN>`; unset, it always 404s.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+
 # --- Client IP, guessing and login lockout --------------------------------------------
 # Fly's proxy names the client in Fly-Client-IP. Anywhere else a client could write that
 # header itself, so it is read only when this says the app sits behind Fly's proxy.
@@ -264,15 +279,34 @@ AXES_USERNAME_CALLABLE = "depository.clientip.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
+# In production one JSON object per line (depository/logs.py), with no code, token or
+# signed URL in it; `make run` keeps plain text. Request lines are production's: the
+# development server prints its own.
+LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "depository.logs.RequestContext"},
+        "redact": {"()": "depository.logs.Redact"},
+    },
+    "formatters": {
+        "json": {"()": "depository.logs.JsonLines"},
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "text",
+            "filters": ["request_context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         # Every login writes an INFO line; lockouts are WARNINGs and still show.
         "axes": {"level": "WARNING"},
+        "depository.requests": {"level": "WARNING" if DEBUG else "INFO"},
     },
 }

@@ -4,8 +4,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,15 +80,3 @@ def test_the_health_check_is_cheap(client, django_assert_num_queries):
         response = client.get("/healthz")
 
     assert response.status_code == 200
-
-
-@pytest.mark.django_db
-def test_ensure_examiner_creates_a_login_once(capsys):
-    call_command("ensure_examiner")
-    first = capsys.readouterr().out
-    call_command("ensure_examiner")
-    second = capsys.readouterr().out
-
-    assert "username: examiner" in first and "password: " in first
-    assert "nothing to do" in second
-    assert get_user_model().objects.get().is_superuser

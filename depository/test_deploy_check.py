@@ -6,21 +6,27 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
+FLY = tomllib.loads((ROOT / "fly.toml").read_text())
+EU_R2 = "https://0123456789abcdef0123456789abcdef.eu.r2.cloudflarestorage.com"
 
 LEFT_OUT = {"DEBUG", "SECRET_KEY", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "REDIS_URL"}
 
 
 def production_environment(database_url="sqlite:///unused.sqlite3"):
     """The environment fly.toml gives the app, plus the secrets it sets with `fly secrets`
-    (the database: a migrated one of the tests')."""
-    fly_env = tomllib.loads((ROOT / "fly.toml").read_text())["env"]
-    clean = {name: value for name, value in os.environ.items() if name not in LEFT_OUT}
+    (the database: a migrated one of the tests'; the bucket: an EU-jurisdiction R2 one)."""
+    clean = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in LEFT_OUT and not name.startswith("AWS_")
+    }
     return {
         **clean,
-        **fly_env,
+        **FLY["env"],
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": database_url,
+        "AWS_STORAGE_BUCKET_NAME": "answers",
+        "AWS_S3_ENDPOINT_URL": EU_R2,
     }
 
 
@@ -46,10 +52,8 @@ def test_production_sits_behind_fly_and_trusts_its_client_ip_header():
     assert production_environment()["BEHIND_FLY_PROXY"] == "true"
 
 
-def check_deploy_with_storage(database_url, endpoint):
-    return check_deploy(
-        database_url, AWS_STORAGE_BUCKET_NAME="answers", AWS_S3_ENDPOINT_URL=endpoint
-    )
+def check_deploy_with_storage(database_url, endpoint, **variables):
+    return check_deploy(database_url, AWS_S3_ENDPOINT_URL=endpoint, **variables)
 
 
 def test_check_deploy_refuses_a_plain_http_storage_endpoint(migrated_database_url):
@@ -63,7 +67,7 @@ def test_check_deploy_refuses_a_plain_http_storage_endpoint(migrated_database_ur
 
 def test_check_deploy_accepts_an_https_storage_endpoint(migrated_database_url):
     result = check_deploy_with_storage(
-        migrated_database_url, "https://account.r2.cloudflarestorage.com"
+        migrated_database_url, "https://account.r2.cloudflarestorage.com", DATA_RESIDENCY=""
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -90,5 +94,42 @@ def test_check_deploy_fails_when_the_throttles_redis_is_down(migrated_database_u
 
 def test_check_deploy_accepts_a_working_redis(migrated_database_url, redis_store):
     result = check_deploy(migrated_database_url, REDIS_URL=os.environ["REDIS_URL"])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_promises_eu_residency_and_checks_it_at_each_release():
+    """migrate first (the throttle's table must exist for the check), then check --deploy:
+    a bucket outside the EU fails the release, so the new version never starts."""
+    release = FLY["deploy"]["release_command"]
+
+    assert FLY["env"]["DATA_RESIDENCY"] == "eu"
+    assert "migrate --noinput && python manage.py check --deploy" in release
+
+
+def test_fly_runs_the_app_in_an_eu_region():
+    """Amsterdam: the database and the app's memory stay in the EU too (README)."""
+    assert FLY["primary_region"] in {"ams", "arn", "cdg", "fra", "mad", "otp", "waw"}
+
+
+def test_check_deploy_under_eu_residency_refuses_an_r2_bucket_without_the_eu_jurisdiction(
+    migrated_database_url,
+):
+    result = check_deploy_with_storage(
+        migrated_database_url, "https://0123456789abcdef.r2.cloudflarestorage.com"
+    )
+
+    assert result.returncode == 1
+    assert "submissions.E004" in result.stderr
+    assert (
+        "DATA_RESIDENCY is 'eu', but answer files go to R2 endpoint "
+        "0123456789abcdef.r2.cloudflarestorage.com, without the EU jurisdiction"
+    ) in result.stderr
+
+
+def test_check_deploy_under_eu_residency_accepts_an_eu_jurisdiction_r2_bucket(
+    migrated_database_url,
+):
+    result = check_deploy_with_storage(migrated_database_url, EU_R2)
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
 from django.views.generic import TemplateView
 
+from depository import health
 from students.views import LoginView
 
 
@@ -37,13 +39,23 @@ def server_error(request):
 handler500 = server_error
 
 
+def favicon(request):
+    """For what a browser shows without a page of ours (a JSON answer, a plain text one):
+    it asks for /favicon.ico, and would log a 404 every time."""
+    response = redirect(static("favicon.svg"))
+    response["Cache-Control"] = "max-age=86400"
+    return response
+
+
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/deep", health.deep, name="healthz_deep"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

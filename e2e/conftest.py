@@ -72,7 +72,8 @@ def plain_http_cookies(settings):
 
 class Pages:
     """Opens browser pages on the live server and watches each for what must never happen:
-    a request to another host (no CDN), a Content Security Policy violation, a script error."""
+    a request to another host (no CDN), a Content Security Policy violation, a script error,
+    a 404 for anything a page loads (a stylesheet, a script, the favicon)."""
 
     def __init__(self, browser, base_url):
         self.browser = browser
@@ -86,6 +87,7 @@ class Pages:
         self.contexts.append(context)
         page = context.new_page()
         page.on("request", self._request)
+        page.on("response", self._response)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
         return page
@@ -94,6 +96,10 @@ class Pages:
         url = request.url
         if not url.startswith((self.base_url, "data:", "blob:")):
             self.problems.append(f"request to another host: {url}")
+
+    def _response(self, response):
+        if response.status == 404 and response.request.resource_type != "document":
+            self.problems.append(f"404 for {response.request.resource_type}: {response.url}")
 
     def _console(self, message):
         text = message.text

@@ -3,6 +3,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from submissions.residency import storage_location
+
 
 @register(Tags.security, deploy=True)
 def storage_endpoint_uses_https(app_configs, **kwargs):
@@ -38,3 +40,37 @@ def throttle_store_works(app_configs, **kwargs):
             )
         ]
     return []
+
+
+RESIDENCIES = {"eu"}
+
+
+@register(Tags.security, deploy=True)
+def storage_is_where_data_residency_says(app_configs, **kwargs):
+    """With DATA_RESIDENCY=eu, answer files must go to a bucket that stays in the EU: an R2
+    bucket created with the EU jurisdiction, or an AWS S3 bucket in an EU region."""
+    residency = settings.DATA_RESIDENCY
+    if not residency:
+        return []
+    if residency not in RESIDENCIES:
+        return [
+            Error(
+                f"DATA_RESIDENCY is {residency!r}.",
+                hint="Leave it empty, or set it to 'eu'.",
+                id="submissions.E003",
+            )
+        ]
+    location = storage_location()
+    if location.in_eu:
+        return []
+    return [
+        Error(
+            f"DATA_RESIDENCY is 'eu', but answer files go to {location.describes}.",
+            hint=(
+                "Create the R2 bucket with the EU jurisdiction and set AWS_S3_ENDPOINT_URL to "
+                "https://<account-id>.eu.r2.cloudflarestorage.com (or use an AWS S3 bucket in "
+                "an EU region)."
+            ),
+            id="submissions.E004",
+        )
+    ]

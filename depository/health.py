@@ -1,0 +1,110 @@
+"""
+/healthz/deep: the operator's view of every part the app needs, for an operator or a
+monitor that holds HEALTH_TOKEN. (/healthz stays cheap, for Fly's checks.)
+
+Each check is a function registered with @health_check: it returns nothing (or a dict of
+figures to show) when its part answers, and raises when it does not. The answer lists
+every check's status and latency, and is 503 when any one fails.
+"""
+
+import hmac
+import logging
+import os
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import storages
+from django.db import connection
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.views.decorators.cache import never_cache
+
+from submissions import storage, throttle
+
+log = logging.getLogger(__name__)
+
+CHECKS = {}
+
+
+def health_check(name):
+    """Registers a check under `name`, in the order the answer lists them."""
+
+    def register(check):
+        CHECKS[name] = check
+        return check
+
+    return register
+
+
+@health_check("database")
+def check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+@health_check("storage")
+def check_storage():
+    """One cheap request to the bucket (HeadBucket), or a look at the local folder."""
+    files = storages["default"]
+    if storage.is_s3():
+        files.connection.meta.client.head_bucket(Bucket=files.bucket_name)
+        return
+    location = Path(files.location)
+    location.mkdir(parents=True, exist_ok=True)
+    if not os.access(location, os.W_OK):
+        raise PermissionError(f"{location} is not writable")
+
+
+@health_check("throttle")
+def check_throttle_store():
+    """The store that counts wrong codes: its own check when the throttle has one, else a
+    write and a read of the cache it keeps its counters in."""
+    own_check = getattr(throttle, "check_store", None)
+    if own_check is not None:
+        if own_check() is False:
+            raise RuntimeError("the throttle's store check failed")
+        return
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=60)
+    if cache.get(key) != "ok":
+        raise RuntimeError("a value written to the cache did not read back")
+    cache.delete(key)
+
+
+def _run(name, check):
+    started = time.perf_counter()
+    try:
+        figures = check() or {}
+    except Exception as error:  # any failure at all is what the operator needs to see
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        log.warning("Health check %s failed after %s ms: %r", name, latency, error)
+        return {"status": "failing", "latency_ms": latency, "error": repr(error)[:300]}
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    return {"status": "ok", "latency_ms": latency, **figures}
+
+
+def is_authorized(request):
+    """`Authorization: Bearer <HEALTH_TOKEN>`, compared in constant time; never without a
+    token configured."""
+    token = settings.HEALTH_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+@never_cache
+def deep(request):
+    """404 without the token, whatever the method, so the URL gives nothing away."""
+    if not is_authorized(request):
+        raise Http404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    checks = {name: _run(name, check) for name, check in CHECKS.items()}
+    healthy = all(result["status"] == "ok" for result in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,290 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from moto.server import ThreadedMotoServer
+
+from conftest import S3_CREDENTIALS
+from depository import health
+from submissions import throttle
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "s3cret-health-token-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def health_token(settings):
+    settings.HEALTH_TOKEN = TOKEN
+
+
+def deep(client, token=TOKEN):
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return client.get("/healthz/deep", headers=headers)
+
+
+def statuses(response):
+    return {name: check["status"] for name, check in response.json()["checks"].items()}
+
+
+@pytest.mark.django_db
+def test_it_reports_every_part_healthy_with_its_latency(client):
+    response = deep(client)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "no-store" in response["Cache-Control"]
+    body = response.json()
+    assert body["status"] == "ok"
+    assert statuses(response) == {"database": "ok", "storage": "ok", "throttle": "ok"}
+    assert all(check["latency_ms"] >= 0 for check in body["checks"].values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": f"Bearer {TOKEN}x"},
+        {"Authorization": f"Bearer {TOKEN[:-1]}"},
+        {"Authorization": "Bearer "},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": TOKEN},
+    ],
+    ids=["none", "one-over", "one-short", "empty", "other-scheme", "no-scheme"],
+)
+def test_it_404s_without_the_right_token_and_checks_nothing(client, headers, monkeypatch):
+    monkeypatch.setattr(health, "CHECKS", {"database": pytest.fail})
+
+    response = client.get("/healthz/deep", headers=headers)
+
+    assert response.status_code == 404
+    assert b"We could not find that page" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "delete", "head", "options"])
+def test_it_404s_any_method_without_the_token(client, method):
+    assert getattr(client, method)("/healthz/deep").status_code == 404
+
+
+@pytest.mark.django_db
+def test_with_the_token_it_refuses_methods_other_than_get(client):
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    assert client.post("/healthz/deep", headers=headers).status_code == 405
+    assert client.head("/healthz/deep", headers=headers).status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_404s_when_no_token_is_configured(client, settings):
+    settings.HEALTH_TOKEN = ""
+
+    assert deep(client, token="").status_code == 404
+    assert deep(client, token=TOKEN).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_bearer_scheme_is_case_insensitive(client):
+    response = client.get("/healthz/deep", headers={"Authorization": f"bearer {TOKEN}"})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_storage_on_s3_is_checked_with_one_request_to_the_bucket(client, s3):
+    response = deep(client)
+
+    assert response.status_code == 200
+    assert statuses(response)["storage"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_stopped_s3_server_fails_the_storage_check(client, s3, settings):
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", **S3_CREDENTIALS
+    ).create_bucket(Bucket="answers")
+    options = {**settings.STORAGES["default"]["OPTIONS"], "endpoint_url": endpoint}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {**options, "bucket_name": "answers"},
+        },
+    }
+    assert deep(client).status_code == 200
+
+    server.stop()
+    response = deep(client)
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "failing"
+    assert statuses(response) == {"database": "ok", "storage": "failing", "throttle": "ok"}
+    assert "EndpointConnectionError" in response.json()["checks"]["storage"]["error"]
+
+
+@pytest.mark.django_db
+def test_a_missing_bucket_fails_the_storage_check(client, s3):
+    s3.delete_bucket(Bucket=s3.bucket)
+
+    response = deep(client)
+
+    assert response.status_code == 503
+    assert statuses(response)["storage"] == "failing"
+
+
+@pytest.mark.django_db
+def test_a_local_storage_folder_that_cannot_exist_fails_the_storage_check(
+    client, settings, tmp_path
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": blocker / "media"},
+        },
+    }
+
+    response = deep(client)
+
+    assert response.status_code == 503
+    assert statuses(response)["storage"] == "failing"
+
+
+def database_cache(settings, table):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": table,
+        }
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_throttle_store_in_the_database_is_written_and_read(client, settings):
+    database_cache(settings, "health_cache")
+    call_command("createcachetable", verbosity=0)
+    try:
+        response = deep(client)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE health_cache")
+
+    assert response.status_code == 200
+    assert statuses(response)["throttle"] == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_cache_table_fails_the_throttle_check(client, settings):
+    database_cache(settings, "never_created_cache")
+
+    response = deep(client)
+
+    assert response.status_code == 503
+    assert statuses(response) == {"database": "ok", "storage": "ok", "throttle": "failing"}
+    assert "never_created_cache" in response.json()["checks"]["throttle"]["error"]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_a_redis_that_does_not_answer_fails_the_throttle_check(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+    response = deep(client)
+
+    assert response.status_code == 503
+    assert statuses(response)["throttle"] == "failing"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis: set REDIS_URL")
+def test_the_throttle_store_in_redis_is_written_and_read(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+
+    assert statuses(deep(client))["throttle"] == "ok"
+
+
+@pytest.mark.django_db
+def test_the_throttles_own_store_check_is_used_once_it_has_one(client, monkeypatch):
+    """The throttle is getting a store of its own, with a check_store() of its own; this
+    stands in for it reporting a broken store."""
+
+    def check_store():
+        raise RuntimeError("the throttle's table is gone")
+
+    monkeypatch.setattr(throttle, "check_store", check_store, raising=False)
+
+    response = deep(client)
+
+    assert response.status_code == 503
+    assert "the throttle's table is gone" in response.json()["checks"]["throttle"]["error"]
+
+
+def deep_check_in_a_process(database_url):
+    """The health check in a fresh process whose DATABASE_URL names `database_url`."""
+    code = (
+        "import django, json; django.setup();"
+        "from django.test import Client;"
+        "r = Client(HTTP_HOST='localhost')"
+        f".get('/healthz/deep', headers={{'Authorization': 'Bearer {TOKEN}'}});"
+        "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
+    )
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "REDIS_URL"))},
+        "DJANGO_SETTINGS_MODULE": "depository.settings",
+        "DATABASE_URL": database_url,
+        "DATABASE_POOL_TIMEOUT": "2",
+        "HEALTH_TOKEN": TOKEN,
+    }
+    result = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.django_db
+def test_a_wrong_database_fails_the_database_check(tmp_path):
+    if connection.vendor == "postgresql":
+        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/no_such_database"
+    else:
+        url = f"sqlite:///{tmp_path}/no/such/folder/db.sqlite3"
+
+    answer = deep_check_in_a_process(url)
+
+    assert answer["status"] == 503
+    assert answer["body"]["checks"]["database"]["status"] == "failing"
+    assert answer["body"]["checks"]["storage"]["status"] == "ok"

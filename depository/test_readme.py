@@ -1,0 +1,40 @@
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_readme_opens_with_an_examiners_first_exam():
+    headings = re.findall(r"^## (.+)$", README, flags=re.MULTILINE)
+
+    assert headings[0] == "Your first exam in five minutes"
+
+
+def test_the_first_exam_walks_the_five_steps_each_with_a_screenshot():
+    section = README.split("## Your first exam in five minutes")[1].split("\n## ")[0]
+    steps = re.findall(r"^\d\. \*\*(.+?)\*\*", section, flags=re.MULTILINE)
+    screenshots = re.findall(r"!\[[^\]]+\]\((docs/screenshots/first-exam-[^)]+)\)", section)
+
+    assert steps == [
+        "Create an exam.",
+        "Add or import your students.",
+        "Hand out the links.",
+        "Watch the roster.",
+        "Download.",
+    ]
+    assert len(screenshots) == 5
+
+
+def test_every_image_the_readme_shows_exists():
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+
+    assert images
+    assert [image for image in images if not (ROOT / image).is_file()] == []
+
+
+def test_the_readme_says_where_the_data_lives():
+    section = README.split("## Where the data lives")[1].split("\n## ")[0]
+
+    for fact in ("ams", "PostgreSQL", ".eu.r2.cloudflarestorage.com", "DATA_RESIDENCY", "3"):
+        assert fact in section
