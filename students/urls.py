@@ -17,6 +17,15 @@ urlpatterns = [
     path("<int:exam_pk>/import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("<int:exam_pk>/import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
     path("time-zone/", views.time_zone, name="time_zone"),
+    path("<int:pk>/mail/progress/", views.mailing_progress, name="mailing_progress"),
+    path("<int:pk>/mail/settings/", views.exam_mail_settings, name="exam_mail_settings"),
+    path("<int:pk>/mail/links/", views.mailing_new, {"kind": "link"}, name="mail_links"),
+    path("<int:pk>/mail/reminder/", views.mailing_new, {"kind": "reminder"}, name="mail_reminder"),
+    path(
+        "<int:pk>/mailings/<int:mailing_pk>/resend/",
+        views.mailing_resend,
+        name="mailing_resend",
+    ),
     path("<int:exam_pk>/students/new/", views.student_create, name="student_create"),
     path("<int:exam_pk>/students/<int:pk>/", views.student_detail, name="student_detail"),
     path(

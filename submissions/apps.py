@@ -5,4 +5,4 @@ class SubmissionsConfig(AppConfig):
     name = "submissions"
 
     def ready(self):
-        from submissions import checks  # noqa: F401 (registers the deploy checks)
+        from submissions import checks, tasks  # noqa: F401 (deploy checks, clock jobs)

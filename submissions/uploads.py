@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from submissions import filetypes, storage
+from submissions.mail import queue_receipt_after_commit
 from submissions.models import Submission, UploadsExhausted, submission_key
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def accept_upload(student, uploaded_file, form_token, at=None):
         log.exception("Recording an upload for student %s failed", student.pk)
         raise UploadRefused(DATABASE_DOWN, status=503) from None
 
+    queue_receipt_after_commit(submission)
     if previous:
         discard_file(previous)
     return submission

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
-from students.models import StudentImport
+from students.models import Mailing, StudentImport
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 from submissions.tests.helpers import post_upload
 
@@ -19,6 +19,7 @@ NAMED_BY_SEGMENT = {
     "students": "student",
     "submissions": "submission",
     "import": "student_import",
+    "mailings": "mailing",
 }
 # Examiner URLs that name no object: each examiner sees only their own list or form there.
 NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone"}
@@ -70,6 +71,7 @@ def objects_of(examiner, client):
         "student_import": StudentImport.objects.create(
             exam=exam, file_name="roster.csv", text="nickname,first_name,last_name\nz1,Zoe,Zed\n"
         ),
+        "mailing": Mailing.objects.create(exam=exam, kind="link", subject="s", message="m"),
     }
 
 
