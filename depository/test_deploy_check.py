@@ -9,14 +9,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def production_environment():
-    """The environment fly.toml gives the app, plus the secret it sets with `fly secrets`."""
+    """The environment fly.toml gives the app, plus the secrets it sets with `fly secrets`."""
     fly_env = tomllib.loads((ROOT / "fly.toml").read_text())["env"]
     clean = {
         name: value
         for name, value in os.environ.items()
         if name not in {"DEBUG", "SECRET_KEY", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"}
     }
-    return {**clean, **fly_env, "SECRET_KEY": secrets.token_urlsafe(50)}
+    return {
+        **clean,
+        **fly_env,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "EMAIL_URL": "smtp+tls://apikey:secret@smtp.example.com:587",
+    }
 
 
 def test_check_deploy_reports_nothing_with_production_settings():
@@ -31,6 +36,23 @@ def test_check_deploy_reports_nothing_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_while_mail_is_only_printed():
+    environment = production_environment()
+    del environment["EMAIL_URL"]
+
+    result = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert "submissions.W002" in result.stdout + result.stderr
+    assert "EMAIL_URL is not set" in result.stdout + result.stderr
 
 
 def test_production_sits_behind_fly_and_trusts_its_client_ip_header():

@@ -164,6 +164,7 @@ def deliver(mails=None, seconds=TASK_SECONDS, render=None):
             except RateLimited as limited:
                 return sent, timezone.now() + timedelta(seconds=limited.wait)
             if mail is None:
+                later = min(filter(None, [later, next_due(mails)]), default=None)
                 break
             try:
                 if not mail.is_rendered():
@@ -185,6 +186,15 @@ def deliver(mails=None, seconds=TASK_SECONDS, render=None):
     finally:
         smtp.close()
     return sent, later
+
+
+def next_due(mails=None):
+    """When the next mail falls due: a retry's time, or the lease of a mail being sent."""
+    mails = Mail.objects.all() if mails is None else mails
+    retry = mails.filter(state=Mail.State.QUEUED).order_by("next_attempt_at").first()
+    leased = mails.filter(state=Mail.State.SENDING).order_by("lease_until").first()
+    times = [retry and retry.next_attempt_at, leased and leased.lease_until]
+    return min(filter(None, times), default=None)
 
 
 def requeue(mails):

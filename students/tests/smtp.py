@@ -1,6 +1,7 @@
 """A real SMTP server on a loopback port (aiosmtpd), for tests and bench/mail_rate.py.
 It keeps what it accepted and can refuse recipients, or whole mails, as servers do."""
 
+import asyncio
 import socket
 import threading
 import time
@@ -23,8 +24,11 @@ class Inbox:
         self.messages = []
         self.refuse_rcpt = {}  # address -> reply, e.g. "550 5.1.1 No such user"
         self.data_replies = []  # replies for the next DATA commands, in order, then 250
-        self.hold = None  # a threading.Event the next DATA waits for, then is refused
+        # Once this many mails arrived, the next DATA waits for `release`, then is refused
+        # (so it never counts as delivered): the moment to kill a worker mid-mail.
+        self.hold_after = None
         self.holding = threading.Event()
+        self.release = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse_rcpt:
@@ -33,11 +37,11 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.hold is not None:
-            hold, self.hold = self.hold, None
+        if self.hold_after is not None and len(self.messages) >= self.hold_after:
+            self.hold_after = None
             self.holding.set()
-            while not hold.is_set():  # the client may die meanwhile; we never said 250
-                await _sleep(0.02)
+            while not self.release.is_set():  # the client may die meanwhile: no 250 yet
+                await asyncio.sleep(0.02)
             return "451 4.3.0 Interrupted"
         with self.lock:
             if self.data_replies:
@@ -58,12 +62,6 @@ class Inbox:
 
     def to(self, address):
         return [m["message"] for m in self.messages if address in m["to"]]
-
-
-async def _sleep(seconds):
-    import asyncio
-
-    await asyncio.sleep(seconds)
 
 
 class SMTPServer:
