@@ -289,3 +289,7 @@ class ExamMailForm(forms.ModelForm):
             "notify_deletion": _("Mail me the day before files are deleted"),
         }
         help_texts = {"reminder_hours": _("Empty: no automatic reminder.")}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Their email address"), max_length=150)

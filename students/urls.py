@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:exam_pk>/import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("<int:exam_pk>/import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
     path("time-zone/", views.time_zone, name="time_zone"),
+    path("examiners/invite/", views.examiner_invite, name="examiner_invite"),
     path("<int:pk>/mail/progress/", views.mailing_progress, name="mailing_progress"),
     path("<int:pk>/mail/settings/", views.exam_mail_settings, name="exam_mail_settings"),
     path("<int:pk>/mail/links/", views.mailing_new, {"kind": "link"}, name="mail_links"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
@@ -9,13 +10,14 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import exports, imports, mail, outbox
+from students import accounts, exports, imports, mail, outbox
 from students.forms import (
     ExamForm,
     ExamMailForm,
     ExamStateForm,
     ExtensionForm,
     ImportForm,
+    InviteForm,
     MailingForm,
     RosterForm,
     StudentForm,
@@ -411,3 +413,28 @@ def exam_mail_settings(request, pk):
     return render(
         request, "students/exam_mail_settings.html", {"exam": exam, "form": form}, status=status
     )
+
+
+# --- Examiner accounts ----------------------------------------------------------------
+
+
+@login_required
+def examiner_invite(request):
+    """Superusers invite examiners by mail (as `manage.py invite_examiner EMAIL` does)."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    form = InviteForm(request.POST or None)
+    if form.is_valid():
+        try:
+            accounts.invite(form.cleaned_data["email"])
+        except accounts.CannotInvite as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                gettext("Invited %(email)s; the mail is on its way.")
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("students:examiner_invite")
+    status = 422 if request.POST else 200
+    return render(request, "students/examiner_invite.html", {"form": form}, status=status)

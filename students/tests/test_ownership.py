@@ -22,7 +22,7 @@ NAMED_BY_SEGMENT = {
     "mailings": "mailing",
 }
 # Examiner URLs that name no object: each examiner sees only their own list or form there.
-NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone"}
+NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone", "examiner_invite"}
 
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
