@@ -79,6 +79,14 @@ class StudentForm(forms.ModelForm):
             "first_name": PlainTextField,
             "last_name": PlainTextField,
         }
+        error_messages = {
+            "email": {
+                "invalid": _(
+                    "This is not an email address we can send to. Check it for typos, "
+                    "e.g. “name@example.edu”."
+                )
+            }
+        }
 
     def clean_nickname(self):
         nickname = self.cleaned_data["nickname"].strip()

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("<int:exam_pk>/students/new/", views.student_create, name="student_create"),
     path("<int:exam_pk>/students/<int:pk>/", views.student_detail, name="student_detail"),
+    path("<int:exam_pk>/students/<int:pk>/edit/", views.student_edit, name="student_edit"),
     path(
         "<int:exam_pk>/students/<int:pk>/submissions/<int:submission_pk>/download/",
         views.submission_download,

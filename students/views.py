@@ -122,6 +122,25 @@ def student_create(request, exam_pk):
 
 
 @login_required
+def student_edit(request, exam_pk, pk):
+    student = _student(request, exam_pk, pk)
+    form = StudentForm(request.POST or None, instance=student)
+    if form.is_valid():
+        try:
+            form.save()
+        except IntegrityError:
+            form.add_error(
+                "nickname", gettext("A student with this nickname is already in this exam.")
+            )
+        else:
+            messages.success(request, gettext("Saved."))
+            return redirect(student)
+    context = {"form": form, "exam": student.exam, "student": student}
+    status = 422 if request.POST else 200
+    return render(request, "students/student_form.html", context, status=status)
+
+
+@login_required
 @require_GET
 def student_detail(request, exam_pk, pk):
     student = _student(request, exam_pk, pk)
