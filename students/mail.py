@@ -9,8 +9,9 @@ import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext, gettext_lazy
 
-from students.models import ExaminerProfile, ExamMail, Mail, Mailing, Student
+from students.models import ExaminerProfile, ExamMail, Mail, Mailing, Student, new_message_id
 
 PLACEHOLDERS = {
     "name": gettext_lazy("the student's name"),
@@ -165,24 +166,44 @@ def queue_mailing(exam, kind, subject, message, students, user=None, key=None):
             mailing, created = Mailing.objects.create(created_by=user, **fields), True
         if not created:
             return None
-        rows = students.exclude(email="").values_list("pk", "email")
-        Mail.objects.bulk_create(
-            [
-                Mail(
-                    key=f"mailing:{mailing.pk}:{pk}",
-                    kind=kind,
-                    mailing=mailing,
-                    exam=exam,
-                    student_id=pk,
-                    to=email,
-                    language=language(),
-                )
-                for pk, email in rows.iterator(chunk_size=2000)
-            ],
-            batch_size=1000,
-        )
+        _insert_mails(mailing, students.exclude(email=""))
         wake_worker()
     return mailing
+
+
+def _insert_mails(mailing, students):
+    """One queued row per student in a single INSERT … SELECT: the database makes 1,000
+    rows in milliseconds, where building them in Python took most of a second. The worker
+    writes subject, body and Message-ID when it sends."""
+    now = timezone.now()
+    columns = {
+        "key": Concat(Value(f"mailing:{mailing.pk}:"), Cast("pk", CharField())),
+        "kind": Value(mailing.kind),
+        "mailing_id": Value(mailing.pk),
+        "exam_id": Value(mailing.exam_id),
+        "student_id": F("pk"),
+        "to": F("email"),
+        "language": Value(language()),
+        "subject": Value(""),
+        "text": Value(""),
+        "html": Value(""),
+        "message_id": Value(""),
+        "state": Value(Mail.State.QUEUED),
+        "attempts": Value(0),
+        "error": Value(""),
+        "created_at": Value(now, DateTimeField()),
+        "next_attempt_at": Value(now, DateTimeField()),
+    }
+    select = (
+        students.order_by()
+        .annotate(**{f"mail_{name}": value for name, value in columns.items()})
+        .values_list(*(f"mail_{name}" for name in columns))
+    )
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(Mail._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(Mail._meta.db_table)} ({names}) {sql}", params)
 
 
 def render_mailing_mail(mail):
@@ -200,7 +221,10 @@ def render_mailing_mail(mail):
         mail.subject = one_line(fill(mailing.subject, values))[:300]
         mail.text = render_to_string(f"students/mail/{name}.txt", context)
         mail.html = render_to_string(f"students/mail/{name}.html", context)
-    Mail.objects.filter(pk=mail.pk).update(subject=mail.subject, text=mail.text, html=mail.html)
+    mail.message_id = mail.message_id or new_message_id()
+    Mail.objects.filter(pk=mail.pk).update(
+        subject=mail.subject, text=mail.text, html=mail.html, message_id=mail.message_id
+    )
 
 
 def preview(exam, kind, subject, message, students):

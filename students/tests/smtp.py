@@ -22,6 +22,7 @@ class Inbox:
     def __init__(self):
         self.lock = threading.Lock()
         self.messages = []
+        self.refused = []  # mails given one of `data_replies` instead of a 250
         self.refuse_rcpt = {}  # address -> reply, e.g. "550 5.1.1 No such user"
         self.data_replies = []  # replies for the next DATA commands, in order, then 250
         # Once this many mails arrived, the next DATA waits for `release`, then is refused
@@ -44,9 +45,10 @@ class Inbox:
                 await asyncio.sleep(0.02)
             return "451 4.3.0 Interrupted"
         with self.lock:
-            if self.data_replies:
-                return self.data_replies.pop(0)
             message = message_from_bytes(envelope.original_content, policy=policy.default)
+            if self.data_replies:
+                self.refused.append(message)
+                return self.data_replies.pop(0)
             self.messages.append(
                 {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message}
             )

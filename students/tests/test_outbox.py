@@ -193,8 +193,10 @@ def test_the_message_id_stays_the_same_across_tries(smtp, exam):
     StudentFactory(exam=exam)
     smtp.data_replies = ["451 4.7.1 Greylisted"]
     queue_links(exam)
-    message_id = Mail.objects.get().message_id
 
     run_worker()
 
-    assert smtp.messages[0]["message"]["Message-ID"] == message_id
+    [refused], [accepted] = smtp.refused, smtp.messages
+    assert refused["Message-ID"] == accepted["message"]["Message-ID"]
+    assert accepted["message"]["Message-ID"] == Mail.objects.get().message_id
+    assert Mail.objects.get().attempts == 2
