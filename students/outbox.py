@@ -55,26 +55,37 @@ def claim(mails=None):
     with transaction.atomic():
         _lock()
         now = timezone.now()
-        recent = Mail.objects.filter(last_attempt_at__gt=now - RATE_WINDOW)
-        if recent.count() >= settings.EMAIL_RATE_PER_MINUTE:
-            oldest = recent.order_by("last_attempt_at").values_list("last_attempt_at", flat=True)
-            raise RateLimited(max((oldest[0] + RATE_WINDOW - now).total_seconds(), 0.05))
-        mail = mails.due(now).order_by("next_attempt_at", "pk").first()
+        wait = _rate_wait(now)
+        if wait:
+            raise RateLimited(wait)
+        mail = mails.due(now).select_related("mailing").order_by("next_attempt_at", "pk").first()
         if mail is None:
             return None
         if mail.attempts >= MAX_ATTEMPTS:  # its worker died during the last try
             _fail(mail, "The worker sending this mail stopped; it may not have arrived.")
             return claim(mails)
-        taken = Mail.objects.filter(pk=mail.pk, state=mail.state, attempts=mail.attempts).update(
-            state=Mail.State.SENDING,
-            attempts=mail.attempts + 1,
-            last_attempt_at=now,
-            lease_until=now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
-        )
-    if not taken:  # pragma: no cover - the lock makes this impossible; kept as a guard
-        return claim(mails)
-    mail.refresh_from_db()
+        taken = {
+            "state": Mail.State.SENDING,
+            "attempts": mail.attempts + 1,
+            "last_attempt_at": now,
+            "lease_until": now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
+        }
+        Mail.objects.filter(pk=mail.pk).update(**taken)
+    for name, value in taken.items():
+        setattr(mail, name, value)
     return mail
+
+
+def _rate_wait(now):
+    """Seconds until the next send fits in the last minute's limit (0: it fits now). Reads
+    at most EMAIL_RATE_PER_MINUTE index entries, however many mails went out."""
+    limit = settings.EMAIL_RATE_PER_MINUTE
+    window = Mail.objects.filter(last_attempt_at__gt=now - RATE_WINDOW)
+    nth = window.order_by("-last_attempt_at").values_list("last_attempt_at", flat=True)
+    nth = nth[limit - 1 : limit]
+    if not nth:
+        return 0
+    return max((nth[0] + RATE_WINDOW - now).total_seconds(), 0.05)
 
 
 def message(mail, smtp=None):
