@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from submissions.codes import new_upload_code
 
@@ -305,8 +306,8 @@ class Mailing(models.Model):
     """Upload links or a reminder, sent to some of an exam's students at one click."""
 
     class Kind(models.TextChoices):
-        LINK = "link", "Upload link"
-        REMINDER = "reminder", "Reminder"
+        LINK = "link", _("Upload link")
+        REMINDER = "reminder", _("Reminder")
 
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="mailings")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -350,19 +351,19 @@ class Mail(models.Model):
     `key` names the event it is for, so an event never makes a second mail."""
 
     class Kind(models.TextChoices):
-        LINK = "link", "Upload link"
-        REMINDER = "reminder", "Reminder"
-        RECEIPT = "receipt", "Receipt"
-        DEADLINE_PASSED = "deadline_passed", "Deadline passed"
-        DELETION_SOON = "deletion_soon", "Files deleted tomorrow"
-        PASSWORD_RESET = "password_reset", "Password reset"
-        INVITATION = "invitation", "Invitation"
+        LINK = "link", _("Upload link")
+        REMINDER = "reminder", _("Reminder")
+        RECEIPT = "receipt", _("Receipt")
+        DEADLINE_PASSED = "deadline_passed", _("Deadline passed")
+        DELETION_SOON = "deletion_soon", _("Files deleted tomorrow")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        INVITATION = "invitation", _("Invitation")
 
     class State(models.TextChoices):
-        QUEUED = "queued", "queued"
-        SENDING = "sending", "sending"
-        SENT = "sent", "sent"
-        FAILED = "failed", "failed"
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
