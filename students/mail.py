@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext, gettext_lazy
 
-from students.models import ExaminerProfile, ExamMail, Mail, Mailing, Student, new_message_id
+from students.models import ExaminerProfile, ExamMail, Mail, Mailing, Student
 
 PLACEHOLDERS = {
     "name": gettext_lazy("the student's name"),
@@ -174,7 +174,7 @@ def queue_mailing(exam, kind, subject, message, students, user=None, key=None):
 def _insert_mails(mailing, students):
     """One queued row per student in a single INSERT … SELECT: the database makes 1,000
     rows in milliseconds, where building them in Python took most of a second. The worker
-    writes subject, body and Message-ID when it sends."""
+    writes the Message-ID when it takes a mail, and the body as it sends it."""
     now = timezone.now()
     columns = {
         "key": Concat(Value(f"mailing:{mailing.pk}:"), Cast("pk", CharField())),
@@ -207,7 +207,8 @@ def _insert_mails(mailing, students):
 
 
 def render_mailing_mail(mail):
-    """Write a link or reminder mail, now, in its student's language."""
+    """Write a link or reminder mail, now, in its student's language (not saved here: the
+    outbox stores it with the outcome of the try)."""
     student = Student.objects.select_related("exam").get(pk=mail.student_id)
     mailing = mail.mailing
     values = values_for(student)
@@ -221,10 +222,7 @@ def render_mailing_mail(mail):
         mail.subject = one_line(fill(mailing.subject, values))[:300]
         mail.text = render_to_string(f"students/mail/{name}.txt", context)
         mail.html = render_to_string(f"students/mail/{name}.html", context)
-    mail.message_id = mail.message_id or new_message_id()
-    Mail.objects.filter(pk=mail.pk).update(
-        subject=mail.subject, text=mail.text, html=mail.html, message_id=mail.message_id
-    )
+    # Stored by the outbox with the try's outcome.
 
 
 def preview(exam, kind, subject, message, students):

@@ -16,7 +16,7 @@ from django.core.mail.message import BadHeaderError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from students.models import Mail
+from students.models import Mail, new_message_id
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ def claim(mails=None):
             "attempts": mail.attempts + 1,
             "last_attempt_at": now,
             "lease_until": now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
+            # Made with the claim, so every try of this mail carries the same Message-ID.
+            "message_id": mail.message_id or new_message_id(),
         }
         Mail.objects.filter(pk=mail.pk).update(**taken)
     for name, value in taken.items():
@@ -137,9 +139,14 @@ def send(mail, smtp):
         raise Temporary(reason) from error
 
 
+def _written(mail):
+    """The body as written for this try, stored with its outcome (one write, not two)."""
+    return {"subject": mail.subject, "text": mail.text, "html": mail.html}
+
+
 def _fail(mail, reason):
     Mail.objects.filter(pk=mail.pk).update(
-        state=Mail.State.FAILED, error=reason[:500], lease_until=None
+        state=Mail.State.FAILED, error=reason[:500], lease_until=None, **_written(mail)
     )
 
 
@@ -150,14 +157,22 @@ def _retry_or_fail(mail, reason):
         return None
     at = timezone.now() + timedelta(seconds=delays[min(mail.attempts, len(delays)) - 1])
     Mail.objects.filter(pk=mail.pk, state=Mail.State.SENDING).update(
-        state=Mail.State.QUEUED, error=reason[:500], next_attempt_at=at, lease_until=None
+        state=Mail.State.QUEUED,
+        error=reason[:500],
+        next_attempt_at=at,
+        lease_until=None,
+        **_written(mail),
     )
     return at
 
 
 def _sent(mail):
     Mail.objects.filter(pk=mail.pk, state=Mail.State.SENDING).update(
-        state=Mail.State.SENT, sent_at=timezone.now(), error="", lease_until=None
+        state=Mail.State.SENT,
+        sent_at=timezone.now(),
+        error="",
+        lease_until=None,
+        **_written(mail),
     )
 
 
