@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
 
-.PHONY: run test e2e lint fmt migrations-check venv bench clean
+.PHONY: run worker test e2e lint fmt migrations-check venv bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ $(DEV_KEY):
 run: venv $(DEV_KEY)
 	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py migrate --verbosity 0
 	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py ensure_examiner
+	$(MAKE) --no-print-directory worker & trap 'kill $$! 2>/dev/null' EXIT; \
 	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## worker: the background worker (mail), beside `make run`'s server or on its own
+worker: venv $(DEV_KEY)
+	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) exec $(BIN)/python manage.py worker --no-reload
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: venv

@@ -284,3 +284,23 @@ def app_servers(transactional_db, collected_static, tmp_path):
     servers = AppServers(collected_static, tmp_path / "media")
     yield servers
     servers.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a free loopback port, and the app's mail pointed at it. Yields
+    its inbox (students.tests.smtp.Inbox)."""
+    from students.tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.EMAIL_RETRY_DELAYS = [0, 0]
+    settings.DEFAULT_FROM_EMAIL = "Exam Depository <noreply@depository.test>"
+    settings.SITE_URL = "https://depository.test"
+    yield server.inbox
+    server.stop()

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class DepositoryConfig(AppConfig):
@@ -9,5 +9,8 @@ class DepositoryConfig(AppConfig):
     name = "depository"
 
 
-class SuperuserAdminConfig(AdminConfig):
+class SuperuserAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with a site that lets in superusers only."""
+
+    default = False
     default_site = "depository.admin.SuperuserAdminSite"

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "students",
     "submissions",
     "api",
@@ -283,6 +285,30 @@ AXES_HTTP_RESPONSE_CODE = 429
 # signed URL in it; `make run` keeps plain text. Request lines are production's: the
 # development server prints its own.
 LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
+# --- Mail and background work --------------------------------------------------------
+# One URL names the mail server (django-environ): smtp://user:pass@host:587,
+# smtp+tls://..., smtp+ssl://..., or consolemail:// to print every mail (the default, and
+# what `make run` uses). `check --deploy` warns while production still prints its mail.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Exam Depository <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in mail are written by the worker, which has no request to take the host from.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# At most this many mails leave per minute, across every worker, so a provider's limit
+# (often 60 to 600 a minute) is never hit.
+EMAIL_RATE_PER_MINUTE = env.int("EMAIL_RATE_PER_MINUTE", default=120)
+# A mail is tried at most 3 times: after a temporary failure (the server down, a 4xx
+# answer) it waits this many seconds before the 2nd and the 3rd try.
+EMAIL_RETRY_DELAYS = env.list("EMAIL_RETRY_DELAYS", cast=int, default=[60, 600])
+# A worker that took a mail and died is presumed dead after this long; the mail goes out
+# again, with the same Message-ID. Longer than EMAIL_TIMEOUT for one SMTP conversation.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=120)
+
+# Background work (django-tasks, the backport of Django 6's Tasks): tasks are rows in the
+# database, run by `manage.py worker`; several workers share them without running one twice.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -27,6 +27,7 @@ def production_environment(database_url="sqlite:///unused.sqlite3"):
         "DATABASE_URL": database_url,
         "AWS_STORAGE_BUCKET_NAME": "answers",
         "AWS_S3_ENDPOINT_URL": EU_R2,
+        "EMAIL_URL": "smtp+tls://apikey:secret@smtp.example.com:587",
     }
 
 
@@ -46,6 +47,13 @@ def test_check_deploy_reports_nothing_with_production_settings(migrated_database
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_while_mail_is_only_printed(migrated_database_url):
+    result = check_deploy(migrated_database_url, EMAIL_URL="consolemail://")
+
+    assert "submissions.W002" in result.stdout + result.stderr
+    assert "EMAIL_URL is not set" in result.stdout + result.stderr
 
 
 def test_production_sits_behind_fly_and_trusts_its_client_ip_header():

@@ -12,6 +12,7 @@ from django.views import defaults
 from django.views.generic import TemplateView
 
 from depository import health
+from students.accounts import QueuedPasswordResetForm, too_many_resets
 from students.views import LoginView
 
 
@@ -47,6 +48,23 @@ def favicon(request):
     return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with its mail queued for the worker and requests counted per network."""
+
+    form_class = QueuedPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        if too_many_resets(request):
+            return render(request, "registration/password_reset_throttled.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """An invited examiner chooses their first password through Django's one-time link."""
+
+    extra_context = {"invitation": True}
+
+
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
@@ -58,6 +76,25 @@ urlpatterns = [
     path("healthz/deep", health.deep, name="healthz_deep"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation_accept"
+    ),
     path("admin/", admin.site.urls),
     path("exams/", include("students.urls")),
     path("api/", include("api.urls")),

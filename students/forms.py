@@ -1,4 +1,5 @@
 import re
+import unicodedata
 import zoneinfo
 from decimal import Decimal
 
@@ -7,9 +8,10 @@ from django.conf import settings
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from students import imports
-from students.models import Exam, ExaminerProfile, Student
+from students import imports, mail
+from students.models import Exam, ExaminerProfile, ExamMail, Student
 from students.text import plain_text
 from submissions import filetypes
 from submissions.validators import too_large_message
@@ -149,6 +151,14 @@ class StudentForm(forms.ModelForm):
             "first_name": PlainTextField,
             "last_name": PlainTextField,
         }
+        error_messages = {
+            "email": {
+                "invalid": _(
+                    "This is not an email address we can send to. Check it for typos, "
+                    "e.g. “name@example.edu”."
+                )
+            }
+        }
 
     def clean_nickname(self):
         nickname = self.cleaned_data["nickname"].strip()
@@ -265,3 +275,101 @@ class TimeZoneForm(forms.ModelForm):
             # browser's zone instead.
             self.initial["time_zone"] = self.initial.get("time_zone") or settings.TIME_ZONE
             self.fields["time_zone"].widget.attrs["data-suggest"] = "browser"
+
+
+# --- Mail -----------------------------------------------------------------------------
+
+
+def _one_line_without_controls(value):
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise forms.ValidationError(
+            _("The subject must be one line, without line breaks or control characters.")
+        )
+
+
+class MailingForm(forms.Form):
+    """Whom to write to and what to say, for upload links or a reminder."""
+
+    AUDIENCES = {
+        "all": _("Everyone"),
+        "never_sent": _("Those never sent their link"),
+        "waiting": _("Those who have not submitted yet"),
+        "selected": _("The students selected on the roster"),
+    }
+
+    audience = forms.ChoiceField(
+        label=_("Send to"), choices=list(AUDIENCES.items()), widget=forms.RadioSelect
+    )
+    student = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.MultipleHiddenInput
+    )
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, validators=[_one_line_without_controls]
+    )
+    message = forms.CharField(label=_("Message"), max_length=5000, widget=forms.Textarea)
+    expected = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, exam, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exam = exam
+        self.fields["student"].queryset = exam.students.all()
+        names = ", ".join(f"{{{name}}}" for name in mail.PLACEHOLDERS)
+        self.fields["message"].help_text = _("Placeholders: %(names)s.") % {"names": names}
+
+    def _placeholders(self, field):
+        value = self.cleaned_data[field]
+        unknown = mail.unknown_placeholders(value)
+        if unknown:
+            raise forms.ValidationError(
+                _("“{%(name)s}” is not a placeholder we know. Use %(names)s."),
+                params={
+                    "name": unknown[0],
+                    "names": ", ".join(f"{{{name}}}" for name in mail.PLACEHOLDERS),
+                },
+            )
+        return value
+
+    def clean_subject(self):
+        return self._placeholders("subject")
+
+    def clean_message(self):
+        return self._placeholders("message")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == "selected" and not data.get("student"):
+            self.add_error(
+                "audience", _("No students are selected. Tick them on the roster first.")
+            )
+        return data
+
+    def students(self, kind):
+        audience = self.cleaned_data["audience"]
+        students = self.exam.students.all()
+        if audience == "never_sent":
+            return mail.never_sent(students, kind)
+        if audience == "waiting":
+            return students.not_submitted()
+        if audience == "selected":
+            return students.filter(pk__in=self.cleaned_data["student"].values("pk"))
+        return students
+
+
+class ExamMailForm(forms.ModelForm):
+    class Meta:
+        model = ExamMail
+        fields = ["reminder_hours", "notify_deadline", "notify_deletion"]
+        labels = {
+            "reminder_hours": _(
+                "Remind those who have not submitted, this many hours before the deadline"
+            ),
+            "notify_deadline": _(
+                "Mail me when the deadline passes (who submitted, who is missing)"
+            ),
+            "notify_deletion": _("Mail me the day before files are deleted"),
+        }
+        help_texts = {"reminder_hours": _("Empty: no automatic reminder.")}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Their email address"), max_length=150)

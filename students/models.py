@@ -1,4 +1,5 @@
 import zoneinfo
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from django.db import models
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from students.codes import new_upload_code
 
@@ -384,3 +386,145 @@ class StudentImport(models.Model):
 
     def get_absolute_url(self):
         return reverse("students:import_preview", args=[self.exam_id, self.pk])
+
+
+# --- Mail -----------------------------------------------------------------------------
+
+
+def new_message_id():
+    """A Message-ID made once per mail, so a mail sent again after a worker died is
+    recognisable as the same mail by the receiving side."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return make_msgid(domain=domain)
+
+
+class ExamMail(models.Model):
+    """An exam's mail settings: the upload-link mail's words and what goes out by itself.
+    Its own table, made when the examiner first writes to students, so an exam without
+    mail costs nothing."""
+
+    exam = models.OneToOneField(Exam, on_delete=models.CASCADE, related_name="mail")
+    subject = models.CharField(max_length=200, blank=True)
+    message = models.TextField(max_length=5000, blank=True)
+    reminder_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+    )
+    reminder_subject = models.CharField(max_length=200, blank=True)
+    reminder_message = models.TextField(max_length=5000, blank=True)
+    notify_deadline = models.BooleanField(default=False)
+    notify_deletion = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"Mail settings of {self.exam}"
+
+
+class Mailing(models.Model):
+    """Upload links or a reminder, sent to some of an exam's students at one click."""
+
+    class Kind(models.TextChoices):
+        LINK = "link", _("Upload link")
+        REMINDER = "reminder", _("Reminder")
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="mailings")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    message = models.TextField(max_length=5000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Set for the automatic reminder: one per exam and deadline, whichever worker gets there.
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.exam}"
+
+
+class MailQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Mails a worker may take now: queued and due, or taken by a worker that died."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(state=Mail.State.QUEUED, next_attempt_at__lte=now)
+            | Q(state=Mail.State.SENDING, lease_until__lt=now)
+        )
+
+    def progress(self):
+        """Sent, failed and waiting, in one query."""
+        return self.aggregate(
+            total=Count("pk"),
+            sent=Count("pk", filter=Q(state=Mail.State.SENT)),
+            failed=Count("pk", filter=Q(state=Mail.State.FAILED)),
+            waiting=Count("pk", filter=Q(state__in=[Mail.State.QUEUED, Mail.State.SENDING])),
+        )
+
+
+class Mail(models.Model):
+    """One message to one address: the outbox row a worker takes, sends once, and marks.
+    `key` names the event it is for, so an event never makes a second mail."""
+
+    class Kind(models.TextChoices):
+        LINK = "link", _("Upload link")
+        REMINDER = "reminder", _("Reminder")
+        RECEIPT = "receipt", _("Receipt")
+        DEADLINE_PASSED = "deadline_passed", _("Deadline passed")
+        DELETION_SOON = "deletion_soon", _("Files deleted tomorrow")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        INVITATION = "invitation", _("Invitation")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    mailing = models.ForeignKey(
+        Mailing, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    exam = models.ForeignKey(
+        Exam, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    student = models.ForeignKey(
+        Student, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    to = models.EmailField()
+    language = models.CharField(max_length=16, default=settings.LANGUAGE_CODE)
+    # Written by the worker before the first try (mailings), or when the row is made.
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    message_id = models.CharField(max_length=200, default=new_message_id)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="mail_due"),
+            models.Index(fields=["student", "-created_at"], name="mail_last_per_student"),
+            models.Index(fields=["last_attempt_at"], name="mail_rate_window"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(attempts__lte=3), name="mail_at_most_3_attempts"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to} ({self.state})"
+
+    def is_rendered(self):
+        return bool(self.subject)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
@@ -11,19 +12,23 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import exports, imports
+from students import accounts, exports, imports, mail, outbox
 from students.forms import (
     ExamForm,
+    ExamMailForm,
     ExamStateForm,
     ExtensionForm,
     ImportForm,
+    InviteForm,
+    MailingForm,
     RosterForm,
     StudentForm,
     TimeZoneForm,
 )
-from students.models import Exam, ExaminerProfile, Student, StudentImport
+from students.models import Exam, ExaminerProfile, ExamMail, Mailing, Student, StudentImport
 from submissions import storage
 from submissions.models import Event, Submission
 
@@ -105,9 +110,10 @@ def exam_edit(request, pk):
 def exam_detail(request, pk):
     exam = _exam(request, pk)
     roster = RosterForm(request.GET)
-    students = roster.students(exam).with_current_submission()
+    students = mail.with_last_mail(roster.students(exam)).with_current_submission()
     page = Paginator(students, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
+        **_mail_progress(exam),
         "exam": exam,
         "roster": roster,
         "page": page,
@@ -144,6 +150,25 @@ def student_create(request, exam_pk):
 
 
 @login_required
+def student_edit(request, exam_pk, pk):
+    student = _student(request, exam_pk, pk)
+    form = StudentForm(request.POST or None, instance=student)
+    if form.is_valid():
+        try:
+            form.save()
+        except IntegrityError:
+            form.add_error(
+                "nickname", gettext("A student with this nickname is already in this exam.")
+            )
+        else:
+            messages.success(request, gettext("Saved."))
+            return redirect(student)
+    context = {"form": form, "exam": student.exam, "student": student}
+    status = 422 if request.POST else 200
+    return render(request, "students/student_form.html", context, status=status)
+
+
+@login_required
 @require_GET
 def student_detail(request, exam_pk, pk):
     student = _student(request, exam_pk, pk)
@@ -153,6 +178,7 @@ def student_detail(request, exam_pk, pk):
         "upload_url": request.build_absolute_uri(student.get_upload_url()),
         "submissions": student.submissions.with_expiry(),
         "events": student.events.all()[:200],
+        "mails": student.mails.all()[:50],
     }
     return render(request, "students/student_detail.html", context)
 
@@ -333,3 +359,129 @@ def exam_zip(request, pk):
         as_attachment=True, filename=exports.zip_name(exam)
     )
     return response
+
+
+# --- Mail -----------------------------------------------------------------------------
+
+
+@login_required
+def mailing_new(request, pk, kind):
+    """Write upload links or a reminder: the form, then a preview of one real mail and
+    “Send to N students”, then the queue. The click queues rows; the worker sends."""
+    exam = _exam(request, pk)
+    kind = Mailing.Kind(kind)
+    subject, message = mail.words(exam, kind)
+    default_audience = "waiting" if kind == Mailing.Kind.REMINDER else "never_sent"
+    initial = {
+        "audience": request.GET.get("audience", default_audience),
+        "student": request.GET.getlist("student"),
+        "subject": subject,
+        "message": message,
+    }
+    form = MailingForm(exam, request.POST or None, initial=initial)
+    context = {"exam": exam, "kind": kind, "form": form}
+    if not form.is_valid():
+        return render(
+            request, "students/mailing_form.html", context, status=422 if request.POST else 200
+        )
+    data = form.cleaned_data
+    students = form.students(kind)
+    count = students.exclude(email="").count()
+    if "send" in request.POST and data["expected"] == count and count:
+        mail.remember_words(exam, kind, data["subject"], data["message"])
+        mail.queue_mailing(exam, kind, data["subject"], data["message"], students, request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s mail is queued; the progress shows below.",
+                "%(count)s mails are queued; the progress shows below.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect(exam)
+    context.update(
+        count=count,
+        changed="send" in request.POST and data["expected"] != count,
+        preview=mail.preview(exam, kind, data["subject"], data["message"], students),
+        without_address=students.filter(email="").order_by("last_name", "first_name")[:200],
+        without_address_count=students.filter(email="").count(),
+    )
+    return render(request, "students/mailing_form.html", context)
+
+
+@login_required
+@require_POST
+def mailing_resend(request, pk, mailing_pk):
+    exam = _exam(request, pk)
+    mailing = get_object_or_404(exam.mailings, pk=mailing_pk)
+    count = outbox.requeue(mailing.mails.all())
+    if count:
+        mail.wake_worker()
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s failed mail is queued again.",
+            "%(count)s failed mails are queued again.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect(exam)
+
+
+@login_required
+@require_GET
+def mailing_progress(request, pk):
+    """The exam page's mail progress alone, for the page to refresh while mail goes out."""
+    exam = _exam(request, pk)
+    return render(request, "students/_mail_progress.html", {"exam": exam, **_mail_progress(exam)})
+
+
+def _mail_progress(exam):
+    mailings = list(exam.mailings.all()[:3])
+    for mailing in mailings:
+        mailing.progress = mailing.mails.progress()
+    return {"mailings": mailings, "sending": any(m.progress["waiting"] for m in mailings)}
+
+
+@login_required
+def exam_mail_settings(request, pk):
+    exam = _exam(request, pk)
+    form = ExamMailForm(
+        request.POST or None,
+        instance=ExamMail.objects.filter(exam=exam).first() or ExamMail(exam=exam),
+    )
+    if form.is_valid():
+        form.save()
+        messages.success(request, gettext("Saved the mail settings."))
+        return redirect(exam)
+    status = 422 if request.POST else 200
+    return render(
+        request, "students/exam_mail_settings.html", {"exam": exam, "form": form}, status=status
+    )
+
+
+# --- Examiner accounts ----------------------------------------------------------------
+
+
+@login_required
+def examiner_invite(request):
+    """Superusers invite examiners by mail (as `manage.py invite_examiner EMAIL` does)."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    form = InviteForm(request.POST or None)
+    if form.is_valid():
+        try:
+            accounts.invite(form.cleaned_data["email"])
+        except accounts.CannotInvite as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                gettext("Invited %(email)s; the mail is on its way.")
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("students:examiner_invite")
+    status = 422 if request.POST else 200
+    return render(request, "students/examiner_invite.html", {"form": form}, status=status)

@@ -5,4 +5,4 @@ class SubmissionsConfig(AppConfig):
     name = "submissions"
 
     def ready(self):
-        from submissions import checks, logs  # noqa: F401 (deploy checks, upload log lines)
+        from submissions import checks, logs, tasks  # noqa: F401 (deploy checks, upload log lines, clock jobs)

@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from submissions.residency import storage_location
 
@@ -74,3 +74,17 @@ def storage_is_where_data_residency_says(app_configs, **kwargs):
             id="submissions.E004",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def mail_leaves_the_machine(app_configs, **kwargs):
+    """Without EMAIL_URL production would print every mail to its log and send none."""
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+        return [
+            Warning(
+                "EMAIL_URL is not set: mail is printed to the log, not sent.",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
+                id="submissions.W002",
+            )
+        ]
+    return []

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 
 from students import times
 from submissions import filetypes, storage
+from submissions.mail import queue_receipt_after_commit
 from submissions.models import Event, Submission, UploadsExhausted, submission_key
 from submissions.validators import MAKE_IT_SMALLER, too_large_message
 
@@ -120,6 +121,7 @@ def accept_upload(student, uploaded_file, form_token, at=None, statement_accepte
         log.exception("Recording an upload for student %s failed", student.pk)
         raise UploadRefused(DATABASE_DOWN, status=503) from None
 
+    queue_receipt_after_commit(submission)
     if previous:
         discard_file(previous)
     return submission

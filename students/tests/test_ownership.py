@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from api.models import ApiToken
-from students.models import StudentImport
+from students.models import Mailing, StudentImport
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
@@ -22,9 +22,10 @@ NAMED_BY_SEGMENT = {
     "submissions": "submission",
     "import": "student_import",
     "api-tokens": "api_token",
+    "mailings": "mailing",
 }
 # Examiner URLs that name no object: each examiner sees only their own list or form there.
-NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone", "api_tokens"}
+NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone", "api_tokens", "examiner_invite"}
 
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -74,6 +75,7 @@ def objects_of(examiner, client):
             exam=exam, file_name="roster.csv", text="nickname,first_name,last_name\nz1,Zoe,Zed\n"
         ),
         "api_token": ApiToken.objects.issue(examiner, name="sync", scope="read")[0],
+        "mailing": Mailing.objects.create(exam=exam, kind="link", subject="s", message="m"),
     }
 
 

@@ -51,8 +51,13 @@ def test_opening_the_link_after_an_upload_also_finds_the_submission(client, stud
     ]
 
 
-def test_a_first_upload_is_five_statements_after_the_throttle(client, student):
-    with CaptureQueriesContext(connection) as queries:
+def test_a_first_upload_is_five_statements_and_the_receipts_task(
+    client, student, django_capture_on_commit_callbacks
+):
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = post_upload(client, student)
 
     assert response.status_code == 302
@@ -63,6 +68,7 @@ def test_a_first_upload_is_five_statements_after_the_throttle(client, student):
         "INSERT submissions_submission",
         "UPDATE students_student",  # uploads_used + 1
         "INSERT submissions_event",  # the audit trail
+        "INSERT django_tasks_database_dbtaskresult",  # the receipt mail, left to the worker
     ]
 
 

@@ -1,0 +1,114 @@
+"""The public side's mail: the receipt after an upload, and the examiner's notice the day
+before files are deleted. Queued through the examiner side's outbox (students.mail)."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from students import mail, times
+from students.models import Exam, Mail
+from submissions.models import Submission
+
+log = logging.getLogger(__name__)
+
+
+def queue_receipt_after_commit(submission):
+    """Once the upload's transaction commits, leave the receipt to the worker. Never for a
+    student without an address, and never at the upload's expense: a failure is logged."""
+    if not submission.student.email:
+        return
+
+    def enqueue():
+        from submissions.tasks import send_receipt
+
+        try:
+            send_receipt.enqueue(submission.pk)
+        except DatabaseError:
+            log.exception("Could not queue the receipt of submission %s", submission.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def late_by(submission):
+    """How late the upload was (None: on time)."""
+    return submission.late_by
+
+
+def receipt(submission):
+    """Queue the receipt mail of `submission` (once: its key is the submission)."""
+    student = submission.student
+    exam = student.exam
+    zone = mail.time_zone(exam)
+    context = {
+        "exam": exam,
+        "student": student,
+        "submission": submission,
+        "size": filesizeformat(submission.size),
+        "accepted": mail.format_time(submission.accepted_at, zone),
+        "kept_until": mail.format_time(submission.expires_at, zone)
+        if submission.expires_at
+        else ngettext(
+            "%(days)d day after uploads close",
+            "%(days)d days after uploads close",
+            exam.retention_days,
+        )
+        % {"days": exam.retention_days},
+        "late": times.duration(late) if (late := late_by(submission)) is not None else "",
+        "receipt_url": settings.SITE_URL
+        + reverse("submissions:receipt", args=[student.upload_code, submission.verification_code]),
+        "verify_url": settings.SITE_URL + reverse("submissions:verify"),
+    }
+    return mail.queue(
+        f"receipt:{submission.pk}",
+        Mail.Kind.RECEIPT,
+        student.email,
+        "submissions/mail/receipt",
+        context,
+        lang=mail.language(student),
+        wake=False,
+        exam=exam,
+        student=student,
+    )
+
+
+def queue_deletion_notices(now=None):
+    """The day before an exam's first files are deleted, tell its examiner (if they asked):
+    how many files go, when, and the link to download them all first. Once per exam and day."""
+    now = now or timezone.now()
+    soon = Submission.objects.current().with_file().expired(now + timedelta(days=1))
+    soon = soon.exclude(pk__in=Submission.objects.expired(now).values("pk"))
+    exams = Exam.objects.filter(
+        mail__notify_deletion=True, students__submissions__in=soon
+    ).select_related("owner")
+    count = 0
+    for exam in exams.distinct():
+        if not exam.owner.email:
+            continue
+        files = soon.filter(student__exam=exam).order_by("accepted_at")
+        first = files.first()
+        zone = mail.time_zone(exam)
+        context = {
+            "exam": exam,
+            "file_count": files.count(),
+            "first_deletion": mail.format_time(first.expires_at, zone),
+            "zip_url": settings.SITE_URL + reverse("students:exam_zip", args=[exam.pk]),
+            "exam_url": settings.SITE_URL + exam.get_absolute_url(),
+        }
+        key = f"deletion:{exam.pk}:{timezone.localdate(first.expires_at, zone).isoformat()}"
+        if mail.queue(
+            key,
+            Mail.Kind.DELETION_SOON,
+            exam.owner.email,
+            "submissions/mail/deletion_soon",
+            context,
+            lang=mail.language(exam.owner),
+            exam=exam,
+        ):
+            count += 1
+    return count
