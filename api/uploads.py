@@ -16,7 +16,7 @@ from students import codes
 from students.models import Student
 from submissions import uploads
 from submissions.forms import UploadForm
-from submissions.models import Event, Submission
+from submissions.models import Submission
 from submissions.uploadrequest import started_at, unreadable_body
 from submissions.uploads import UploadRefused, accept_upload, release_db_connection
 from submissions.views import BODY_OVERHEAD
@@ -55,7 +55,7 @@ def receive(request, student, *, md5=False):
     """
     started = started_at(request)  # the deadline rules look at when the upload started
     if refusal := unreadable_body(request):
-        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=refusal.message)
+        uploads.log_refusal(student, refusal.message)
         raise Problem(refusal.status, refusal.message, code="length_required")
     declared = int(request.META["CONTENT_LENGTH"])
     if declared > student.exam.max_upload_bytes + BODY_OVERHEAD:
@@ -77,7 +77,7 @@ def receive(request, student, *, md5=False):
     if not form.is_valid():
         status = 413 if form.has_error("file", "file_too_large") else 422
         error = next(iter(form.errors.values()))[0]
-        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=error)
+        uploads.log_refusal(student, error)
         field = next(iter(form.errors))
         raise Problem(
             status,
@@ -95,7 +95,7 @@ def receive(request, student, *, md5=False):
             in {"1", "true", "on", "yes"},
         )
     except UploadRefused as refusal:
-        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=refusal.message)
+        uploads.log_refusal(student, refusal.message)
         raise Problem(
             refusal.status, refusal.message, code=refusal_code(student, refusal, started)
         ) from None

@@ -27,7 +27,7 @@ from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Student
 from students.views import ROSTER_PAGE_SIZE
 from submissions import codes as verification_codes
-from submissions.models import Event, Submission
+from submissions.models import Submission
 
 api = ProblemAPI(
     title="Exam Depository API",
@@ -281,13 +281,8 @@ def submission_download_url(request, exam_id: int, student_id: int, submission_i
     submission = access.submission(request, exam_id, student_id, submission_id)
     if not submission.has_file():
         raise Problem(410, _("This file was deleted; its checksum stays."), code="file_deleted")
-    Event.log(
-        submission.student,
-        Event.Kind.DOWNLOAD,
-        submission,
-        f"by examiner {request.auth.user} (API token {request.auth.prefix})",
-    )
-    return schemas.download(request, submission)
+    by = f"by examiner {request.auth.user} (API token {request.auth.prefix})"
+    return schemas.download(request, submission, by)
 
 
 # --- Roster export --------------------------------------------------------------------
@@ -451,12 +446,13 @@ def verification(request, verification_code: str):
     )
     if submission is None:
         raise not_found()
-    Event.log(submission.student, Event.Kind.LOOKUP, submission)
+    submission.log_lookup()
     available = submission.is_current() and submission.has_file()
-    link = schemas.download(request, submission) if available else None
-    if link:
-        detail = "link by verification code (API)"
-        Event.log(submission.student, Event.Kind.DOWNLOAD, submission, detail)
+    link = (
+        schemas.download(request, submission, "link by verification code (API)")
+        if available
+        else None
+    )
     return {
         "verification_code": submission.display_code,
         "exam_title": submission.student.exam.title,

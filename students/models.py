@@ -349,10 +349,14 @@ class Student(models.Model):
         """Only a student who never uploaded: submissions and their trail are evidence."""
         return self.uploads_used == 0 and not self.submissions.exists()
 
-    def change_upload_code(self):
-        """A new personal upload link; the old one stops working at once."""
+    def change_upload_code(self, by=""):
+        """A new personal upload link; the old one stops working at once. Logged in the
+        student's audit trail (through the reverse relation: this app imports nothing from
+        submissions), `by` naming who changed it."""
         self.upload_code = new_upload_code()
         self.save(update_fields=["upload_code"])
+        Event = self.events.model
+        Event.log(self, Event.Kind.LINK_CHANGED, detail=by)
 
     def extend_deadline(self, until):
         """Give this student their own, later deadline (None takes it away)."""

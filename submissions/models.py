@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from students import times
 from students.models import Student
-from submissions import codes
+from submissions import codes, storage
 
 
 def submission_key(instance=None, filename=None):
@@ -229,6 +229,31 @@ class Submission(models.Model):
 
     def is_late(self):
         return self.late_by is not None
+
+    # The audit trail's events about one submission, logged where they happen.
+
+    def download_url(self, by):
+        """A link to this file for DOWNLOAD_LINK_SECONDS; the download is logged, `by` saying
+        who (e.g. "by verification code")."""
+        Event.log(self.student, Event.Kind.DOWNLOAD, self, by)
+        return storage.download_url(self)
+
+    def log_receipt_viewed(self):
+        Event.log(self.student, Event.Kind.RECEIPT_VIEWED, self)
+
+    def mark_purged(self):
+        """Its file was deleted because its retention ended: say so, in the audit trail too."""
+        with transaction.atomic():
+            Submission.objects.filter(pk=self.pk).update(file_deleted_at=timezone.now())
+            Event.log(
+                self.student,
+                Event.Kind.PURGED,
+                self,
+                f"{self.original_name}: retention period ended",
+            )
+
+    def log_lookup(self):
+        Event.log(self.student, Event.Kind.LOOKUP, self)
 
     def summary(self, student):
         """The audit trail's line for this upload: file, size, count, lateness, statement."""

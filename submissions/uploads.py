@@ -51,11 +51,16 @@ def too_large(student, declared=None):
     is past the exam's limit, logged in the student's audit trail: for the page and the API."""
     limit = student.exam.max_upload_bytes
     size = too_large_message(declared or None, limit, approximate=True)
-    Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=size)
+    log_refusal(student, size)
     message = " ".join(
         [size, gettext("Nothing was stored and no upload was used."), gettext(MAKE_IT_SMALLER)]
     )
     return UploadRefused(message, status=413)
+
+
+def log_refusal(student, reason):
+    """An upload refused, and why, in the student's audit trail: every way in logs it here."""
+    Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=str(reason))
 
 
 def refusal_for(student, at=None):

@@ -11,10 +11,16 @@ from students import codes as upload_codes
 from students.models import Student
 from submissions import codes, storage
 from submissions.forms import UploadForm, VerifyForm
-from submissions.models import Event, Submission
+from submissions.models import Submission
 from submissions.throttle import code_page
 from submissions.uploadrequest import started_at, unreadable_body
-from submissions.uploads import UploadRefused, accept_upload, release_db_connection, too_large
+from submissions.uploads import (
+    UploadRefused,
+    accept_upload,
+    log_refusal,
+    release_db_connection,
+    too_large,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ def upload(request, upload_code):
     request.upload_started_at = started_at(request)
     student = _student(upload_code)
     if refusal := unreadable_body(request):
-        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=str(refusal.message))
+        log_refusal(student, refusal.message)
         form = _upload_form(student)
         return _upload_page(request, student, form, refusal.status, refusal.message)
     if request.method == "POST":
@@ -91,7 +97,7 @@ def _upload(request, student):
                 )
         else:
             status = 413 if form.has_error("file", "file_too_large") else 400
-        Event.log(student, Event.Kind.UPLOAD_REFUSED, detail=error or _first_error(form))
+        log_refusal(student, error or _first_error(form))
     return _upload_page(request, student, form, status, error)
 
 
@@ -120,7 +126,7 @@ def _upload_page(request, student, form, status, error=None):
 @code_page
 def receipt(request, upload_code, verification_code):
     student, submission = _receipt_of(upload_code, verification_code)
-    Event.log(student, Event.Kind.RECEIPT_VIEWED, submission)
+    submission.log_receipt_viewed()
     context = {"student": student, "exam": student.exam, "submission": submission}
     return render(request, "submissions/receipt.html", context)
 
@@ -134,8 +140,7 @@ def own_file(request, upload_code, verification_code):
     if not (submission.is_current() and submission.has_file()):
         context = {"student": student, "exam": student.exam, "submission": submission}
         return render(request, "submissions/receipt.html", context, status=410)
-    Event.log(student, Event.Kind.DOWNLOAD, submission, "by the student, from the receipt")
-    return redirect(storage.download_url(submission))
+    return redirect(submission.download_url("by the student, from the receipt"))
 
 
 def _receipt_of(upload_code, verification_code):
@@ -158,7 +163,7 @@ def verify(request):
         submission = _lookup(code)
         status = 200 if submission else 404
         if submission:
-            Event.log(submission.student, Event.Kind.LOOKUP, submission)
+            submission.log_lookup()
     context = {"form": form, "submission": submission, "searched": form.is_valid()}
     return render(request, "submissions/verify.html", context, status=status)
 
@@ -172,8 +177,7 @@ def download(request, verification_code):
     if not (submission.is_current() and submission.has_file()):
         context = {"form": VerifyForm(), "submission": submission, "searched": True}
         return render(request, "submissions/verify.html", context, status=410)
-    Event.log(submission.student, Event.Kind.DOWNLOAD, submission, "by verification code")
-    return redirect(storage.download_url(submission))
+    return redirect(submission.download_url("by verification code"))
 
 
 @require_GET

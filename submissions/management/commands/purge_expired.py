@@ -1,9 +1,7 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.utils import timezone
 
 from submissions import storage
-from submissions.models import Event, Submission
+from submissions.models import Submission
 
 
 class Command(BaseCommand):
@@ -22,14 +20,7 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"Could not delete {submission.file.name}: {error}")
                 continue
-            with transaction.atomic():
-                Submission.objects.filter(pk=submission.pk).update(file_deleted_at=timezone.now())
-                Event.log(
-                    submission.student,
-                    Event.Kind.PURGED,
-                    submission,
-                    f"{submission.original_name}: retention period ended",
-                )
+            submission.mark_purged()
             purged += 1
             if verbosity >= 2:
                 self.stdout.write(f"Purged {submission.file.name} ({submission.original_name})")
