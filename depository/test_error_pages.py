@@ -5,7 +5,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.db import connection
 
-from submissions import codes
+from students import codes
 
 OUR_404 = "We could not find that page"
 OUR_500 = "Something went wrong on our side"

@@ -20,6 +20,7 @@ import pytest
 from django.db import connection
 
 from conftest import S3_CREDENTIALS
+from students import codes as upload_codes
 from students.tests.factories import UserFactory
 from submissions import codes
 
@@ -120,7 +121,7 @@ def test_no_code_token_or_signed_url_reaches_a_log_line(moto_server, tmp_path):
             files={"file": ("answer.pdf", one_byte_over, "application/pdf")},
             expect=413,
         )
-        wrong_upload_code = codes.new_upload_code()
+        wrong_upload_code = upload_codes.new_upload_code()
         student.get(f"/u/{wrong_upload_code}/", expect=404)
         wrong_verification_code = codes.display(codes.new_verification_code())
         student.get(f"/verify/?code={wrong_verification_code}", expect=404)

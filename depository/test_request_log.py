@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from depository.logs import JsonLines, redact
-from submissions import codes
+from students import codes
 
 
 @pytest.fixture

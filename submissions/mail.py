@@ -90,7 +90,7 @@ def queue_deletion_notices(now=None):
     for exam in exams.distinct():
         if not exam.owner.email:
             continue
-        files = soon.filter(student__exam=exam).order_by("accepted_at")
+        files = soon.filter(student__exam=exam).order_by("expires_at")
         first = files.first()
         zone = mail.time_zone(exam)
         context = {

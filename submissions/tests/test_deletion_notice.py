@@ -8,7 +8,7 @@ import time_machine
 from students import clock
 from students.models import ExamMail, Mail
 from students.tests.factories import StudentFactory
-from submissions.models import retention
+from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def uploaded(client, exam):
     ExamMail.objects.create(exam=exam, notify_deletion=True)
     student = StudentFactory(exam=exam)
     post_upload(client, student)
-    return student.submissions.get()
+    return Submission.objects.with_expiry().get(student=student)
 
 
 def tick_at(moment):
@@ -34,7 +34,7 @@ def tick_at(moment):
     [(timedelta(days=1, seconds=1), False), (timedelta(days=1), True)],
 )
 def test_the_notice_goes_a_day_before_the_first_file_is_deleted(uploaded, before, noticed):
-    tick_at(uploaded.accepted_at + retention() - before)
+    tick_at(uploaded.expires_at - before)
 
     assert Mail.objects.filter(kind="deletion_soon").exists() is noticed
 
