@@ -335,3 +335,31 @@ def test_the_sha256_is_under_technical_details(client, student):
 
     details = receipt.index("<summary>Technical details</summary>")
     assert receipt.index(f'<dd class="hash">{Submission.objects.get().sha256}') > details
+
+
+# --- Where the file is stored, and until when ------------------------------------------------
+
+
+def test_the_upload_page_and_receipt_say_where_the_file_is_kept_and_until_when(client):
+    exam = ExamFactory(closes_at=DUE, time_zone="UTC", retention_days=4)
+    student = StudentFactory(exam=exam)
+
+    before = page_at(client, student, DUE - timedelta(days=1))
+    receipt = client.get(upload_at(client, student, DUE - timedelta(days=1))["Location"])
+
+    assert (
+        "Your file will be stored on the server's own disk until 4 days after uploads close"
+        in before
+    )
+    assert (
+        "Your file is stored on the server's own disk until 5 Jun 2030, 12:00 UTC"
+        in receipt.content.decode()
+    )
+
+
+def test_an_open_ended_exam_says_its_files_are_kept_days_after_each_upload(client):
+    student = StudentFactory(exam=ExamFactory(closes_at=None, retention_days=2))
+
+    html = client.get(upload_url(student)).content.decode()
+
+    assert "for 2 days after its upload, then deleted" in html
