@@ -162,4 +162,4 @@ def test_no_code_token_or_signed_url_reaches_a_log_line(moto_server, tmp_path):
     assert all(not re.search(r"\"/(u|verify|files)/\S", line) for line in output.splitlines())
     outcomes = [line for line in app_lines if line["logger"] == "submissions.uploads"]
     assert [line["outcome"] for line in outcomes] == ["accepted", "refused"]
-    assert "the limit is 3.0" in outcomes[1]["reason"]
+    assert "the limit is 3,145,728 bytes" in outcomes[1]["reason"]

@@ -141,7 +141,7 @@ def test_a_refused_upload_is_one_line_with_its_reason(client, student, log_lines
     (outcome,) = [line for line in log_lines() if line["logger"] == "submissions.uploads"]
     assert outcome["outcome"] == "refused"
     assert outcome["submission_id"] is None
-    assert "the limit is 1.0\u00a0KB" in outcome["reason"]
+    assert "the limit is 1,024 bytes" in outcome["reason"]  # bytes: both sizes read 1.0 KB
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ from django.views import defaults
 from django.views.generic import TemplateView
 
 from depository import health
-from students.accounts import QueuedPasswordResetForm, too_many_resets
+from students.accounts import QueuedPasswordResetForm
 from students.views import LoginView
+from submissions.throttle import too_many_resets
 
 
 class LogoutView(auth_views.LogoutView):

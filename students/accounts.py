@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import reverse
@@ -14,7 +13,6 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from depository.clientip import client_network
 from students import mail
 from students.models import Mail
 
@@ -36,16 +34,6 @@ class QueuedPasswordResetForm(PasswordResetForm):
             {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
             lang=mail.language(user),
         )
-
-
-def too_many_resets(request):
-    """Reset requests count per client network, as failed logins do, and are refused past
-    LOGIN_FAILURE_LIMIT within the cool-off: a mailbox cannot be flooded from one place."""
-    key = f"password-resets:{client_network(request)}"
-    timeout = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    if cache.add(key, 1, timeout=timeout):
-        return False
-    return cache.incr(key) > settings.AXES_FAILURE_LIMIT
 
 
 class CannotInvite(ValueError):

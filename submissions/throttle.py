@@ -190,6 +190,14 @@ def record_miss(network):
         return 0
 
 
+def too_many_resets(request):
+    """Password-reset requests count per client network in the same atomic store as wrong
+    codes (under a key of their own, so neither limit spends the other's), and are refused
+    past LOGIN_FAILURE_LIMIT in a window: a mailbox cannot be flooded from one place, on
+    any number of servers."""
+    return record_miss(f"reset {client_network(request)}") > settings.AXES_FAILURE_LIMIT
+
+
 def is_blocked(network):
     return misses(network) >= settings.CODE_MISS_LIMIT
 

@@ -1,6 +1,6 @@
 import pytest
-from django.core.checks import run_checks
 
+from submissions.checks import storage_is_where_data_residency_says
 from submissions.residency import storage_location
 
 EU_R2 = "https://0123456789abcdef0123456789abcdef.eu.r2.cloudflarestorage.com"
@@ -17,11 +17,7 @@ def s3_storage(endpoint="", region="auto"):
 def residency_errors(settings, storage, residency="eu"):
     settings.DATA_RESIDENCY = residency
     settings.STORAGES = {**settings.STORAGES, "default": storage}
-    return [
-        message.id
-        for message in run_checks(include_deployment_checks=True)
-        if message.id in {"submissions.E003", "submissions.E004"}
-    ]
+    return [message.id for message in storage_is_where_data_residency_says(None)]
 
 
 @pytest.mark.parametrize(
