@@ -16,9 +16,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
+from django.db.models import Case, DateTimeField, F, Min, When
+from django.db.models.functions import Greatest
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django_tasks_db.models import DBTaskResult, get_date_max
 
+from students.models import WorkerHeartbeat
 from submissions import storage, throttle
 
 log = logging.getLogger(__name__)
@@ -59,6 +64,35 @@ def check_storage():
 def check_throttle_store():
     """The store that counts wrong codes: it can be written and read right now."""
     throttle.check_store()
+
+
+@health_check("worker")
+def check_worker():
+    """Some worker ran its clock lately: each one beats once a minute (students.clock)."""
+    last = WorkerHeartbeat.last_beat_at()
+    if last is None:
+        raise RuntimeError("No worker has ever reported: is `manage.py worker` running?")
+    age = (timezone.now() - last).total_seconds()
+    if age > settings.WORKER_HEARTBEAT_MAX_AGE:
+        raise RuntimeError(f"The last worker heartbeat is {age:.0f} s old")
+    return {"last_heartbeat_seconds_ago": round(age, 1)}
+
+
+@health_check("task_queue")
+def check_task_queue():
+    """The oldest task waiting to run has not waited long: a queue that only grows means the
+    workers are stuck or too few."""
+    waiting_since = Case(
+        When(run_after=get_date_max(), then=F("enqueued_at")),  # no delay asked for
+        default=Greatest("enqueued_at", "run_after"),  # a retry waits from when it was due
+    )
+    oldest = DBTaskResult.objects.ready().aggregate(
+        oldest=Min(waiting_since, output_field=DateTimeField())
+    )["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0
+    if age > settings.TASK_QUEUE_MAX_AGE:
+        raise RuntimeError(f"The oldest queued task has waited {age:.0f} s")
+    return {"oldest_queued_task_seconds": round(age, 1)}
 
 
 def _run(name, check):

@@ -247,6 +247,10 @@ CONTENT_SECURITY_POLICY = {
 
 # /healthz/deep answers only `Authorization: Bearer <HEALTH_TOKEN>`; unset, it always 404s.
 HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+# The worker beats once a minute: three missed beats, or a task waiting five minutes to start,
+# and /healthz/deep reports the worker failing.
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=180)
+TASK_QUEUE_MAX_AGE = env.int("TASK_QUEUE_MAX_AGE", default=300)
 
 # --- Client IP, guessing and login lockout --------------------------------------------
 # Fly's proxy names the client in Fly-Client-IP. Anywhere else a client could write that

@@ -3,23 +3,45 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
 import pytest
 from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 from moto.server import ThreadedMotoServer
 
 from conftest import S3_CREDENTIALS
 from depository import health
+from students.models import WorkerHeartbeat
+from students.tasks import deliver_mail
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "s3cret-health-token-0123456789abcdef"
 
 
+HEALTHY = {"database": "ok", "storage": "ok", "throttle": "ok", "worker": "ok", "task_queue": "ok"}
+
+
 @pytest.fixture(autouse=True)
 def health_token(settings):
     settings.HEALTH_TOKEN = TOKEN
+
+
+@pytest.fixture(autouse=True)
+def a_worker_alive(request):
+    """A worker beat just now, as one does every minute (tests of the worker check start
+    from no worker at all, with `no_worker`)."""
+    if "django_db" in request.keywords:
+        request.getfixturevalue("db")
+        WorkerHeartbeat.beat("worker-host:1")
+
+
+@pytest.fixture
+def no_worker(db):
+    WorkerHeartbeat.objects.all().delete()
 
 
 def deep(client, token=TOKEN):
@@ -40,7 +62,7 @@ def test_it_reports_every_part_healthy_with_its_latency(client):
     assert "no-store" in response["Cache-Control"]
     body = response.json()
     assert body["status"] == "ok"
-    assert statuses(response) == {"database": "ok", "storage": "ok", "throttle": "ok"}
+    assert statuses(response) == HEALTHY
     assert all(check["latency_ms"] >= 0 for check in body["checks"].values())
 
 
@@ -127,7 +149,7 @@ def test_a_stopped_s3_server_fails_the_storage_check(client, s3, settings):
 
     assert response.status_code == 503
     assert response.json()["status"] == "failing"
-    assert statuses(response) == {"database": "ok", "storage": "failing", "throttle": "ok"}
+    assert statuses(response) == {**HEALTHY, "storage": "failing"}
     assert "EndpointConnectionError" in response.json()["checks"]["storage"]["error"]
 
 
@@ -182,8 +204,106 @@ def test_a_missing_counter_table_fails_the_throttle_check(client, settings):
     response = deep(client)
 
     assert response.status_code == 503
-    assert statuses(response) == {"database": "ok", "storage": "ok", "throttle": "failing"}
+    assert statuses(response) == {**HEALTHY, "throttle": "failing"}
     assert "submissions_codemisscount" in response.json()["checks"]["throttle"]["error"]
+
+
+@pytest.mark.django_db
+def test_no_worker_ever_seen_fails_the_worker_check(client, no_worker):
+    response = deep(client)
+
+    assert response.status_code == 503
+    assert statuses(response) == {**HEALTHY, "worker": "failing"}
+    assert "No worker has ever reported" in response.json()["checks"]["worker"]["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("age", "status"), [(170, "ok"), (190, "failing")])
+def test_a_heartbeat_older_than_three_minutes_fails_the_worker_check(
+    client, no_worker, age, status
+):
+    WorkerHeartbeat.beat("gone-host:7", at=timezone.now() - timedelta(seconds=age))
+
+    response = deep(client)
+
+    assert statuses(response)["worker"] == status
+    assert response.status_code == (200 if status == "ok" else 503)
+
+
+@pytest.mark.django_db
+def test_the_newest_of_several_workers_counts(client, no_worker):
+    WorkerHeartbeat.beat("old-host:1", at=timezone.now() - timedelta(hours=2))
+    WorkerHeartbeat.beat("new-host:2", at=timezone.now() - timedelta(seconds=30))
+
+    check = deep(client).json()["checks"]["worker"]
+
+    assert check["status"] == "ok"
+    assert 30 <= check["last_heartbeat_seconds_ago"] < 60
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_a_real_worker_reports_its_heartbeat(client, no_worker):
+    """`manage.py worker`, as production runs it, in its own process on this database."""
+    assert deep(client).status_code == 503
+    db = connection.settings_dict
+    result = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, "manage.py", "worker", "--batch", "--no-startup-delay"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+    response = deep(client)
+
+    assert response.status_code == 200, response.json()
+    assert WorkerHeartbeat.objects.get().worker.startswith(f"{socket.gethostname()}:")
+
+
+@pytest.mark.django_db
+def test_an_empty_queue_is_healthy(client):
+    check = deep(client).json()["checks"]["task_queue"]
+
+    assert check == {**check, "status": "ok", "oldest_queued_task_seconds": 0}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("waited", "status"), [(290, "ok"), (310, "failing")])
+def test_a_task_waiting_over_five_minutes_fails_the_queue_check(client, waited, status):
+    deliver_mail.enqueue()
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(seconds=waited))
+
+    response = deep(client)
+
+    assert statuses(response)["task_queue"] == status
+    assert response.status_code == (200 if status == "ok" else 503)
+
+
+@pytest.mark.django_db
+def test_a_retry_waits_from_when_it_was_due_not_from_when_it_was_queued(client):
+    deliver_mail.using(run_after=timezone.now() - timedelta(seconds=20)).enqueue()
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(hours=1))
+
+    check = deep(client).json()["checks"]["task_queue"]
+
+    assert check["status"] == "ok"
+    assert 20 <= check["oldest_queued_task_seconds"] < 60
+
+
+@pytest.mark.django_db
+def test_a_task_that_is_running_or_not_yet_due_is_not_waiting(client):
+    deliver_mail.using(run_after=timezone.now() + timedelta(hours=1)).enqueue()
+    deliver_mail.enqueue()
+    DBTaskResult.objects.filter(run_after=get_date_max()).update(status="RUNNING")
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(hours=1))
+
+    assert deep(client).json()["checks"]["task_queue"]["oldest_queued_task_seconds"] == 0
 
 
 def free_port():

@@ -3,6 +3,10 @@ to the examiner, mail whose worker died. Every worker runs these jobs once a min
 (`manage.py worker`); each job is idempotent, so several workers may run them at once."""
 
 import logging
+import os
+import socket
+
+from students.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +19,12 @@ def every_minute(job):
 
 
 def tick():
-    """Run every job once; a job that fails is logged and the others still run."""
+    """Record the worker's heartbeat, then run every job once; a job that fails is logged
+    and the others still run."""
+    try:
+        WorkerHeartbeat.beat(f"{socket.gethostname()}:{os.getpid()}")
+    except Exception:
+        log.exception("The worker's heartbeat could not be recorded")
     for job in JOBS:
         try:
             job()

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -362,6 +363,28 @@ class Student(models.Model):
         """Give this student their own, later deadline (None takes it away)."""
         self.extended_until = until
         self.save(update_fields=["extended_until"])
+
+
+class WorkerHeartbeat(models.Model):
+    """When each worker process last ran its clock (`manage.py worker`, once a minute):
+    /healthz/deep reads the newest beat to tell an operator whether any worker is alive."""
+
+    worker = models.CharField(max_length=200, unique=True, help_text="host:pid")
+    beat_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.worker} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, worker, at=None):
+        """Record that `worker` is alive now; rows of workers gone for a day are dropped."""
+        at = at or timezone.now()
+        cls.objects.update_or_create(worker=worker[:200], defaults={"beat_at": at})
+        cls.objects.filter(beat_at__lt=at - timedelta(days=1)).delete()
+
+    @classmethod
+    def last_beat_at(cls):
+        return cls.objects.aggregate(last=models.Max("beat_at"))["last"]
 
 
 class ExaminerProfile(models.Model):
