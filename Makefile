@@ -38,7 +38,7 @@ e2e: venv
 	$(BIN)/pytest e2e
 
 ## bench: the deadline rush on this machine (PostgreSQL on 127.0.0.1, moto's S3, nginx), about
-## 4 minutes; writes bench/RESULTS.md. BENCH_DATABASE_URL picks the scratch database.
+## 6 minutes; writes bench/RESULTS.md. BENCH_DATABASE_URL picks the scratch database.
 bench: venv
 	$(BIN)/python bench/rush.py
 

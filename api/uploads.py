@@ -16,7 +16,6 @@ from students import codes
 from students.models import Student
 from submissions import uploads
 from submissions.forms import UploadForm
-from submissions.models import Submission
 from submissions.uploadrequest import started_at, unreadable_body
 from submissions.uploads import UploadRefused, accept_upload, release_db_connection
 from submissions.views import BODY_OVERHEAD
@@ -51,7 +50,8 @@ def receive(request, student, *, md5=False):
     Submission. Must run before anything reads the body. Raises Problem: 411 without a
     Content-Length, 413 past the exam's limit, 422 for a file the form refuses (empty, wrong
     type), and accept_upload's refusals (no uploads left, closed, storage down) with their
-    statuses. `md5`: compute the original service's MD5 in the same pass.
+    statuses. `md5`: compute the original service's MD5 in the same pass. The Submission
+    comes without its kept-until (`with_expiry`): a caller that shows it reads it.
     """
     started = started_at(request)  # the deadline rules look at when the upload started
     if refusal := unreadable_body(request):
@@ -99,7 +99,7 @@ def receive(request, student, *, md5=False):
         raise Problem(
             refusal.status, refusal.message, code=refusal_code(student, refusal, started)
         ) from None
-    return Submission.objects.with_expiry().get(pk=submission.pk)  # with its kept-until
+    return submission
 
 
 def form_token(request, student):

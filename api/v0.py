@@ -131,8 +131,8 @@ def _student(student):
     }
 
 
-def _completion(student):
-    current = student.current_submission
+def _completion(student, current=None):
+    current = current or student.current_submission
     return {
         "uploads_available": student.uploads_left(),
         "has_submission": current is not None,
@@ -236,7 +236,7 @@ ORIGINAL_UPLOAD_DETAILS = {
 def create_submission(request, upload_code: str):
     try:
         student = student_for_code(upload_code)
-        receive(request, student, md5=True)
+        submission = receive(request, student, md5=True)
     except Problem as problem:
         if problem.code == "no_uploads_left":
             problem.status = 422
@@ -247,7 +247,7 @@ def create_submission(request, upload_code: str):
             raise _original(problem, ORIGINAL_UPLOAD_DETAILS[problem.status]) from None
         raise
     student.refresh_from_db(fields=["uploads_used"])
-    return Status(201, _completion(student))
+    return Status(201, _completion(student, submission))
 
 
 @api.get(

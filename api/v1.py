@@ -420,7 +420,7 @@ def upload(request, upload_code: str):
     the exam's size limit (a larger declared body is refused before it is read), file
     types, deadline and uploads left; each upload replaces the previous file."""
     student = student_for_code(upload_code)
-    submission = receive(request, student)
+    submission = Submission.objects.with_expiry().get(pk=receive(request, student).pk)
     student.refresh_from_db(fields=["uploads_used"])
     return Status(201, {"submission": submission, "uploads_left": student.uploads_left()})
 

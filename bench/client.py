@@ -157,6 +157,24 @@ def upload_once(port, code, data, trickle=None):
     return result
 
 
+def upload_through_api(port, code, data):
+    """The original service's route, as its scripts call it: one multipart post of `file`
+    to /api/v0/submissions/{upload_code}, no page and no token; it must answer 201."""
+    browser = Browser(port)
+    result = {"status": None, "get_s": 0.0, "post_s": None, "error": None}
+    try:
+        t0 = time.perf_counter()
+        response, _ = browser.post_form(f"/api/v0/submissions/{code}", {}, "answer.pdf", data)
+        result["post_s"] = time.perf_counter() - t0
+        result["status"] = response.status
+    except (OSError, http.client.HTTPException) as error:
+        result["error"] = type(error).__name__
+        result["status"] = f"error {type(error).__name__}"
+    finally:
+        browser.close()
+    return result
+
+
 def run_clients(fn, jobs, concurrency, time_limit):
     """Run fn(job) for each job with `concurrency` threads; stop taking jobs at the limit."""
     jobs = iter(jobs)

@@ -11,8 +11,9 @@ def percentile(values, p):
     return ordered[rank]
 
 
-def summarize(results, elapsed, size):
-    ok = [r for r in results if r["status"] == 302]
+def summarize(results, elapsed, size, ok_status=302):
+    """`ok_status`: what a stored upload answers (302 to the receipt; the API's 201)."""
+    ok = [r for r in results if r["status"] == ok_status]
     lat = [r["post_s"] for r in ok]
     counts = {}
     for r in results:

@@ -4,7 +4,7 @@ import itertools
 import os
 from dataclasses import dataclass, field
 
-from bench.client import run_clients, upload_once
+from bench.client import run_clients, upload_once, upload_through_api
 from bench.figures import summarize
 from bench.stack import MemoryWatch, Started, cpu_seconds, empty_bucket, named
 
@@ -49,20 +49,22 @@ class Bench:
         """Let moto forget stored objects between phases (it keeps them in memory)."""
         empty_bucket(self.stack.s3)
 
-    def uploads(self, count, concurrency, repeat=1, time_limit=None, port=None):
+    def uploads(self, count, concurrency, repeat=1, time_limit=None, port=None, api=False):
         """`count` uploads by count/repeat fresh students, each uploading `repeat` times, to
-        the app (or whatever serves `port`)."""
+        the app (or whatever serves `port`): through the page, or with `api` through the
+        original service's route in /api/v0/."""
         codes = self.take_codes(-(-count // repeat))
         jobs = [(codes[i % len(codes)], self.files[i % len(self.files)]) for i in range(count)]
         self.memory.reset()
         cpu = self.cpu()
+        upload = upload_through_api if api else upload_once
         results, elapsed = run_clients(
-            lambda job: upload_once(port or self.port, *job),
+            lambda job: upload(port or self.port, *job),
             jobs,
             concurrency,
             time_limit or self.args.phase_seconds,
         )
-        summary = summarize(results, elapsed, self.size)
+        summary = summarize(results, elapsed, self.size, ok_status=201 if api else 302)
         summary["cpu_ms"] = self.cpu_per_upload(cpu, summary["ok"])
         return summary, self.memory.phase_peaks()
 

@@ -8,7 +8,7 @@ created again) and S3 through moto's server; seeds an exam; then runs browser-li
 scenarios in bench/scenarios/, one module each. Writes the figures to bench/RESULTS.md and
 stops everything it started.
 
-    make bench                          # the full run, about 4 minutes on 2 cores
+    make bench                          # the full run, about 6 minutes on 2 cores
     .venv/bin/python bench/rush.py --quick --results -   # a smoke run, printed only
 
 Every loop is bounded in count and in time; every address is 127.0.0.1.
