@@ -250,9 +250,13 @@ class AppServers:
             listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", text)
             if listening and booted >= workers:
                 url = f"http://127.0.0.1:{listening.group(1)}"
-                with urlopen(f"{url}/healthz", timeout=10) as response:  # noqa: S310 (loopback)
-                    assert response.status == 200
-                return url
+                try:  # a booted worker may still be importing the app on a loaded machine
+                    with urlopen(f"{url}/healthz", timeout=10) as response:  # noqa: S310 (loopback)
+                        assert response.status == 200
+                    return url
+                except OSError:
+                    time.sleep(0.5)
+                    continue
             if proc.poll() is not None:
                 break
             time.sleep(0.1)

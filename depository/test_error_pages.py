@@ -29,6 +29,16 @@ def debug(settings):
         "/verify/nothing/here/",
         "/files/forged-token/",
     ],
+    # Named, not by their random codes: every test process must collect the same tests.
+    ids=[
+        "wrong-code",
+        "no-code",
+        "receipt-of-wrong-code",
+        "no-route",
+        "verify-download",
+        "verify-nothing",
+        "forged-file-token",
+    ],
 )
 def test_public_urls_get_our_404_page_under_debug(client, debug, path):
     response = client.get(path)
