@@ -323,11 +323,17 @@ def roster_csv(request, pk):
         return request.build_absolute_uri(student.get_upload_url())
 
     rows = exports.roster_rows(exam, students.iterator(chunk_size=1000), link)
+    return _csv_response(rows, exports.file_name(exam, "csv", "roster"), request)
+
+
+def _csv_response(rows, name, request):
+    """A CSV download for a spreadsheet, separated as `?sep=` asks (comma by default)."""
+    delimiter = exports.delimiter(request.GET.get("sep", ""))
     response = StreamingHttpResponse(
-        exports.csv_lines(rows), content_type="text/csv; charset=utf-8"
+        exports.csv_file(rows, delimiter), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"roster-{exam.pk}.csv"
+        as_attachment=True, filename=name
     )
     return response
 
