@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.exam_detail, name="exam_detail"),
     path("<int:pk>/edit/", views.exam_edit, name="exam_edit"),
     path("<int:pk>/state/", views.exam_state, name="exam_state"),
+    path("<int:pk>/live/", views.exam_live, name="exam_live"),
     path("<int:pk>/roster.csv", views.roster_csv, name="roster_csv"),
     path("<int:pk>/slips/", views.exam_slips, name="exam_slips"),
     path("<int:pk>/files.zip", views.exam_zip, name="exam_zip"),

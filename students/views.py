@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import accounts, exports, imports, mail, outbox
+from students import accounts, exports, imports, live, mail, outbox
 from students.forms import (
     ExamForm,
     ExamMailForm,
@@ -117,12 +117,34 @@ def exam_detail(request, pk):
         "roster": roster,
         "page": page,
         "students": page.object_list,
-        "counts": exam.roster_counts(),
+        **_live(exam, chart=True),
         "deletions": Submission.objects.filter(student__exam=exam).deletion_schedule()[:2],
         "now": timezone.now(),
         "query": _query_without_page(request),
     }
     return render(request, "students/exam_detail.html", context)
+
+
+@login_required
+@require_GET
+def exam_live(request, pk):
+    """The exam page's counts and newest uploads alone, for the page to refresh while the
+    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too."""
+    exam = _exam(request, pk)
+    context = _live(exam, chart=bool(request.GET.get("chart")))
+    return render(request, "students/_live.html", context)
+
+
+def _live(exam, chart):
+    context = {
+        "exam": exam,
+        **live.summary(exam),
+        "poll_seconds": live.POLL_SECONDS,
+        "chart_every": live.CHART_EVERY,
+    }
+    if chart and exam.has_opened():
+        context["chart"] = live.chart(exam)
+    return context
 
 
 def _query_without_page(request):
@@ -332,9 +354,7 @@ def _csv_response(rows, name, request):
     response = StreamingHttpResponse(
         exports.csv_file(rows, delimiter), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=name
-    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
 
 
