@@ -8,7 +8,7 @@ is asked for about once a minute (`chart`): it counts uploads per minute.
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from django.db.models import Count, F, Subquery
+from django.db.models import Count, Subquery
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
@@ -17,7 +17,6 @@ from students.models import Student
 from submissions.models import Submission
 
 NEWEST = 5
-COUNTS = ("total", "submitted", "waiting", "no_uploads_left")  # as Exam.roster_counts()
 POLL_SECONDS = 5
 CHART_EVERY = 12  # polls: the chart, counted per minute, is asked for about once a minute
 CHART_BEFORE = timedelta(minutes=30)  # the chart spans the half hour before the deadline
@@ -32,33 +31,39 @@ def _count(queryset, exam_field):
 
 
 def summary(exam):
-    """The exam's counts and its newest uploads, in one query: its students, those with the
-    newest current submission first, NEWEST of them, each row carrying the counts as
-    uncorrelated subqueries, which the database computes once (an exam without students
-    has no row to carry them: its counts are all 0)."""
+    """The exam's counts and its newest uploads. Once anyone has uploaded, one query: the
+    NEWEST current submissions (the accepted_at index, read backwards), each row carrying
+    the counts as uncorrelated subqueries, which the database computes once. Before the first
+    upload there is no row to carry them, and the counts are a query of their own."""
     students = Student.objects.filter(exam_id=exam.pk)
     current = Submission.objects.current().filter(student__exam_id=exam.pk)
-    rows = list(
-        students.with_current_join()
+    newest = list(
+        current.select_related("student")
+        .only(
+            "accepted_at",
+            "late_by",
+            "student__first_name",
+            "student__last_name",
+            "student__nickname",
+            "student__exam_id",
+        )
         .annotate(
-            uploaded_at=F("current__accepted_at"),
-            upload_late_by=F("current__late_by"),
             total=_count(students, "exam_id"),
             submitted=_count(current, "student__exam_id"),
             no_uploads_left=_count(students.filter(uploads_used__gte=exam.max_uploads), "exam_id"),
         )
-        .order_by(F("current__accepted_at").desc(nulls_last=True), "-current__pk")[:NEWEST]
+        .order_by("-accepted_at", "-pk")[:NEWEST]
     )
-    if not rows:
-        return {"counts": dict.fromkeys(COUNTS, 0), "newest": []}
-    first = rows[0]
+    if not newest:
+        return {"counts": exam.roster_counts(), "newest": []}
+    first = newest[0]
     counts = {
         "total": first.total,
         "submitted": first.submitted,
         "waiting": first.total - first.submitted,
         "no_uploads_left": first.no_uploads_left,
     }
-    return {"counts": counts, "newest": [row for row in rows if row.uploaded_at]}
+    return {"counts": counts, "newest": newest}
 
 
 @dataclass
