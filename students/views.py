@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from students import accounts, exports, imports, live, mail, outbox
 from students.forms import (
+    ColumnsForm,
     ExamForm,
     ExamMailForm,
     ExamStateForm,
@@ -49,6 +50,10 @@ def _student(request, exam_pk, pk):
     )
     timezone.activate(student.exam.zone)
     return student
+
+
+_exam_to_change = _exam
+_student_to_change = _student
 
 
 class LoginView(auth_views.LoginView):
@@ -272,8 +277,15 @@ def _safe_next(request):
 
 
 @login_required
+@require_GET
+def import_template(request):
+    """An empty roster to fill in: the header row we read, and one example student."""
+    return _csv_response(imports.TEMPLATE_ROWS, "students-template.csv", request)
+
+
+@login_required
 def import_upload(request, pk):
-    exam = _exam(request, pk)
+    exam = _exam_to_change(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         exam.pending_imports.all().delete()
@@ -296,10 +308,51 @@ def _pending_import(request, exam_pk, pk):
 @login_required
 @require_GET
 def import_preview(request, exam_pk, pk):
+    """Every row and its problems (`?show=problems`: only the rows with problems); the
+    column step first when the header row does not say which column is which."""
     pending = _pending_import(request, exam_pk, pk)
-    preview = imports.preview(pending.exam, pending.text)
-    context = {"exam": pending.exam, "pending": pending, "preview": preview}
+    try:
+        preview = imports.preview(pending.exam, pending.text, pending.columns)
+    except imports.ColumnsUnknown:
+        return redirect("students:import_columns", pending.exam_id, pending.pk)
+    problems_only = request.GET.get("show") == "problems"
+    context = {
+        "exam": pending.exam,
+        "pending": pending,
+        "preview": preview,
+        "rows": preview.invalid_rows if problems_only else preview.rows,
+        "problems_only": problems_only,
+    }
     return render(request, "students/import_preview.html", context)
+
+
+@login_required
+def import_columns(request, exam_pk, pk):
+    """Which column is which, for a file whose header row we do not recognise."""
+    pending = _pending_import(request, exam_pk, pk)
+    header, sample = imports.head(pending.text)
+    initial = pending.columns or imports.guess(header)
+    form = ColumnsForm(header, sample, request.POST or None, initial=initial)
+    if form.is_valid():
+        pending.columns = form.columns
+        pending.save(update_fields=["columns"])
+        return redirect(pending)
+    context = {"exam": pending.exam, "pending": pending, "form": form}
+    status = 422 if request.POST else 200
+    return render(request, "students/import_columns.html", context, status=status)
+
+
+@login_required
+@require_GET
+def import_skipped(request, exam_pk, pk):
+    """The rows the import skips, as the file had them with their problems, as CSV."""
+    pending = _pending_import(request, exam_pk, pk)
+    try:
+        preview = imports.preview(pending.exam, pending.text, pending.columns)
+    except imports.ColumnsUnknown:
+        return redirect("students:import_columns", pending.exam_id, pending.pk)
+    name = exports.file_name(pending.exam, "csv", "skipped-rows")
+    return _csv_response(imports.skipped_rows(preview), name, request)
 
 
 @login_required
