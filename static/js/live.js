@@ -25,9 +25,11 @@
     template.innerHTML = html.trim();
     var fresh = template.content.firstElementChild;
     if (!live || !fresh) return;
+    // The parts stay and only their insides change, so a screen reader hears the counts
+    // change (#live-counts is a polite live region).
     Array.prototype.forEach.call(fresh.querySelectorAll("[id^='live-']"), function (part) {
       var old = document.getElementById(part.id);
-      if (old) old.replaceWith(part);
+      if (old) old.replaceChildren.apply(old, Array.prototype.slice.call(part.childNodes));
     });
     if (fresh.dataset.refresh) {
       live.dataset.refresh = fresh.dataset.refresh;
