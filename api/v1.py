@@ -341,10 +341,10 @@ def roster_csv(request, exam_id: int):
     """The same file as the exam page's Roster (CSV)."""
     exam = access.exam(request, exam_id)
     response = StreamingHttpResponse(
-        exports.csv_lines(_roster_rows(request, exam)), content_type="text/csv; charset=utf-8"
+        exports.csv_file(_roster_rows(request, exam)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"roster-{exam.pk}.csv"
+        as_attachment=True, filename=exports.file_name(exam, "csv", "roster")
     )
     return response
 

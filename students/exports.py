@@ -84,10 +84,27 @@ class Echo:
         return value
 
 
-def csv_lines(rows):
-    writer = csv.writer(Echo())
+# What a roster export is separated by: a comma, or a semicolon for a spreadsheet whose
+# locale writes decimals with a comma (Excel in German or French) and splits CSV on ";".
+DELIMITERS = {"comma": ",", "semicolon": ";"}
+BOM = "\ufeff"
+
+
+def delimiter(name):
+    """The separator a `?sep=` names; anything unknown is a comma."""
+    return DELIMITERS.get(name, ",")
+
+
+def csv_lines(rows, delimiter=","):
+    writer = csv.writer(Echo(), delimiter=delimiter)
     for row in rows:
         yield writer.writerow([neutralise(cell) for cell in row])
+
+
+def csv_file(rows, delimiter=","):
+    """A whole CSV for a spreadsheet: a byte order mark first, so Excel reads it as UTF-8."""
+    yield BOM
+    yield from csv_lines(rows, delimiter)
 
 
 def roster_rows(exam, students, link):
@@ -199,6 +216,13 @@ def zip_stream(exam):
     yield from archive.finalize()
 
 
-def zip_name(exam):
+def file_name(exam, extension, what=""):
+    """`Title-roster-2026-12-08.csv`: the exam's title made safe, what the file holds (if
+    it says), today's date in the exam's zone."""
     title = re.sub(r"[^\w.-]+", "-", exam.title).strip("-.")[:60] or "exam"
-    return f"{title}-{timezone.localdate():%Y-%m-%d}.zip"
+    parts = [title, what, f"{timezone.localdate():%Y-%m-%d}"]
+    return "-".join(part for part in parts if part) + f".{extension}"
+
+
+def zip_name(exam):
+    return file_name(exam, "zip")

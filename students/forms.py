@@ -186,9 +186,58 @@ class ImportForm(forms.Form):
         try:
             self.text = imports.decode(upload.read())
             imports.read(self.text)
+        except imports.ColumnsUnknown:
+            if not imports.head(self.text)[1]:
+                raise forms.ValidationError(imports.NO_STUDENTS) from None
+            # The examiner picks the columns next.
         except imports.UnreadableFile as error:
             raise forms.ValidationError(str(error)) from None
         return upload
+
+
+class ColumnsForm(forms.Form):
+    """Which of the file's columns holds which field, for a header row we do not know."""
+
+    LABELS = {
+        "nickname": _("Nickname (student number)"),
+        "first_name": _("First name"),
+        "last_name": _("Last name"),
+        "email": _("Email (optional)"),
+    }
+
+    def __init__(self, header, sample, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.header = header
+        choices = [("", _("— none —"))] + [
+            (str(index), _column_label(index, name, sample)) for index, name in enumerate(header)
+        ]
+        for column, label in self.LABELS.items():
+            self.fields[column] = forms.TypedChoiceField(
+                label=label,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=column in imports.REQUIRED,
+            )
+
+    def clean(self):
+        data = super().clean()
+        picked = [index for index in data.values() if index is not None]
+        if len(picked) != len(set(picked)):
+            raise forms.ValidationError(_("Each column can hold one field only."))
+        return data
+
+    @property
+    def columns(self):
+        return {column: index for column, index in self.cleaned_data.items() if index is not None}
+
+
+def _column_label(index, name, sample):
+    example = sample[index] if index < len(sample) else ""
+    values = {"number": index + 1, "name": name.strip(), "example": example.strip()[:40]}
+    if values["example"]:
+        return _("Column %(number)s: “%(name)s”, e.g. “%(example)s”") % values
+    return _("Column %(number)s: “%(name)s”") % values
 
 
 class RosterForm(forms.Form):

@@ -15,12 +15,36 @@ from submissions.validators import too_large_message
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
 
-# Header spellings we accept, normalised to lower case without spaces, dashes or underscores.
+# Header spellings we accept, normalised to lower case without spaces, dashes, dots or
+# underscores: English, German (a university's export), Moodle's (username, firstname,
+# lastname, email; idnumber), French.
 COLUMNS = {
-    "nickname": {"nickname", "nick", "studentnumber", "studentid", "id", "username"},
-    "first_name": {"firstname", "givenname", "forename", "first"},
-    "last_name": {"lastname", "surname", "familyname", "last"},
-    "email": {"email", "emailaddress", "mail", "e-mail"},
+    "nickname": {
+        "nickname",
+        "nick",
+        "studentnumber",
+        "studentid",
+        "id",
+        "username",
+        "idnumber",
+        "matrikelnummer",
+        "matrikelnr",
+        "matrnr",
+        "matrikel",
+        "kennung",
+        "benutzername",
+    },
+    "first_name": {"firstname", "givenname", "forename", "first", "vorname", "prénom", "prenom"},
+    "last_name": {
+        "lastname",
+        "surname",
+        "familyname",
+        "last",
+        "nachname",
+        "familienname",
+        "nom",
+    },
+    "email": {"email", "emailaddress", "mail", "emailadresse", "mailadresse", "courriel"},
 }
 REQUIRED = ("nickname", "first_name", "last_name")
 LABELS = {
@@ -31,8 +55,19 @@ LABELS = {
 }
 
 
+NO_STUDENTS = "This file has a header row but no students."
+
+
 class UnreadableFile(ValueError):
     """The file as a whole cannot be read as a roster; the message says why, for the examiner."""
+
+
+class ColumnsUnknown(UnreadableFile):
+    """The header row does not name every column we need: the examiner picks them."""
+
+    def __init__(self, message, header):
+        super().__init__(message)
+        self.header = header
 
 
 @dataclass
@@ -43,6 +78,7 @@ class Row:
     last_name: str = ""
     email: str = ""
     errors: list = field(default_factory=list)
+    cells: list = field(default_factory=list)  # the line as it was in the file
 
     def is_valid(self):
         return not self.errors
@@ -60,6 +96,7 @@ class Row:
 @dataclass
 class Preview:
     rows: list
+    header: list = field(default_factory=list)
 
     @property
     def valid_rows(self):
@@ -90,35 +127,78 @@ def _key(header):
     return "".join(ch for ch in header.strip().lower() if ch not in " _-.")
 
 
-def _columns(header):
-    """Map each field to its column index, whatever the order of the header row."""
+def guess(header):
+    """Each field's column index, as far as the header row's names tell."""
     found = {}
     for index, name in enumerate(header):
         for column, spellings in COLUMNS.items():
             if _key(name) in spellings and column not in found:
                 found[column] = index
+    return found
+
+
+def _columns(header, chosen=None):
+    """Map each field to its column index: as the examiner chose, else by the header's names
+    in any order. ColumnsUnknown when a needed one is not found."""
+    found = guess(header) if chosen is None else _valid_choice(header, chosen)
     missing = [LABELS[column] for column in REQUIRED if column not in found]
     if missing:
-        raise UnreadableFile(
+        raise ColumnsUnknown(
             "The first row must name the columns: nickname, first name, last name and "
-            f"(optionally) email. Missing: {', '.join(missing)}."
+            f"(optionally) email. Missing: {', '.join(missing)}.",
+            header,
         )
     return found
 
 
+def _valid_choice(header, chosen):
+    """The examiner's choice, without columns the file does not have (it was changed)."""
+    return {
+        column: index
+        for column, index in chosen.items()
+        if column in COLUMNS and isinstance(index, int) and 0 <= index < len(header)
+    }
+
+
+DELIMITERS = (",", ";", "\t")
+
+
 def _delimiter(first_line):
-    return ";" if first_line.count(";") > first_line.count(",") else ","
+    """The separator the header row uses most: a comma, a semicolon (Excel in German or
+    French) or a tab; a comma when it has none of them."""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
 
 
-def read(text):
-    """Every data row of the CSV text, each with the errors it has on its own."""
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first_line))
+def _reader(text):
+    return csv.reader(io.StringIO(text), delimiter=_delimiter(text.split("\n", 1)[0]))
+
+
+def head(text):
+    """The file's first row and its first non-blank row after it, as their cells."""
+    reader = _reader(text)
+    try:
+        header = next(reader, [])
+        sample = next((cells for cells in reader if any(c.strip() for c in cells)), [])
+    except csv.Error:
+        return [], []
+    return header, sample
+
+
+def read(text, columns=None):
+    """Every data row of the CSV text, each with the errors it has on its own; `columns`
+    (field → column index) when the examiner chose them."""
+    return _read(text, columns)[1]
+
+
+def _read(text, chosen):
+    reader = _reader(text)
     try:
         header = next(reader, None)
         if not header:
             raise UnreadableFile("This file is empty.")
-        columns = _columns(header)
+        columns = _columns(header, chosen)
         rows = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
@@ -131,13 +211,15 @@ def read(text):
             f"This is not a CSV file we can read (line {reader.line_num}: {error})."
         ) from None
     if not rows:
-        raise UnreadableFile("This file has a header row but no students.")
-    return rows
+        raise UnreadableFile(NO_STUDENTS)
+    return header, rows
 
 
 def _row(line, cells, columns):
     values = {column: cells[index] for column, index in columns.items() if index < len(cells)}
-    return make_row(line, values)
+    row = make_row(line, values)
+    row.cells = cells
+    return row
 
 
 def make_row(line, values):
@@ -182,8 +264,23 @@ def check(exam, rows):
     return rows
 
 
-def preview(exam, text):
-    return Preview(check(exam, read(text)))
+def preview(exam, text, columns=None):
+    header, rows = _read(text, columns)
+    return Preview(check(exam, rows), header)
+
+
+def skipped_rows(result):
+    """The rows that will not be imported, as the file had them, each with its problems
+    after it: to fix in a spreadsheet and import again (the extra column is ignored then)."""
+    yield [*result.header, "problems"]
+    for row in result.invalid_rows:
+        yield [*row.cells, " ".join(str(error) for error in row.errors)]
+
+
+TEMPLATE_ROWS = [
+    ["nickname", "first name", "last name", "email"],
+    ["s1024", "Ada", "Lovelace", "ada@example.edu"],
+]
 
 
 class AlreadyImported(Exception):
@@ -197,7 +294,7 @@ def confirm(pending):
         locked = StudentImport.objects.select_for_update().filter(pk=pending.pk).first()
         if locked is None:
             raise AlreadyImported
-        result = import_students(pending.exam, locked.text)
+        result = import_students(pending.exam, locked.text, locked.columns)
         locked.delete()
     return result
 
@@ -206,11 +303,11 @@ class ImportConflict(Exception):
     """A nickname was taken between the preview and the import; nothing was imported."""
 
 
-def import_students(exam, text):
+def import_students(exam, text, columns=None):
     """Parse `text` again, now, and create every valid row in one transaction. Returns the
     Preview that was imported. The unique constraint catches a nickname added meanwhile."""
     with transaction.atomic():
-        result = preview(exam, text)
+        result = preview(exam, text, columns)
         try:
             Student.objects.bulk_create(
                 [row.student(exam) for row in result.valid_rows], batch_size=1000

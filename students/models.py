@@ -406,6 +406,9 @@ class StudentImport(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="pending_imports")
     file_name = models.CharField(max_length=255)
     text = models.TextField()
+    # Which column holds which field ({"nickname": 0, ...}), when the examiner picked them
+    # because the header row did not say; None: read from the header.
+    columns = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

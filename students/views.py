@@ -15,8 +15,9 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import accounts, exports, imports, mail, outbox
+from students import accounts, exports, imports, live, mail, outbox
 from students.forms import (
+    ColumnsForm,
     ExamForm,
     ExamMailForm,
     ExamStateForm,
@@ -49,6 +50,10 @@ def _student(request, exam_pk, pk):
     )
     timezone.activate(student.exam.zone)
     return student
+
+
+_exam_to_change = _exam
+_student_to_change = _student
 
 
 class LoginView(auth_views.LoginView):
@@ -117,12 +122,34 @@ def exam_detail(request, pk):
         "roster": roster,
         "page": page,
         "students": page.object_list,
-        "counts": exam.roster_counts(),
+        **_live(exam, chart=True),
         "deletions": Submission.objects.filter(student__exam=exam).deletion_schedule()[:2],
         "now": timezone.now(),
         "query": _query_without_page(request),
     }
     return render(request, "students/exam_detail.html", context)
+
+
+@login_required
+@require_GET
+def exam_live(request, pk):
+    """The exam page's counts and newest uploads alone, for the page to refresh while the
+    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too."""
+    exam = _exam(request, pk)
+    context = _live(exam, chart=bool(request.GET.get("chart")))
+    return render(request, "students/_live.html", context)
+
+
+def _live(exam, chart):
+    context = {
+        "exam": exam,
+        **live.summary(exam),
+        "poll_seconds": live.POLL_SECONDS,
+        "chart_every": live.CHART_EVERY,
+    }
+    if chart and exam.has_opened():
+        context["chart"] = live.chart(exam)
+    return context
 
 
 def _query_without_page(request):
@@ -250,8 +277,15 @@ def _safe_next(request):
 
 
 @login_required
+@require_GET
+def import_template(request):
+    """An empty roster to fill in: the header row we read, and one example student."""
+    return _csv_response(imports.TEMPLATE_ROWS, "students-template.csv", request)
+
+
+@login_required
 def import_upload(request, pk):
-    exam = _exam(request, pk)
+    exam = _exam_to_change(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         exam.pending_imports.all().delete()
@@ -274,10 +308,51 @@ def _pending_import(request, exam_pk, pk):
 @login_required
 @require_GET
 def import_preview(request, exam_pk, pk):
+    """Every row and its problems (`?show=problems`: only the rows with problems); the
+    column step first when the header row does not say which column is which."""
     pending = _pending_import(request, exam_pk, pk)
-    preview = imports.preview(pending.exam, pending.text)
-    context = {"exam": pending.exam, "pending": pending, "preview": preview}
+    try:
+        preview = imports.preview(pending.exam, pending.text, pending.columns)
+    except imports.ColumnsUnknown:
+        return redirect("students:import_columns", pending.exam_id, pending.pk)
+    problems_only = request.GET.get("show") == "problems"
+    context = {
+        "exam": pending.exam,
+        "pending": pending,
+        "preview": preview,
+        "rows": preview.invalid_rows if problems_only else preview.rows,
+        "problems_only": problems_only,
+    }
     return render(request, "students/import_preview.html", context)
+
+
+@login_required
+def import_columns(request, exam_pk, pk):
+    """Which column is which, for a file whose header row we do not recognise."""
+    pending = _pending_import(request, exam_pk, pk)
+    header, sample = imports.head(pending.text)
+    initial = pending.columns or imports.guess(header)
+    form = ColumnsForm(header, sample, request.POST or None, initial=initial)
+    if form.is_valid():
+        pending.columns = form.columns
+        pending.save(update_fields=["columns"])
+        return redirect(pending)
+    context = {"exam": pending.exam, "pending": pending, "form": form}
+    status = 422 if request.POST else 200
+    return render(request, "students/import_columns.html", context, status=status)
+
+
+@login_required
+@require_GET
+def import_skipped(request, exam_pk, pk):
+    """The rows the import skips, as the file had them with their problems, as CSV."""
+    pending = _pending_import(request, exam_pk, pk)
+    try:
+        preview = imports.preview(pending.exam, pending.text, pending.columns)
+    except imports.ColumnsUnknown:
+        return redirect("students:import_columns", pending.exam_id, pending.pk)
+    name = exports.file_name(pending.exam, "csv", "skipped-rows")
+    return _csv_response(imports.skipped_rows(preview), name, request)
 
 
 @login_required
@@ -323,12 +398,16 @@ def roster_csv(request, pk):
         return request.build_absolute_uri(student.get_upload_url())
 
     rows = exports.roster_rows(exam, students.iterator(chunk_size=1000), link)
+    return _csv_response(rows, exports.file_name(exam, "csv", "roster"), request)
+
+
+def _csv_response(rows, name, request):
+    """A CSV download for a spreadsheet, separated as `?sep=` asks (comma by default)."""
+    delimiter = exports.delimiter(request.GET.get("sep", ""))
     response = StreamingHttpResponse(
-        exports.csv_lines(rows), content_type="text/csv; charset=utf-8"
+        exports.csv_file(rows, delimiter), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"roster-{exam.pk}.csv"
-    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
 
 

@@ -7,6 +7,7 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -98,6 +99,42 @@ def test_the_roster_csv_gives_times_in_the_exams_zone(examiner_client, examiner,
     row = read_csv(examiner_client.get(f"/exams/{student.exam_id}/roster.csv"))[0]
 
     assert row["last upload"] == "2030-01-01 21:00:00+09:00"
+
+
+def test_the_roster_csv_starts_with_a_byte_order_mark_for_excel(examiner_client, exam, student):
+    response = examiner_client.get(f"/exams/{exam.pk}/roster.csv")
+
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbfnickname,first name,")
+    assert data.count(b"\xef\xbb\xbf") == 1
+
+
+def test_the_roster_csv_can_be_separated_by_semicolons(examiner_client, exam):
+    StudentFactory(exam=exam, nickname="s1", first_name="Jean; Luc", last_name="Picard")
+
+    response = examiner_client.get(f"/exams/{exam.pk}/roster.csv?sep=semicolon")
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.startswith("nickname;first name;last name;")
+    row = next(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert (row["nickname"], row["first name"]) == ("s1", "Jean; Luc")
+
+
+def test_an_unknown_separator_is_a_comma(examiner_client, exam, student):
+    response = examiner_client.get(f"/exams/{exam.pk}/roster.csv?sep=tab")
+
+    assert read_csv(response)[0]["nickname"] == student.nickname
+
+
+@time_machine.travel(datetime(2026, 12, 8, 23, 30, tzinfo=UTC), tick=False)
+def test_the_roster_csv_is_named_after_the_exam_and_the_day_in_its_zone(examiner_client, examiner):
+    exam = ExamFactory(owner=examiner, title="Linear Algebra: final", time_zone="Asia/Tokyo")
+
+    response = examiner_client.get(f"/exams/{exam.pk}/roster.csv")
+
+    assert response["Content-Disposition"] == (
+        'attachment; filename="Linear-Algebra-final-roster-2026-12-09.csv"'
+    )
 
 
 def test_the_roster_csv_is_404_for_another_examiner(examiner_client):

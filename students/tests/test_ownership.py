@@ -25,7 +25,14 @@ NAMED_BY_SEGMENT = {
     "mailings": "mailing",
 }
 # Examiner URLs that name no object: each examiner sees only their own list or form there.
-NAMES_NO_OBJECT = {"exam_list", "exam_create", "time_zone", "api_tokens", "examiner_invite"}
+NAMES_NO_OBJECT = {
+    "exam_list",
+    "exam_create",
+    "time_zone",
+    "api_tokens",
+    "examiner_invite",
+    "import_template",
+}
 
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 

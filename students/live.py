@@ -1,0 +1,201 @@
+"""The exam page's live part: counts and newest uploads in one query, and the rush as a chart.
+
+The exam page polls `exam_live` every few seconds while the exam is open, so many examiners
+watching a deadline cost one query each per poll (`summary`). The chart costs one more and
+is asked for about once a minute (`chart`): it counts uploads per minute.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from django.db.models import Count, Subquery
+from django.db.models.functions import Coalesce, Trunc
+from django.utils import timezone
+
+from students import times
+from students.models import Student
+from submissions.models import Submission
+
+NEWEST = 5
+POLL_SECONDS = 5
+CHART_EVERY = 12  # polls: the chart, counted per minute, is asked for about once a minute
+CHART_BEFORE = timedelta(minutes=30)  # the chart spans the half hour before the deadline
+CHART_AFTER = timedelta(minutes=15)  # and the quarter after it (late uploads, the cut-off)
+LABEL_EVERY = 10  # minutes between the time axis's labels
+
+
+def _count(queryset, exam_field):
+    """The rows of `queryset` (all of one exam) counted, as a subquery of one number."""
+    grouped = queryset.order_by().values(exam_field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(grouped[:1]), 0)
+
+
+def summary(exam):
+    """The exam's counts and its newest uploads. Once anyone has uploaded, one query: the
+    NEWEST current submissions (the accepted_at index, read backwards), each row carrying
+    the counts as uncorrelated subqueries, which the database computes once. Before the first
+    upload there is no row to carry them, and the counts are a query of their own."""
+    students = Student.objects.filter(exam_id=exam.pk)
+    current = Submission.objects.current().filter(student__exam_id=exam.pk)
+    newest = list(
+        current.select_related("student")
+        .only(
+            "accepted_at",
+            "late_by",
+            "student__first_name",
+            "student__last_name",
+            "student__nickname",
+            "student__exam_id",
+        )
+        .annotate(
+            total=_count(students, "exam_id"),
+            submitted=_count(current, "student__exam_id"),
+            no_uploads_left=_count(students.filter(uploads_used__gte=exam.max_uploads), "exam_id"),
+        )
+        .order_by("-accepted_at", "-pk")[:NEWEST]
+    )
+    if not newest:
+        return {"counts": exam.roster_counts(), "newest": []}
+    first = newest[0]
+    counts = {
+        "total": first.total,
+        "submitted": first.submitted,
+        "waiting": first.total - first.submitted,
+        "no_uploads_left": first.no_uploads_left,
+    }
+    return {"counts": counts, "newest": newest}
+
+
+@dataclass
+class Bar:
+    minute: object  # the minute's start, an aware datetime
+    count: int
+    x: float
+    y: float
+    height: float
+
+
+@dataclass
+class Label:
+    x: float
+    text: str
+
+
+@dataclass
+class Chart:
+    """Uploads per minute from `start` to `end`, laid out for an SVG of WIDTH × HEIGHT."""
+
+    WIDTH = 640
+    HEIGHT = 200
+    LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 36
+
+    start: object
+    end: object
+    counts: dict
+    due: object = None
+    now: object = None
+
+    @property
+    def minutes(self):
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def plot_width(self):
+        return self.WIDTH - self.LEFT - self.RIGHT
+
+    @property
+    def plot_height(self):
+        return self.HEIGHT - self.TOP - self.BOTTOM
+
+    @property
+    def baseline(self):
+        return self.TOP + self.plot_height
+
+    @property
+    def bar_width(self):
+        return self.plot_width / self.minutes
+
+    @property
+    def peak(self):
+        return max(self.counts.values(), default=0)
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def busiest(self):
+        """The first minute with the most uploads, or None when there were none."""
+        return next((bar for bar in self.bars if bar.count == self.peak and bar.count), None)
+
+    def x_of(self, moment):
+        return self.LEFT + (moment - self.start).total_seconds() / 60 * self.bar_width
+
+    @property
+    def bars(self):
+        scale = self.plot_height / max(self.peak, 1)
+        bars = []
+        for i in range(self.minutes):
+            minute = self.start + timedelta(minutes=i)
+            count = self.counts.get(minute, 0)
+            height = count * scale
+            x = self.LEFT + i * self.bar_width
+            bars.append(Bar(minute, count, x, self.baseline - height, height))
+        return bars
+
+    @property
+    def labels(self):
+        """Every LABEL_EVERY minutes on the time axis, as HH:MM in the active zone."""
+        return [
+            Label(bar.x, timezone.localtime(bar.minute).strftime("%H:%M"))
+            for bar in self.bars
+            if timezone.localtime(bar.minute).minute % LABEL_EVERY == 0
+        ]
+
+    @property
+    def zone(self):
+        return times.zone_name(timezone.localtime(self.start))
+
+    @property
+    def due_x(self):
+        return self.x_of(self.due) if self.due and self.start <= self.due <= self.end else None
+
+    @property
+    def now_x(self):
+        return self.x_of(self.now) if self.now and self.start <= self.now <= self.end else None
+
+    @property
+    def rows(self):
+        """The minutes that had uploads, for the chart's table: the same facts as text."""
+        return [bar for bar in self.bars if bar.count]
+
+
+def _minute(moment):
+    return moment.replace(second=0, microsecond=0)
+
+
+def chart_window(exam, now):
+    """From CHART_BEFORE the deadline to CHART_AFTER it, in whole minutes; without a
+    deadline, the same span up to the current minute."""
+    if exam.closes_at:
+        return _minute(exam.closes_at - CHART_BEFORE), _minute(exam.closes_at + CHART_AFTER)
+    end = _minute(now) + timedelta(minutes=1)
+    return end - CHART_BEFORE - CHART_AFTER, end
+
+
+def chart(exam, now=None):
+    """Every upload (replaced ones too: each is an arrival) per minute around the deadline,
+    in one query."""
+    now = now or timezone.now()
+    start, end = chart_window(exam, now)
+    per_minute = (
+        Submission.objects.filter(
+            student__exam_id=exam.pk, accepted_at__gte=start, accepted_at__lt=end
+        )
+        .annotate(minute=Trunc("accepted_at", "minute", tzinfo=UTC))
+        .values("minute")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["minute"]: row["n"] for row in per_minute}
+    return Chart(start=start, end=end, counts=counts, due=exam.closes_at, now=now)
