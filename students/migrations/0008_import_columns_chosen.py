@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('students', '0006_mail_outbox'),
+        ('students', '0007_worker_heartbeat'),
     ]
 
     operations = [
