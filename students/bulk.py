@@ -23,7 +23,9 @@ def bulk_action(request, pk):
     exam = _exam_to_change(request, pk)
     form = BulkForm(exam, request.POST if request.method == "POST" else request.GET)
     if not form.has_selection():
-        return render(request, "students/bulk_confirm.html", {"exam": exam, "form": form}, 422)
+        return render(
+            request, "students/bulk_confirm.html", {"exam": exam, "form": form}, status=422
+        )
     students = form.students()
     if form.cleaned_data["action"] == "email":
         return _email(request, exam, students)
