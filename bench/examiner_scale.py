@@ -151,6 +151,33 @@ def bench_roster(client, exam):
         )
 
 
+def bench_roster_queries(exam):
+    """The search and the sort alone: the roster's two queries for them (the count and one
+    page of 50), without rendering the page."""
+    from students.forms import RosterForm
+
+    queries = {
+        "search 'muller'": {"q": "muller"},
+        "search 'lukasiewicz 12'": {"q": "lukasiewicz 12"},
+        "search 'zzz' (no match)": {"q": "zzz"},
+        "sort by name, first page": {},
+        "sort by name, Z to A": {"sort": "-name"},
+        "sort by name, page 150": {"page": 150},
+    }
+    print(f"Search and sort alone, {ROSTER_STUDENTS:,} students (count + a page of 50)")
+    for label, data in queries.items():
+        offset = (data.pop("page", 1) - 1) * 50
+        times = []
+        for _ in range(ROSTER_REPEATS + 1):
+            students = RosterForm(data).students(exam)
+            started = time.perf_counter()
+            students.count()
+            list(students[offset : offset + 50])
+            times.append((time.perf_counter() - started) * 1000)
+        times = times[1:]  # the first warms the plan
+        print(f"  {label:26} median {statistics.median(times):6.1f} ms, max {max(times):6.1f} ms")
+
+
 def bench_exports(client, exam):
     response, ms = timed(client.get, f"/exams/{exam.pk}/slips/")
     assert response.status_code == 200
@@ -223,6 +250,7 @@ def main():
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
             bench_roster(client, roster)
+            bench_roster_queries(roster)
             bench_exports(client, roster)
             bench_zip(client, ExamFactory(owner=examiner))
     finally:

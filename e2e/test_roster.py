@@ -49,7 +49,8 @@ def fill_roster(exam):
 def no_clipping(page):
     """Nothing wider than its box: the page and the roster's table both fit."""
     return not has_sideways_scroll(page) and page.evaluate(
-        "() => [...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)"
+        "() => [...document.querySelectorAll('.table-wrap')]"
+        ".every(wrap => wrap.scrollWidth <= wrap.clientWidth)"
     )
 
 

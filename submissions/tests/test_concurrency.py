@@ -67,7 +67,9 @@ def test_twenty_simultaneous_uploads_accept_exactly_the_limit(s3):
     assert not superseded.filter(file_deleted_at__isnull=True).exists()
 
 
-def test_twenty_simultaneous_uploads_accept_exactly_the_limit_with_extra_uploads(s3):
+def test_extra_uploads_raise_the_limit_twenty_simultaneous_uploads_meet(s3):
+    # Named unlike the test above: the s3 fixture names its bucket by a test's first 40
+    # characters.
     student = StudentFactory(extra_uploads=3)  # 5 from the exam, 3 more for this student
 
     responses = post_all_at_once(student, [secrets.token_urlsafe(16) for _ in range(20)])
