@@ -203,7 +203,7 @@ def zip_stream(exam, students=None, by=None):
 
 
 def _log_downloads(submissions, by):
-    detail = f"in a ZIP of {len(submissions)} files"
+    detail = f"in a ZIP ({len(submissions)} in all)"
     Event.objects.bulk_create(
         (
             Event(

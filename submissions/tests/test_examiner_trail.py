@@ -91,3 +91,13 @@ def test_the_admin_shows_events_read_only(client, examiner, student):
     assert client.get("/admin/submissions/event/add/").status_code == 403
     assert client.post(f"/admin/submissions/event/{event.pk}/delete/").status_code == 403
     assert Event.objects.count() == 1
+
+
+def test_download_all_logs_each_file_with_the_examiner(examiner_client, examiner, client, student):
+    post_upload(client, student)
+
+    response = examiner_client.get(reverse("students:exam_zip", args=[student.exam_id]))
+    b"".join(response.streaming_content)
+
+    download = student.events.get(kind=Event.Kind.DOWNLOAD)
+    assert (download.by, download.detail) == (examiner, "in a ZIP (1 in all)")
