@@ -114,6 +114,7 @@ class StudentOut(Schema):
     upload_url: str
     uploads_used: int
     uploads_left: int
+    extra_uploads: int
     deadline: datetime | None
     extended_until: datetime | None
     created_at: datetime

@@ -222,7 +222,7 @@ def update_student(request, exam_id: int, student_id: int, payload: schemas.Stud
     if changes:
         form.save()
     if extension is not None:
-        student.extend_deadline(extension.cleaned_data["extended_until"])
+        student.extend_deadline(extension.cleaned_data["extended_until"], by=request.auth.user)
     return student
 
 
@@ -388,7 +388,7 @@ def _status(student):
         "can_upload": student.can_upload(),
         "uploads_used": student.uploads_used,
         "uploads_left": student.uploads_left(),
-        "max_uploads": student.exam.max_uploads,
+        "max_uploads": student.max_uploads(),
         "max_upload_bytes": student.exam.max_upload_bytes,
         "allowed_extensions": student.exam.allowed_extensions,
         "current_submission": student.current_submission,

@@ -86,6 +86,6 @@ def hand_out_watch_and_download(pages, page, exam, tmp_path):
     with zipfile.ZipFile(archive.value.path()) as files:
         assert files.read("s1002_answer.pdf") == sent.read_bytes()
         assert "manifest.csv" in files.namelist()
-    page.get_by_role("table").get_by_role("link", name="Alan Turing").click()
+    page.get_by_role("table").get_by_role("link", name="Alan Turing", exact=True).click()
     expect(page.get_by_role("link", name="Download", exact=True)).to_be_visible()
     shot(page, "first-exam-5-download")

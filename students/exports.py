@@ -11,7 +11,7 @@ from zipstream import ZIP_STORED, ZipStream
 
 from students import times
 from submissions import storage
-from submissions.models import Submission
+from submissions.models import Event, Submission
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def roster_rows(exam, students, link):
             student.email,
             link(student),
             student.uploads_used,
-            exam.max_uploads,
+            student.max_uploads(),
             local_time(student.deadline()),
             local_time(student.cutoff()),
             local_time(submission.accepted_at) if submission else "",
@@ -140,15 +140,12 @@ def qr_svg(url):
 # --- Download all ---------------------------------------------------------------------
 
 
-def archive_submissions(exam):
-    return (
-        Submission.objects.current()
-        .with_file()
-        .filter(student__exam=exam)
-        .with_expiry()
-        .select_related("student__exam")
-        .order_by("student__nickname")
-    )
+def archive_submissions(exam, students=None):
+    """The current files of the exam's students (or of `students`, some of them)."""
+    submissions = Submission.objects.current().with_file().filter(student__exam=exam)
+    if students is not None:
+        submissions = submissions.filter(student__in=students.values("pk"))
+    return submissions.with_expiry().select_related("student__exam").order_by("student__nickname")
 
 
 def file_chunks(name):
@@ -179,13 +176,16 @@ def _opened(name):
     return rest()
 
 
-def zip_stream(exam):
-    """Every current file of the exam as `nickname_original-name`, then manifest.csv listing
-    exactly the files written. One file's chunk at a time is in memory, never the archive."""
+def zip_stream(exam, students=None, by=None):
+    """Every current file of the exam (or of `students`) as `nickname_original-name`, then
+    manifest.csv listing exactly the files written. One file's chunk at a time is in memory,
+    never the archive. With `by`, each file's download is logged with that examiner once
+    the archive is written."""
     archive = ZipStream(compress_type=ZIP_STORED)
     manifest = [MANIFEST_HEADER]
     used = set()
-    for submission in archive_submissions(exam).iterator(chunk_size=500):
+    written = []
+    for submission in archive_submissions(exam, students).iterator(chunk_size=500):
         student = submission.student
         # One entry at the top of the archive, that unpacks under its name on any system.
         name = storage.safe_filename(
@@ -197,6 +197,7 @@ def zip_stream(exam):
         if chunks is None:
             continue
         used.add(name.casefold())
+        written.append(submission)
         archive.add(chunks, name)
         yield from archive.all_files()
         manifest.append(
@@ -214,6 +215,8 @@ def zip_stream(exam):
         )
     archive.add("".join(csv_lines(manifest)).encode("utf-8-sig"), "manifest.csv")
     yield from archive.finalize()
+    if by is not None:
+        _log_downloads(written, by)
 
 
 def file_name(exam, extension, what=""):
@@ -224,5 +227,22 @@ def file_name(exam, extension, what=""):
     return "-".join(part for part in parts if part) + f".{extension}"
 
 
-def zip_name(exam):
-    return file_name(exam, "zip")
+def _log_downloads(submissions, by):
+    detail = f"in a ZIP ({len(submissions)} in all)"
+    Event.objects.bulk_create(
+        (
+            Event(
+                student_id=s.student_id,
+                submission=s,
+                kind=Event.Kind.DOWNLOAD,
+                detail=detail,
+                by=by,
+            )
+            for s in submissions
+        ),
+        batch_size=1000,
+    )
+
+
+def zip_name(exam, selected=False):
+    return file_name(exam, "zip", "selected" if selected else "")

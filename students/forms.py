@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from students import imports, mail
-from students.models import Exam, ExaminerProfile, ExamMail, Student
+from students.models import MAX_EXTRA_UPLOADS, Exam, ExaminerProfile, ExamMail, Student
 from students.text import plain_text
 from submissions import filetypes
 from submissions.validators import too_large_message
@@ -249,16 +249,17 @@ class RosterForm(forms.Form):
         "waiting": ("Not yet", lambda students: students.not_submitted()),
         "no_uploads_left": ("No uploads left", lambda students: students.out_of_uploads()),
     }
+    # By name: in the order of the alphabet (students.collation), then as written.
     SORT = {
-        "": ("Name", ["last_name", "first_name", "nickname"]),
-        "-name": ("Name, Z to A", ["-last_name", "-first_name", "-nickname"]),
+        "": ("Name", ["sort_key", "last_name", "first_name", "nickname"]),
+        "-name": ("Name, Z to A", ["-sort_key", "-last_name", "-first_name", "-nickname"]),
         "-last_upload": (
             "Latest upload first",
-            [F("last_upload_at").desc(nulls_last=True), "last_name", "first_name"],
+            [F("last_upload_at").desc(nulls_last=True), "sort_key", "last_name"],
         ),
         "last_upload": (
             "Earliest upload first",
-            [F("last_upload_at").asc(nulls_last=True), "last_name", "first_name"],
+            [F("last_upload_at").asc(nulls_last=True), "sort_key", "last_name"],
         ),
     }
 
@@ -280,6 +281,93 @@ class RosterForm(forms.Form):
             students = students.search(data["q"])
         students = self.SHOW[data.get("show", "")][1](students)
         return students.order_by(*self.SORT[data.get("sort", "")][1])
+
+
+class BulkForm(forms.Form):
+    """What to do to which of the roster's students: the rows ticked, or every student
+    matching the roster's search and filter (`everyone`), on every page."""
+
+    ACTIONS = {
+        "extend": _("Extend the deadline"),
+        "extra_uploads": _("Give extra uploads"),
+        "zip": _("Download their files (ZIP)"),
+        "email": _("Email their upload links"),
+    }
+
+    action = forms.ChoiceField(choices=list(ACTIONS.items()), widget=forms.HiddenInput)
+    student = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.MultipleHiddenInput
+    )
+    everyone = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    extended_until = ZonedDateTimeField(
+        label=_("New deadline"),
+        required=False,
+        help_text=_("Later than the exam's due time; a cut-off moves by as much."),
+    )
+    extra_uploads = forms.IntegerField(
+        label=_("Extra uploads for each"),
+        required=False,
+        min_value=0,
+        max_value=MAX_EXTRA_UPLOADS,
+        help_text=_("On top of the exam's uploads; 0 takes extra uploads back."),
+    )
+    NEEDS = {"extend": "extended_until", "extra_uploads": "extra_uploads"}
+    NEEDS_MESSAGES = {
+        "extended_until": _("Choose the new deadline."),
+        "extra_uploads": _("Say how many extra uploads each student gets."),
+    }
+    # The number of students the confirmation named: if it changed, confirm again.
+    expected = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, exam, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.exam = exam
+        self.roster = RosterForm(data)
+        self.fields["student"].queryset = exam.students.all()
+        field = self.fields["extended_until"]
+        field.zone = exam.zone
+        field.label = f"{field.label} ({exam.time_zone})"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("everyone") and not data.get("student"):
+            raise forms.ValidationError(
+                _("No students are selected. Tick them on the roster first.")
+            )
+        return data
+
+    def clean_extended_until(self):
+        until = self.cleaned_data["extended_until"]
+        closes_at = self.exam.closes_at
+        if until and closes_at and until <= closes_at:
+            raise forms.ValidationError(_("An extension must end after the exam's due time."))
+        return until
+
+    def has_selection(self):
+        """An action and some students to do it to (what the action needs may still be
+        missing or wrong: the confirmation asks for it)."""
+        self.is_valid()
+        return not (
+            self.has_error("action") or self.has_error("student") or self.non_field_errors()
+        )
+
+    def students(self):
+        """The students chosen, as a queryset of the exam's students."""
+        if self.cleaned_data.get("everyone"):
+            return self.roster.students(self.exam)
+        return self.exam.students.filter(pk__in=[s.pk for s in self.cleaned_data["student"]])
+
+    def is_ready(self, count):
+        """Posted from the confirmation, for the number of students it named, with what
+        the action needs: the deadline to extend to, the number of extra uploads."""
+        data = self.cleaned_data
+        if not self.is_valid() or data.get("expected") != count:
+            return False
+        needs = self.NEEDS.get(data["action"])
+        if needs and data.get(needs) is None:
+            self.add_error(needs, self.NEEDS_MESSAGES[needs])
+            return False
+        return True
 
 
 class ExamStateForm(forms.Form):
@@ -308,6 +396,15 @@ class ExtensionForm(forms.ModelForm):
         if until and closes_at and until <= closes_at:
             raise forms.ValidationError("An extension must end after the exam's due time.")
         return until
+
+
+class ExtraUploadsForm(forms.Form):
+    extra_uploads = forms.IntegerField(
+        label=_("Extra uploads"),
+        min_value=0,
+        max_value=MAX_EXTRA_UPLOADS,
+        help_text=_("On top of the exam's uploads, for this student only; 0 takes them back."),
+    )
 
 
 class TimeZoneForm(forms.ModelForm):

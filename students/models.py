@@ -5,12 +5,13 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from students import collation, times
 from students.codes import new_upload_code
 
 
@@ -31,6 +32,8 @@ def default_max_uploads():
 
 
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 30
+MAX_EXTRA_UPLOADS = 50  # as many as an exam may give everyone
+NAME_FIELDS = {"first_name", "last_name", "nickname", "email"}
 
 
 def default_time_zone():
@@ -197,7 +200,9 @@ class Exam(models.Model):
             total=Count("pk"),
             submitted=Count("pk", filter=Q(current__isnull=False)),
             waiting=Count("pk", filter=Q(current__isnull=True)),
-            no_uploads_left=Count("pk", filter=Q(uploads_used__gte=self.max_uploads)),
+            no_uploads_left=Count(
+                "pk", filter=Q(uploads_used__gte=self.max_uploads + F("extra_uploads"))
+            ),
         )
 
 
@@ -216,17 +221,44 @@ class StudentQuerySet(models.QuerySet):
             )
         )
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, with each student's search and sort keys filled, as save() fills them."""
+        objs = list(objs)
+        for student in objs:
+            student.fill_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
     def search(self, text):
-        """Every word of `text` in the first name, last name, nickname or email."""
+        """Every word of `text` in the first name, last name, nickname or email, whatever
+        the accents and case: "muller" finds Müller, "Lukasiewicz" finds Łukasiewicz."""
         queryset = self
-        for word in text.split():
-            queryset = queryset.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(nickname__icontains=word)
-                | Q(email__icontains=word)
-            )
+        for word in collation.search_text(text).split():
+            queryset = queryset.filter(search_key__contains=word)
         return queryset
+
+    def extend_deadlines(self, until, by=None):
+        """Student.extend_deadline for each of these students, in a few queries."""
+        detail = times.format_time(until, "long") if until else ""  # the exam's zone, active
+        return self._change_each({"extended_until": until}, "extension", detail, by)
+
+    def give_extra_uploads(self, extra, by=None):
+        """Student.give_extra_uploads for each of these students, in a few queries."""
+        if not 0 <= extra <= MAX_EXTRA_UPLOADS:
+            raise ValueError(f"extra uploads must be 0 to {MAX_EXTRA_UPLOADS}, not {extra}")
+        detail = f"{extra} extra"
+        return self._change_each({"extra_uploads": extra}, "extra_uploads", detail, by)
+
+    def _change_each(self, values, kind, detail, by):
+        """Set `values` on these students and log `kind` in each one's audit trail, at once."""
+        Event = self.model._meta.get_field("events").related_model
+        with transaction.atomic():
+            ids = list(self.order_by().values_list("pk", flat=True))
+            self.model.objects.filter(pk__in=ids).update(**values)
+            Event.objects.bulk_create(
+                (Event(student_id=pk, kind=kind, detail=detail, by=by) for pk in ids),
+                batch_size=1000,
+            )
+        return len(ids)
 
     def _current(self):
         return self._submissions().current().filter(student=OuterRef("pk"))
@@ -238,7 +270,7 @@ class StudentQuerySet(models.QuerySet):
         return self.filter(~Exists(self._current()))
 
     def out_of_uploads(self):
-        return self.filter(uploads_used__gte=F("exam__max_uploads"))
+        return self.filter(uploads_used__gte=F("exam__max_uploads") + F("extra_uploads"))
 
     def with_current_join(self):
         """Joins each student's current submission (at most one) as `current`: one LEFT JOIN
@@ -264,6 +296,10 @@ class Student(models.Model):
     email = models.EmailField(blank=True)
     upload_code = models.CharField(max_length=64, unique=True, default=new_upload_code)
     uploads_used = models.PositiveSmallIntegerField(default=0)
+    # Given by the examiner on top of the exam's uploads, to this student only.
+    extra_uploads = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_EXTRA_UPLOADS)]
+    )
     extended_until = models.DateTimeField(
         "deadline extension",
         null=True,
@@ -271,6 +307,10 @@ class Student(models.Model):
         help_text="This student's own deadline, when later than the exam's.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept from the names by fill_keys(): accent- and case-free text to search, and a key
+    # that sorts by the alphabet (see students.collation).
+    search_key = models.CharField(max_length=600, blank=True, default="", editable=False)
+    sort_key = models.CharField(max_length=700, blank=True, default="", editable=False)
 
     objects = StudentQuerySet.as_manager()
 
@@ -281,22 +321,39 @@ class Student(models.Model):
             models.Index(
                 fields=["exam", "last_name", "first_name", "nickname"], name="student_roster_order"
             ),
+            models.Index(fields=["exam", "sort_key"], name="student_alphabet_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["exam", "nickname"], name="unique_nickname_per_exam"),
             models.CheckConstraint(
                 condition=Q(uploads_used__gte=0), name="uploads_used_non_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(extra_uploads__gte=0) & Q(extra_uploads__lte=MAX_EXTRA_UPLOADS),
+                name="extra_uploads_in_range",
+            ),
         ]
 
     def __str__(self):
         return f"{self.full_name} ({self.nickname})"
+
+    def save(self, *args, **kwargs):
+        self.fill_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & NAME_FIELDS:
+            kwargs["update_fields"] = {*update_fields, "search_key", "sort_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("students:student_detail", args=[self.exam_id, self.pk])
 
     def get_upload_url(self):
         return reverse("submissions:upload", args=[self.upload_code])
+
+    def fill_keys(self):
+        self.search_key, self.sort_key = collation.student_keys(
+            self.first_name, self.last_name, self.nickname, self.email
+        )
 
     @property
     def full_name(self):
@@ -311,8 +368,12 @@ class Student(models.Model):
             return None
         return self.submissions.current().with_expiry().first()
 
+    def max_uploads(self):
+        """How many uploads this student has: the exam's, and any extra given to them."""
+        return self.exam.max_uploads + self.extra_uploads
+
     def uploads_left(self):
-        return max(self.exam.max_uploads - self.uploads_used, 0)
+        return max(self.max_uploads() - self.uploads_used, 0)
 
     def deadline(self):
         """When this student's upload is due: the exam's due time, or their extension when it
@@ -350,19 +411,38 @@ class Student(models.Model):
         """Only a student who never uploaded: submissions and their trail are evidence."""
         return self.uploads_used == 0 and not self.submissions.exists()
 
-    def change_upload_code(self, by=""):
+    def change_upload_code(self, by=None):
         """A new personal upload link; the old one stops working at once. Logged in the
         student's audit trail (through the reverse relation: this app imports nothing from
-        submissions), `by` naming who changed it."""
+        submissions) with the examiner `by` who changed it."""
         self.upload_code = new_upload_code()
         self.save(update_fields=["upload_code"])
         Event = self.events.model
-        Event.log(self, Event.Kind.LINK_CHANGED, detail=by)
+        Event.log(self, Event.Kind.LINK_CHANGED, by=by)
 
-    def extend_deadline(self, until):
-        """Give this student their own, later deadline (None takes it away)."""
+    def extend_deadline(self, until, by=None):
+        """Give this student their own, later deadline (None takes it away), logged in
+        their audit trail with the examiner `by`."""
         self.extended_until = until
         self.save(update_fields=["extended_until"])
+        Event = self.events.model
+        detail = times.format_time(until, "long", self.exam.zone) if until else ""
+        Event.log(self, Event.Kind.EXTENSION, detail=detail, by=by)
+
+    def give_extra_uploads(self, extra, by=None):
+        """Set how many uploads this student has on top of the exam's (0 takes them back),
+        logged in their audit trail with the examiner `by`."""
+        if not 0 <= extra <= MAX_EXTRA_UPLOADS:
+            raise ValueError(f"extra uploads must be 0 to {MAX_EXTRA_UPLOADS}, not {extra}")
+        self.extra_uploads = extra
+        self.save(update_fields=["extra_uploads"])
+        Event = self.events.model
+        Event.log(
+            self,
+            Event.Kind.EXTRA_UPLOADS,
+            detail=f"{extra} extra, {self.max_uploads()} in all",
+            by=by,
+        )
 
 
 class WorkerHeartbeat(models.Model):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from api import views as api_views
-from students import views
+from students import bulk, views
 
 app_name = "students"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/roster.csv", views.roster_csv, name="roster_csv"),
     path("<int:pk>/slips/", views.exam_slips, name="exam_slips"),
     path("<int:pk>/files.zip", views.exam_zip, name="exam_zip"),
+    path("<int:pk>/bulk/", bulk.bulk_action, name="bulk_action"),
     path("<int:pk>/import/", views.import_upload, name="import_upload"),
     path("<int:exam_pk>/import/<int:pk>/", views.import_preview, name="import_preview"),
     path("<int:exam_pk>/import/<int:pk>/columns/", views.import_columns, name="import_columns"),
@@ -46,6 +47,11 @@ urlpatterns = [
         "<int:exam_pk>/students/<int:pk>/new-link/",
         views.student_new_link,
         name="student_new_link",
+    ),
+    path(
+        "<int:exam_pk>/students/<int:pk>/extra-uploads/",
+        views.student_extra_uploads,
+        name="student_extra_uploads",
     ),
     path(
         "<int:exam_pk>/students/<int:pk>/extension/",

@@ -22,6 +22,7 @@ from students.forms import (
     ExamMailForm,
     ExamStateForm,
     ExtensionForm,
+    ExtraUploadsForm,
     ImportForm,
     InviteForm,
     MailingForm,
@@ -30,7 +31,7 @@ from students.forms import (
     TimeZoneForm,
 )
 from students.models import Exam, ExaminerProfile, ExamMail, Mailing, Student, StudentImport
-from submissions.models import Submission
+from submissions.models import Submission, collapse_repeats
 
 ROSTER_PAGE_SIZE = 50
 SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
@@ -203,7 +204,7 @@ def student_detail(request, exam_pk, pk):
         "student": student,
         "upload_url": request.build_absolute_uri(student.get_upload_url()),
         "submissions": student.submissions.with_expiry(),
-        "events": student.events.all()[:200],
+        "events": collapse_repeats(student.events.select_related("by")[:200]),
         "mails": student.mails.all()[:50],
     }
     return render(request, "students/student_detail.html", context)
@@ -216,14 +217,14 @@ def submission_download(request, exam_pk, pk, submission_pk):
     submission = get_object_or_404(
         Submission, pk=submission_pk, student=student, file_deleted_at__isnull=True
     )
-    return redirect(submission.download_url(f"by examiner {request.user}"))
+    return redirect(submission.download_url("by examiner", by=request.user))
 
 
 @login_required
 @require_POST
 def student_new_link(request, exam_pk, pk):
-    student = _student(request, exam_pk, pk)
-    student.change_upload_code(by=f"by examiner {request.user}")
+    student = _student_to_change(request, exam_pk, pk)
+    student.change_upload_code(by=request.user)
     messages.success(
         request, f"{student.first_name} has a new upload link; the old one no longer works."
     )
@@ -243,14 +244,37 @@ def exam_state(request, pk):
 
 @login_required
 def student_extension(request, exam_pk, pk):
-    student = _student(request, exam_pk, pk)
+    student = _student_to_change(request, exam_pk, pk)
     form = ExtensionForm(request.POST or None, instance=student)
     if form.is_valid():
-        student.extend_deadline(form.cleaned_data["extended_until"])
+        student.extend_deadline(form.cleaned_data["extended_until"], by=request.user)
         messages.success(request, f"Saved {student.first_name}'s deadline.")
         return redirect(student)
     context = {"exam": student.exam, "student": student, "form": form}
     return render(request, "students/student_extension.html", context)
+
+
+@login_required
+def student_extra_uploads(request, exam_pk, pk):
+    """Give one student extra uploads, or take them back (0): a form that says what it will
+    do, then the post."""
+    student = _student_to_change(request, exam_pk, pk)
+    form = ExtraUploadsForm(request.POST or None, initial={"extra_uploads": student.extra_uploads})
+    if form.is_valid():
+        student.give_extra_uploads(form.cleaned_data["extra_uploads"], by=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(name)s now has %(count)s upload in all.",
+                "%(name)s now has %(count)s uploads in all.",
+                student.max_uploads(),
+            )
+            % {"name": student.full_name, "count": student.max_uploads()},
+        )
+        return redirect(student)
+    context = {"exam": student.exam, "student": student, "form": form}
+    status = 422 if request.POST else 200
+    return render(request, "students/student_extra_uploads.html", context, status=status)
 
 
 @login_required
@@ -430,7 +454,9 @@ def exam_slips(request, pk):
 @require_GET
 def exam_zip(request, pk):
     exam = _exam(request, pk)
-    response = StreamingHttpResponse(exports.zip_stream(exam), content_type="application/zip")
+    response = StreamingHttpResponse(
+        exports.zip_stream(exam, by=request.user), content_type="application/zip"
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=exports.zip_name(exam)
     )

@@ -1,6 +1,7 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import (
     Case,
@@ -15,6 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from students import times
 from students.models import Student
@@ -232,10 +234,10 @@ class Submission(models.Model):
 
     # The audit trail's events about one submission, logged where they happen.
 
-    def download_url(self, by):
-        """A link to this file for DOWNLOAD_LINK_SECONDS; the download is logged, `by` saying
-        who (e.g. "by verification code")."""
-        Event.log(self.student, Event.Kind.DOWNLOAD, self, by)
+    def download_url(self, how, by=None):
+        """A link to this file for DOWNLOAD_LINK_SECONDS; the download is logged, `how` saying
+        how (e.g. "by verification code"), `by` naming the examiner if it was one."""
+        Event.log(self.student, Event.Kind.DOWNLOAD, self, how, by=by)
         return storage.download_url(self)
 
     def log_receipt_viewed(self):
@@ -259,7 +261,7 @@ class Submission(models.Model):
         """The audit trail's line for this upload: file, size, count, lateness, statement."""
         parts = [
             f"{self.original_name}, {self.size} bytes (upload {student.uploads_used + 1} of "
-            f"{student.exam.max_uploads})"
+            f"{student.max_uploads()})"
         ]
         if self.is_late():
             parts.append(f"late by {times.duration(self.late_by)}")
@@ -280,14 +282,16 @@ class Event(models.Model):
     """One line of a student's append-only audit trail. Never file contents or secrets."""
 
     class Kind(models.TextChoices):
-        UPLOAD_ACCEPTED = "upload_accepted", "Upload accepted"
-        UPLOAD_REFUSED = "upload_refused", "Upload refused"
-        RECEIPT_VIEWED = "receipt_viewed", "Receipt viewed"
-        LOOKUP = "lookup", "Verification lookup"
-        DOWNLOAD = "download", "Download"
-        SUPERSEDED = "superseded", "File superseded"
-        PURGED = "purged", "File purged"
-        LINK_CHANGED = "link_changed", "Upload link changed"
+        UPLOAD_ACCEPTED = "upload_accepted", _("Upload accepted")
+        UPLOAD_REFUSED = "upload_refused", _("Upload refused")
+        RECEIPT_VIEWED = "receipt_viewed", _("Receipt viewed")
+        LOOKUP = "lookup", _("Verification lookup")
+        DOWNLOAD = "download", _("Download")
+        SUPERSEDED = "superseded", _("File superseded")
+        PURGED = "purged", _("File purged")
+        LINK_CHANGED = "link_changed", _("Upload link changed")
+        EXTENSION = "extension", _("Deadline extension")
+        EXTRA_UPLOADS = "extra_uploads", _("Extra uploads")
 
     student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="events")
     submission = models.ForeignKey(
@@ -295,6 +299,15 @@ class Event(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     detail = models.CharField(max_length=300, blank=True)
+    # The examiner behind an examiner's action; empty for the student's and the system's.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = EventQuerySet.as_manager()
@@ -314,10 +327,24 @@ class Event(models.Model):
         raise TypeError("The audit log is append-only.")
 
     @classmethod
-    def log(cls, student, kind, submission=None, detail=""):
+    def log(cls, student, kind, submission=None, detail="", by=None):
         return cls.objects.create(
-            student_id=student.pk, submission=submission, kind=kind, detail=detail[:300]
+            student_id=student.pk, submission=submission, kind=kind, detail=detail[:300], by=by
         )
+
+
+def collapse_repeats(events):
+    """The trail as shown: a run of identical consecutive events (same kind, file, detail
+    and examiner) becomes its newest one, with `repeats` saying how many it stands for."""
+    shown = []
+    for event in events:
+        same = (event.kind, event.submission_id, event.detail, event.by_id)
+        if shown and shown[-1][1] == same:
+            shown[-1][0].repeats += 1
+            continue
+        event.repeats = 1
+        shown.append((event, same))
+    return [event for event, _same in shown]
 
 
 class CodeMissCount(models.Model):

@@ -67,6 +67,20 @@ def test_twenty_simultaneous_uploads_accept_exactly_the_limit(s3):
     assert not superseded.filter(file_deleted_at__isnull=True).exists()
 
 
+def test_extra_uploads_raise_the_limit_twenty_simultaneous_uploads_meet(s3):
+    # Named unlike the test above: the s3 fixture names its bucket by a test's first 40
+    # characters.
+    student = StudentFactory(extra_uploads=3)  # 5 from the exam, 3 more for this student
+
+    responses = post_all_at_once(student, [secrets.token_urlsafe(16) for _ in range(20)])
+
+    assert sorted(r.status_code for r in responses) == [302] * 8 + [403] * 12
+    student.refresh_from_db()
+    assert student.uploads_used == 8
+    assert Submission.objects.filter(student=student).count() == 8
+    assert s3_keys(s3) == [Submission.objects.current().get(student=student).file.name]
+
+
 def test_the_same_form_posted_twice_at_once_uses_one_upload(s3):
     student = StudentFactory()
 

@@ -163,7 +163,7 @@ def test_late_uploads_show_on_the_roster_csv_zip_manifest_and_students_page(
     rows = csv_rows(examiner_client.get(reverse("students:roster_csv", args=[exam.pk])))
     manifest = manifest_rows(examiner_client.get(reverse("students:exam_zip", args=[exam.pk])))
 
-    assert "late 5 min" in roster
+    assert "late by 5 min" in roster
     assert "late by 5 min" in detail
     assert rows[0]["late by"] == "5 min"
     assert manifest[0]["late by"] == "5 min"
