@@ -4,7 +4,7 @@ docs/screenshots/confirm-*.png and shared-exam.png come from here."""
 
 from playwright.sync_api import expect
 
-from e2e.helpers import log_in, shot
+from e2e.helpers import accessibility_violations, log_in, shot
 from students.tests.factories import StudentFactory, UserFactory
 
 
@@ -59,3 +59,27 @@ def test_a_co_examiner_sees_and_works_on_a_shared_exam(pages, examiner, exam):
     expect(page.get_by_role("link", name="Delete the exam")).to_have_count(0)
     expect(page.get_by_role("table")).to_contain_text("Alan Turing")
     shot(page, "shared-exam", full_page=True)
+
+
+def test_the_manage_pages_have_no_serious_violations(pages, examiner, student):
+    # axe is injected as an inline script, which the page's own CSP would rightly refuse.
+    page = pages.new(bypass_csp=True)
+    exam = student.exam
+    log_in(page, examiner)
+    found = []
+    for name, url in [
+        ("confirm-remove", f"/exams/{exam.pk}/students/{student.pk}/remove/"),
+        ("confirm-state", f"/exams/{exam.pk}/state/?state=closed"),
+        ("sharing", f"/exams/{exam.pk}/sharing/"),
+        ("duplicate", f"/exams/{exam.pk}/duplicate/"),
+        ("delete", f"/exams/{exam.pk}/delete/"),
+    ]:
+        page.goto(url)
+        found += accessibility_violations(page, name)
+    page.get_by_label("Type the exam's title to confirm").fill("not the title")
+    page.get_by_role("button", name="Delete the exam").click()
+    expect(page.locator(".field-error")).to_be_visible()
+    found += accessibility_violations(page, "delete-errors")
+    shot(page, "confirm-delete-exam")
+
+    assert not found, "\n".join(found)
