@@ -1,6 +1,8 @@
 """Sharing an exam: the owner adds co-examiners by username or email and removes them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
@@ -93,3 +95,20 @@ def test_the_owner_removes_a_co_examiner(examiner_client, client, exam):
     assert not exam.co_examiners.exists()
     client.force_login(colleague)
     assert client.get(exam.get_absolute_url()).status_code == 404
+
+
+def test_the_exam_list_costs_the_same_queries_for_one_shared_exam_or_ten(client):
+    colleague = UserFactory()
+    client.force_login(colleague)
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("students:exam_list")).status_code == 200
+        return len(captured)
+
+    ExamFactory().co_examiners.add(colleague)
+    one = queries_for_list()
+    for exam in ExamFactory.create_batch(9):
+        exam.co_examiners.add(colleague)
+
+    assert queries_for_list() == one
