@@ -14,9 +14,11 @@ StorageUnavailable = storage.StorageUnavailable
 
 
 def _delete_files(submissions):
-    for pk, key in submissions.with_file().values_list("pk", "file").iterator():
-        storage.delete(key)
-        Submission.objects.filter(pk=pk).update(file_deleted_at=timezone.now())
+    stored = submissions.with_file().values_list("pk", "file").order_by("pk")
+    while batch := list(stored[: storage.DELETE_BATCH]):
+        pks, keys = zip(*batch, strict=True)
+        storage.delete_many(keys)
+        Submission.objects.filter(pk__in=pks).update(file_deleted_at=timezone.now())
 
 
 def remove_students(students):

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from conftest import s3_keys
 from students.models import Exam, Student
-from students.tests.factories import ExamFactory, StudentFactory, UserFactory
+from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory, UserFactory
+from submissions import storage
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
@@ -68,3 +69,20 @@ def test_a_co_examiner_cannot_delete_it(client, exam):
     assert client.get(delete_url(exam)).status_code == 404
     assert client.post(delete_url(exam), {"title": exam.title}).status_code == 404
     assert Exam.objects.filter(pk=exam.pk).exists()
+
+
+@pytest.mark.parametrize("files", [2, 3, 5])
+def test_files_go_in_batches_of_the_most_one_request_takes(
+    examiner_client, exam, s3, monkeypatch, files
+):
+    """Exactly one batch, one over, and more than the two passes take in a batch each (the
+    batch made small; S3's is 1,000)."""
+    monkeypatch.setattr(storage, "DELETE_BATCH", 2)
+    for student in StudentFactory.create_batch(files, exam=exam):
+        SubmissionFactory(student=student, stored=True)
+    assert len(s3_keys(s3)) == files
+
+    response = examiner_client.post(delete_url(exam), {"title": exam.title})
+
+    assert response.status_code == 302
+    assert s3_keys(s3) == []
