@@ -1,7 +1,7 @@
 """
-What a token reaches: its examiner's own exams (only the one it is bound to, if it is),
-their students and submissions. Anything else is 404, never 403: for this examiner it does
-not exist. The dashboard's rule (students.views._exam, _student), for the API.
+What a token reaches: the exams its examiner owns or shares (only the one it is bound to,
+if it is), their students and submissions. Anything else is 404, never 403: for this
+examiner it does not exist. The dashboard's rule (students.views._exam, _student), for the API.
 """
 
 from api.problems import not_found
@@ -11,7 +11,7 @@ from submissions.models import Submission
 
 def exams(request):
     token = request.auth
-    queryset = Exam.objects.filter(owner_id=token.user_id)
+    queryset = Exam.objects.visible_to(token.user_id)
     if token.exam_id:
         queryset = queryset.filter(pk=token.exam_id)
     return queryset

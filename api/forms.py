@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken
 from students.forms import ExamForm
+from students.models import Exam
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -19,7 +20,7 @@ class ApiTokenForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["exam"].queryset = user.exams.all()
+        self.fields["exam"].queryset = Exam.objects.visible_to(user)
         self.fields["exam"].empty_label = _("All my exams")
 
     def clean_expires_at(self):

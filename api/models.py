@@ -34,8 +34,8 @@ class ApiTokenQuerySet(models.QuerySet):
 
     def issue(self, user, *, name, scope, exam=None, expires_at=None):
         """A new token for `user`; returns (the row, the token). The token is not kept."""
-        if exam is not None and exam.owner_id != user.pk:
-            raise ValueError("A token can only be bound to one of its examiner's own exams.")
+        if exam is not None and not type(exam).objects.visible_to(user).filter(pk=exam.pk):
+            raise ValueError("A token can only be bound to an exam its examiner owns or shares.")
         token = TOKEN_START + secrets.token_urlsafe(30)
         row = self.create(
             user=user,

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.db.models import F
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -519,3 +520,62 @@ class ExamMailForm(forms.ModelForm):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Their email address"), max_length=150)
+
+
+class DeleteExamForm(forms.Form):
+    """Deleting an exam takes typing its title: one slip of the mouse must not do it."""
+
+    title = forms.CharField(label=_("Type the exam's title to confirm"), max_length=200)
+
+    def __init__(self, exam, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exam = exam
+
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        if title.strip() != self.exam.title.strip():
+            raise forms.ValidationError(
+                _("That is not this exam's title; type “%(title)s” exactly."),
+                params={"title": self.exam.title},
+            )
+        return title
+
+
+class DuplicateExamForm(forms.Form):
+    title = PlainTextField(label=_("Title of the copy"), max_length=200)
+    with_roster = forms.BooleanField(
+        label=_("Copy the students too"),
+        required=False,
+        help_text=_(
+            "Names, nicknames and addresses, each with a new upload link. Submissions are "
+            "never copied."
+        ),
+    )
+
+
+class ShareForm(forms.Form):
+    """A co-examiner: an examiner who already has a login, named by username or email."""
+
+    who = forms.CharField(label=_("Username or email of an examiner"), max_length=254)
+
+    def __init__(self, exam, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exam = exam
+
+    def clean_who(self):
+        who = self.cleaned_data["who"].strip()
+        User = get_user_model()
+        found = User.objects.filter(is_active=True).filter(
+            Q(username__iexact=who) | Q(email__iexact=who)
+        )
+        if len(found[:2]) != 1:
+            raise forms.ValidationError(
+                _("No single examiner has the username or email “%(who)s”."),
+                params={"who": who},
+            )
+        user = found.get()
+        if user.pk == self.exam.owner_id:
+            raise forms.ValidationError(_("%(who)s owns this exam."), params={"who": who})
+        if self.exam.co_examiners.filter(pk=user.pk).exists():
+            raise forms.ValidationError(_("%(who)s already shares this exam."), params={"who": who})
+        return user

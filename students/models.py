@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,19 @@ def default_retention_days():
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
         raise ValidationError("“%(value)s” is not a time zone we know.", params={"value": value})
+
+
+class ExamQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The exams `user` owns or shares: every other exam does not exist for them."""
+        shared = Exam.co_examiners.through.objects.filter(exam=OuterRef("pk"), user=user)
+        return self.filter(Q(owner=user) | Exists(shared))
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
 
 
 class Exam(models.Model):
@@ -132,8 +146,29 @@ class Exam(models.Model):
         help_text="If set, students must tick it to upload, e.g. “I confirm this is my own "
         "work.” Stored with each upload.",
     )
+    co_examiners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_exams"
+    )
+    # Archived: out of the exam list and read-only on the dashboard; uploads and retention
+    # go on by the exam's times, as before.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExamQuerySet.as_manager()
+
+    # What a copy for the next term takes over; times, state and archiving start afresh.
+    COPIED_FIELDS = [
+        "title",
+        "time_zone",
+        "max_upload_bytes",
+        "max_uploads",
+        "allowed_extensions",
+        "retention_days",
+        "instructions",
+        "contact",
+        "statement",
+    ]
 
     class Meta:
         ordering = ["-created_at"]
@@ -193,6 +228,37 @@ class Exam(models.Model):
         if self.manual_state != self.State.OPEN:
             self.closed_at = timezone.now()
         self.save(update_fields=["manual_state", "closed_at", "updated_at"])
+
+    def is_archived(self):
+        return self.archived_at is not None
+
+    def is_owned_by(self, user):
+        return self.owner_id == user.pk
+
+    def archive(self):
+        self.archived_at = timezone.now()
+        self.save(update_fields=["archived_at", "updated_at"])
+
+    def restore(self):
+        self.archived_at = None
+        self.save(update_fields=["archived_at", "updated_at"])
+
+    def duplicate(self, owner, title, with_roster=False):
+        """A copy for the next term, owned by `owner`: this exam's settings (and its mail
+        words), optionally its roster with new upload codes; never a submission or times."""
+        copy = Exam(owner=owner, **{name: getattr(self, name) for name in self.COPIED_FIELDS})
+        copy.title = title
+        copy.save()
+        mail = ExamMail.objects.filter(exam=self).first()
+        if mail is not None:
+            mail.pk, mail.exam = None, copy
+            mail.save()
+        if with_roster:
+            Student.objects.bulk_create(
+                Student(exam=copy, **fields)
+                for fields in self.students.values("nickname", "first_name", "last_name", "email")
+            )
+        return copy
 
     def roster_counts(self):
         """Students in total, submitted, not yet submitted, and out of uploads: one query."""
@@ -324,7 +390,9 @@ class Student(models.Model):
             models.Index(fields=["exam", "sort_key"], name="student_alphabet_order"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["exam", "nickname"], name="unique_nickname_per_exam"),
+            models.UniqueConstraint(
+                Lower("nickname"), "exam", name="unique_nickname_per_exam_any_case"
+            ),
             models.CheckConstraint(
                 condition=Q(uploads_used__gte=0), name="uploads_used_non_negative"
             ),

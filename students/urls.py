@@ -1,7 +1,7 @@
 from django.urls import path
 
 from api import views as api_views
-from students import bulk, views
+from students import bulk, lifecycle, sharing, views
 
 app_name = "students"
 urlpatterns = [
@@ -11,6 +11,13 @@ urlpatterns = [
     path("<int:pk>/edit/", views.exam_edit, name="exam_edit"),
     path("<int:pk>/state/", views.exam_state, name="exam_state"),
     path("<int:pk>/live/", views.exam_live, name="exam_live"),
+    path("archived/", views.exam_list_archived, name="exam_list_archived"),
+    path("<int:pk>/archive/", lifecycle.exam_archive, name="exam_archive"),
+    path("<int:pk>/restore/", lifecycle.exam_restore, name="exam_restore"),
+    path("<int:pk>/delete/", lifecycle.exam_delete, name="exam_delete"),
+    path("<int:pk>/duplicate/", lifecycle.exam_duplicate, name="exam_duplicate"),
+    path("<int:pk>/sharing/", sharing.exam_sharing, name="exam_sharing"),
+    path("<int:pk>/sharing/<int:user_pk>/remove/", sharing.exam_unshare, name="exam_unshare"),
     path("<int:pk>/roster.csv", views.roster_csv, name="roster_csv"),
     path("<int:pk>/slips/", views.exam_slips, name="exam_slips"),
     path("<int:pk>/files.zip", views.exam_zip, name="exam_zip"),
@@ -52,6 +59,11 @@ urlpatterns = [
         "<int:exam_pk>/students/<int:pk>/extra-uploads/",
         views.student_extra_uploads,
         name="student_extra_uploads",
+    ),
+    path(
+        "<int:exam_pk>/students/<int:pk>/remove/",
+        lifecycle.student_remove,
+        name="student_remove",
     ),
     path(
         "<int:exam_pk>/students/<int:pk>/extension/",

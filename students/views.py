@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import accounts, exports, imports, live, mail, outbox
+from students import accounts, confirmations, exports, imports, live, mail, outbox
 from students.forms import (
     ColumnsForm,
     ExamForm,
@@ -38,23 +38,50 @@ SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
 
 
 def _exam(request, pk):
-    """The examiner's own exam, or 404: other examiners' exams do not exist for them. Its
-    pages and files show times in the exam's zone."""
-    exam = get_object_or_404(Exam, pk=pk, owner=request.user)
-    timezone.activate(exam.zone)
-    return exam
+    """An exam the examiner owns or shares, or 404: other examiners' exams do not exist for
+    them. Its pages and files show times in the exam's zone."""
+    return _zoned(get_object_or_404(Exam.objects.visible_to(request.user), pk=pk))
+
+
+def _exam_to_change(request, pk):
+    """As _exam, for a change: an archived exam is read-only and refuses it."""
+    return _refuse_if_archived(_exam(request, pk))
+
+
+def _owned_exam(request, pk):
+    """The examiner's own exam, or 404, even for a co-examiner: deleting an exam and
+    choosing who shares it are the owner's alone."""
+    return _zoned(get_object_or_404(Exam, pk=pk, owner=request.user))
 
 
 def _student(request, exam_pk, pk):
     student = get_object_or_404(
-        Student.objects.select_related("exam"), pk=pk, exam_id=exam_pk, exam__owner=request.user
+        Student.objects.select_related("exam"),
+        pk=pk,
+        exam__in=Exam.objects.visible_to(request.user).filter(pk=exam_pk),
     )
-    timezone.activate(student.exam.zone)
+    _zoned(student.exam)
     return student
 
 
-_exam_to_change = _exam
-_student_to_change = _student
+def _student_to_change(request, exam_pk, pk):
+    student = _student(request, exam_pk, pk)
+    _refuse_if_archived(student.exam)
+    return student
+
+
+def _zoned(exam):
+    timezone.activate(exam.zone)
+    return exam
+
+
+def _refuse_if_archived(exam):
+    if exam.is_archived():
+        raise PermissionDenied(
+            gettext("“%(title)s” is archived, so it is read-only. Restore it to change it.")
+            % {"title": exam.title}
+        )
+    return exam
 
 
 class LoginView(auth_views.LoginView):
@@ -73,7 +100,20 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def exam_list(request):
-    exams = request.user.exams.annotate(
+    exams = _exams_with_counts(Exam.objects.visible_to(request.user).active())
+    archived = Exam.objects.visible_to(request.user).archived().count()
+    return render(request, "students/exam_list.html", {"exams": exams, "archived": archived})
+
+
+@login_required
+@require_GET
+def exam_list_archived(request):
+    exams = _exams_with_counts(Exam.objects.visible_to(request.user).archived())
+    return render(request, "students/exam_list_archived.html", {"exams": exams})
+
+
+def _exams_with_counts(exams):
+    return exams.select_related("owner").annotate(
         student_count=Count("students", distinct=True),
         submitted_count=Count(
             "students",
@@ -84,7 +124,6 @@ def exam_list(request):
             distinct=True,
         ),
     )
-    return render(request, "students/exam_list.html", {"exams": exams})
 
 
 @login_required
@@ -101,7 +140,7 @@ def exam_create(request):
 
 @login_required
 def exam_edit(request, pk):
-    exam = _exam(request, pk)
+    exam = _exam_to_change(request, pk)
     form = ExamForm(request.POST or None, instance=exam)
     if form.is_valid():
         form.save()
@@ -161,7 +200,7 @@ def _query_without_page(request):
 
 @login_required
 def student_create(request, exam_pk):
-    exam = _exam(request, exam_pk)
+    exam = _exam_to_change(request, exam_pk)
     form = StudentForm(request.POST or None, instance=Student(exam=exam))
     if form.is_valid():
         try:
@@ -173,12 +212,14 @@ def student_create(request, exam_pk):
             if "add_another" in request.POST:
                 return redirect("students:student_create", exam.pk)
             return redirect(student)
-    return render(request, "students/student_form.html", {"form": form, "exam": exam})
+    context = {"form": form, "exam": exam}
+    status = 422 if request.POST else 200
+    return render(request, "students/student_form.html", context, status=status)
 
 
 @login_required
 def student_edit(request, exam_pk, pk):
-    student = _student(request, exam_pk, pk)
+    student = _student_to_change(request, exam_pk, pk)
     form = StudentForm(request.POST or None, instance=student)
     if form.is_valid():
         try:
@@ -221,24 +262,48 @@ def submission_download(request, exam_pk, pk, submission_pk):
 
 
 @login_required
-@require_POST
 def student_new_link(request, exam_pk, pk):
+    """A confirmation page (GET), then the new link (POST from it)."""
     student = _student_to_change(request, exam_pk, pk)
+    if request.method != "POST":
+        return confirmations.page(
+            request,
+            confirmations.new_link(student),
+            student.exam,
+            student.get_absolute_url(),
+            student=student,
+        )
     student.change_upload_code(by=request.user)
     messages.success(
-        request, f"{student.first_name} has a new upload link; the old one no longer works."
+        request,
+        gettext("%(name)s has a new upload link; the old one no longer works.")
+        % {"name": student.first_name},
     )
     return redirect(student)
 
 
 @login_required
-@require_POST
 def exam_state(request, pk):
-    exam = _exam(request, pk)
-    form = ExamStateForm(request.POST)
-    if form.is_valid():
-        exam.set_manual_state(form.cleaned_data["state"])
-        messages.success(request, f"“{exam.title}” is now {exam.get_manual_state_display()}.")
+    """Open now, close now, or follow the times again: a confirmation page saying what
+    happens to how many students (GET ?state=…), then the change (POST from it)."""
+    exam = _exam_to_change(request, pk)
+    form = ExamStateForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        return redirect(exam)
+    state = form.cleaned_data["state"]
+    if request.method != "POST":
+        if state == exam.manual_state:
+            return redirect(exam)
+        confirmation = confirmations.exam_state(exam, state)
+        return confirmations.page(
+            request, confirmation, exam, exam.get_absolute_url(), hidden={"state": state}
+        )
+    exam.set_manual_state(state)
+    messages.success(
+        request,
+        gettext("“%(title)s”: %(state)s.")
+        % {"title": exam.title, "state": exam.get_manual_state_display()},
+    )
     return redirect(exam)
 
 
@@ -321,12 +386,13 @@ def import_upload(request, pk):
 
 
 def _pending_import(request, exam_pk, pk):
-    return get_object_or_404(
+    pending = get_object_or_404(
         StudentImport.objects.select_related("exam"),
         pk=pk,
-        exam_id=exam_pk,
-        exam__owner=request.user,
+        exam__in=Exam.objects.visible_to(request.user).filter(pk=exam_pk),
     )
+    _refuse_if_archived(_zoned(pending.exam))
+    return pending
 
 
 @login_required
@@ -470,7 +536,7 @@ def exam_zip(request, pk):
 def mailing_new(request, pk, kind):
     """Write upload links or a reminder: the form, then a preview of one real mail and
     “Send to N students”, then the queue. The click queues rows; the worker sends."""
-    exam = _exam(request, pk)
+    exam = _exam_to_change(request, pk)
     kind = Mailing.Kind(kind)
     subject, message = mail.words(exam, kind)
     default_audience = "waiting" if kind == Mailing.Kind.REMINDER else "never_sent"
@@ -515,7 +581,7 @@ def mailing_new(request, pk, kind):
 @login_required
 @require_POST
 def mailing_resend(request, pk, mailing_pk):
-    exam = _exam(request, pk)
+    exam = _exam_to_change(request, pk)
     mailing = get_object_or_404(exam.mailings, pk=mailing_pk)
     count = outbox.requeue(mailing.mails.all())
     if count:
@@ -549,7 +615,7 @@ def _mail_progress(exam):
 
 @login_required
 def exam_mail_settings(request, pk):
-    exam = _exam(request, pk)
+    exam = _exam_to_change(request, pk)
     form = ExamMailForm(
         request.POST or None,
         instance=ExamMail.objects.filter(exam=exam).first() or ExamMail(exam=exam),

@@ -103,3 +103,29 @@ def test_every_examiner_operation_needs_a_token(client):
             url = url.replace("{" + param + "}", str(mine[KINDS[param]].pk))
         response = getattr(client, method)(url)
         assert response.status_code == 401, f"{method.upper()} {url}"
+
+
+def test_every_operation_works_for_a_co_examiner(client):
+    """A co-examiner's token reaches the exams shared with them, as the dashboard does."""
+    owner, co_examiner = UserFactory(), UserFactory()
+    _, token = ApiToken.objects.issue(co_examiner, name="walk", scope="read-write")
+    for method, path, params in operations():
+        shared = objects_of(owner, client)
+        shared["exam"].co_examiners.add(co_examiner)
+        url = path
+        for param in params:
+            url = url.replace("{" + param + "}", str(shared[KINDS[param]].pk))
+        response = call(client, token, method, path, url)
+        assert response.status_code != 404, f"{method.upper()} {url}: {response.content}"
+
+
+def test_a_co_examiners_token_lists_shared_exams_and_no_others(client):
+    owner, co_examiner = UserFactory(), UserFactory()
+    shared, unshared = ExamFactory(owner=owner), ExamFactory(owner=owner)
+    shared.co_examiners.add(co_examiner)
+    _, token = ApiToken.objects.issue(co_examiner, name="list", scope="read")
+
+    response = client.get("/api/v1/exams", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert [exam["id"] for exam in response.json()] == [shared.pk]
+    assert unshared.pk != shared.pk

@@ -93,6 +93,16 @@ def test_a_token_cannot_be_bound_to_another_examiners_exam(examiner):
         ApiToken.objects.issue(examiner, name="x", scope="read", exam=ExamFactory())
 
 
+def test_a_co_examiner_binds_a_token_to_a_shared_exam(client, examiner):
+    shared = ExamFactory()
+    shared.co_examiners.add(examiner)
+    _, token = ApiToken.objects.issue(examiner, name="x", scope="read", exam=shared)
+
+    response = client.get(EXAMS, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert [exam["id"] for exam in response.json()] == [shared.pk]
+
+
 def test_the_token_never_reaches_a_log(client, token, caplog, settings):
     """Every request through the API, good or bad token, any scheme, at DEBUG level, with
     DEBUG on (ninja's own bearer class logs an unexpected header then)."""

@@ -65,7 +65,10 @@ def test_an_unknown_state_changes_nothing(examiner_client, exam):
 
 
 def test_changing_the_state_needs_a_post(examiner_client, exam):
-    assert examiner_client.get(f"/exams/{exam.pk}/state/?state=closed").status_code == 405
+    """A GET only shows the confirmation page (students/tests/test_confirmations.py)."""
+    assert examiner_client.get(f"/exams/{exam.pk}/state/?state=closed").status_code == 200
+    exam.refresh_from_db()
+    assert exam.manual_state == ""
 
 
 def test_another_examiner_cannot_close_my_exam(examiner_client):

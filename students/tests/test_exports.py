@@ -224,9 +224,11 @@ def test_download_all_reads_files_from_s3(examiner_client, exam, s3):
 
 
 def test_download_all_makes_names_safe_and_distinct(examiner_client, exam):
-    stored_submission(StudentFactory(exam=exam, nickname="a"), b"one", name="../../etc/passwd")
-    stored_submission(StudentFactory(exam=exam, nickname="A"), b"two", name="x.pdf")
-    stored_submission(StudentFactory(exam=exam, nickname="a_x"), b"three", name="pdf")
+    # Nicknames differ in any case (the database sees to it), but a_b_X.pdf and a_B_x.pdf
+    # are one name on a case-insensitive file system.
+    stored_submission(StudentFactory(exam=exam, nickname="z"), b"one", name="../../etc/passwd")
+    stored_submission(StudentFactory(exam=exam, nickname="a_b"), b"two", name="X.pdf")
+    stored_submission(StudentFactory(exam=exam, nickname="a"), b"three", name="B_x.pdf")
 
     archive = read_zip(examiner_client.get(f"/exams/{exam.pk}/files.zip"))
 

@@ -48,7 +48,7 @@ def test_a_name_of_only_invisible_marks_is_missing(examiner_client, exam):
         {"nickname": "s1", "first_name": ZWSP, "last_name": "Lovelace", "email": ""},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.context["form"].errors["first_name"] == ["This field is required."]
     assert not Student.objects.exists()
 

@@ -66,10 +66,10 @@ def test_it_shows_the_new_link(examiner_client, student):
 
 
 @pytest.mark.django_db
-def test_it_needs_a_post(examiner_client, student):
+def test_a_get_only_asks_for_confirmation(examiner_client, student):
     old = student.upload_code
 
-    assert examiner_client.get(new_link_url(student)).status_code == 405
+    assert examiner_client.get(new_link_url(student)).status_code == 200
 
     student.refresh_from_db()
     assert student.upload_code == old

@@ -1,6 +1,7 @@
 """
 Every examiner URL, found in the URLconf (so URLs added later are walked too), answers 404
 when it names another examiner's exam, student, submission or import, by GET and by POST.
+A co-examiner gets what the owner gets, except on the owner's own URLs, which 404 for them.
 """
 
 import itertools
@@ -23,16 +24,20 @@ NAMED_BY_SEGMENT = {
     "import": "student_import",
     "api-tokens": "api_token",
     "mailings": "mailing",
+    "sharing": "co_examiner",
 }
 # Examiner URLs that name no object: each examiner sees only their own list or form there.
 NAMES_NO_OBJECT = {
     "exam_list",
+    "exam_list_archived",
     "exam_create",
     "time_zone",
     "api_tokens",
     "examiner_invite",
     "import_template",
 }
+# Deleting an exam and choosing who shares it: the owner's alone, 404 for a co-examiner.
+OWNER_ONLY = {"exam_delete", "exam_sharing", "exam_unshare"}
 
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -70,8 +75,12 @@ def parameters(route):
     return found
 
 
-def objects_of(examiner, client):
+def objects_of(examiner, client, co_examiner=None):
+    """An exam of `examiner`'s with one of everything; shared with `co_examiner` (who then
+    holds the API token, tokens being nobody's to share), else with a fresh examiner."""
     exam = ExamFactory(owner=examiner)
+    sharer = UserFactory()
+    exam.co_examiners.add(sharer, *([co_examiner] if co_examiner else []))
     student = StudentFactory(exam=exam)
     post_upload(client, student)
     return {
@@ -81,8 +90,9 @@ def objects_of(examiner, client):
         "student_import": StudentImport.objects.create(
             exam=exam, file_name="roster.csv", text="nickname,first_name,last_name\nz1,Zoe,Zed\n"
         ),
-        "api_token": ApiToken.objects.issue(examiner, name="sync", scope="read")[0],
+        "api_token": ApiToken.objects.issue(co_examiner or examiner, name="sync", scope="read")[0],
         "mailing": Mailing.objects.create(exam=exam, kind="link", subject="s", message="m"),
+        "co_examiner": co_examiner or sharer,
     }
 
 
@@ -142,6 +152,40 @@ def test_every_examiner_url_works_for_the_owner(client):
         url = reverse(f"students:{name}", kwargs={p: mine[kind].pk for p, kind in params})
         got = statuses(client, url)
         assert got != (404, 404) and 404 not in got, f"{name} {url}: GET, POST -> {got}"
+
+
+@pytest.mark.django_db
+def test_every_examiner_url_works_for_a_co_examiner_but_the_owners_own(client):
+    """A co-examiner gets what the owner gets (fresh objects for each URL: some POSTs
+    delete), except on the owner's own URLs, which do not exist for them."""
+    owner, co_examiner = UserFactory(), UserFactory()
+    for name, route in examiner_urls():
+        params = parameters(route)
+        if not params:
+            continue
+        shared = objects_of(owner, client, co_examiner=co_examiner)
+        client.force_login(co_examiner)
+        url = reverse(f"students:{name}", kwargs={p: shared[kind].pk for p, kind in params})
+        got = statuses(client, url)
+        if name in OWNER_ONLY:
+            assert set(got) <= {404, 405} and 404 in got, f"{name} {url}: GET, POST -> {got}"
+        else:
+            assert 404 not in got, f"{name} {url}: GET, POST -> {got}"
+
+
+@pytest.mark.django_db
+def test_a_former_co_examiner_gets_404_everywhere(client):
+    owner, former = UserFactory(), UserFactory()
+    for name, route in examiner_urls():
+        params = parameters(route)
+        if not params or "api_token" in {kind for _, kind in params}:
+            continue
+        shared = objects_of(owner, client, co_examiner=former)
+        shared["exam"].co_examiners.remove(former)
+        client.force_login(former)
+        url = reverse(f"students:{name}", kwargs={p: shared[kind].pk for p, kind in params})
+        got = statuses(client, url)
+        assert set(got) <= {404, 405} and 404 in got, f"{name} {url}: GET, POST -> {got}"
 
 
 @pytest.mark.django_db

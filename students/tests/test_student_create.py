@@ -33,7 +33,7 @@ def test_it_refuses_a_nickname_already_in_the_exam(examiner_client, student):
         {"nickname": student.nickname.upper(), "first_name": "B", "last_name": "C", "email": ""},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "is already in this exam" in response.content.decode()
     assert Student.objects.count() == 1
 

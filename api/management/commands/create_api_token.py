@@ -25,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r}.")
         bound = None
         if exam is not None:
-            bound = Exam.objects.filter(pk=exam, owner=user).first()
+            bound = Exam.objects.visible_to(user).filter(pk=exam).first()
             if bound is None:
                 raise CommandError(f"{username} has no exam {exam}.")
         row, token = ApiToken.objects.issue(user, name=name, scope=scope, exam=bound)
