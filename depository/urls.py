@@ -10,8 +10,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from django.views.i18n import JavaScriptCatalog, set_language
 from django.views.generic import TemplateView
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from depository import health
 from students.accounts import QueuedPasswordResetForm

@@ -9,7 +9,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -66,7 +76,11 @@ def instructions(exam):
 
 
 def language(person=None):
-    return getattr(person, "language", "") or settings.LANGUAGE_CODE
+    """The language a mail is written in: a student's own, else their exam's; an exam's;
+    anyone else's (an examiner) the one active now (the request's), else the site's."""
+    if isinstance(person, Student):
+        return person.mail_language()
+    return getattr(person, "language", "") or translation.get_language() or settings.LANGUAGE_CODE
 
 
 def format_time(moment, zone):
@@ -176,7 +190,7 @@ def _insert_mails(mailing, students):
         "exam_id": Value(mailing.exam_id),
         "student_id": F("pk"),
         "to": F("email"),
-        "language": Value(language()),
+        "language": Case(When(language="", then=F("exam__language")), default=F("language")),
         "subject": Value(""),
         "text": Value(""),
         "html": Value(""),
@@ -343,7 +357,7 @@ def queue_deadline_notices(now=None):
             exam.owner.email,
             "students/mail/deadline_passed",
             context,
-            lang=language(exam.owner),
+            lang=language(exam),
             exam=exam,
         ):
             count += 1

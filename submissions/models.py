@@ -14,7 +14,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from students import times
 from students.models import Student
@@ -169,6 +170,7 @@ class SubmissionQuerySet(models.QuerySet):
                 form_token=form_token,
                 late_by=locked.late_by(at or now),
                 statement=statement,
+                language=translation.get_language() or "",
                 accepted_at=now,
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
@@ -199,6 +201,9 @@ class Submission(models.Model):
     late_by = models.DurationField(null=True, blank=True)
     # The exam's submission statement as the student accepted it (empty: none asked).
     statement = models.CharField(max_length=300, blank=True)
+    # The language the student uploaded in (the request's), which their receipt mail is
+    # written in: they just read that page, whatever the examiner set for them.
+    language = models.CharField(max_length=16, blank=True, editable=False)
     superseded_at = models.DateTimeField(null=True, blank=True)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -280,14 +285,14 @@ class Event(models.Model):
     """One line of a student's append-only audit trail. Never file contents or secrets."""
 
     class Kind(models.TextChoices):
-        UPLOAD_ACCEPTED = "upload_accepted", "Upload accepted"
-        UPLOAD_REFUSED = "upload_refused", "Upload refused"
-        RECEIPT_VIEWED = "receipt_viewed", "Receipt viewed"
-        LOOKUP = "lookup", "Verification lookup"
-        DOWNLOAD = "download", "Download"
-        SUPERSEDED = "superseded", "File superseded"
-        PURGED = "purged", "File purged"
-        LINK_CHANGED = "link_changed", "Upload link changed"
+        UPLOAD_ACCEPTED = "upload_accepted", _("Upload accepted")
+        UPLOAD_REFUSED = "upload_refused", _("Upload refused")
+        RECEIPT_VIEWED = "receipt_viewed", _("Receipt viewed")
+        LOOKUP = "lookup", _("Verification lookup")
+        DOWNLOAD = "download", _("Download")
+        SUPERSEDED = "superseded", _("File superseded")
+        PURGED = "purged", _("File purged")
+        LINK_CHANGED = "link_changed", _("Upload link changed")
 
     student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="events")
     submission = models.ForeignKey(
