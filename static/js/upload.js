@@ -23,7 +23,7 @@
   document.documentElement.classList.add("js");
 
   function say(text, values) {
-    return interpolate(gettext(text), values, true);
+    return interpolate(text, values, true);
   }
 
   function formatSize(bytes) {
@@ -90,7 +90,7 @@
       input.removeAttribute("aria-invalid");
       return;
     }
-    chosen.textContent = say("Chosen: %(name)s (%(size)s)", {
+    chosen.textContent = say(gettext("Chosen: %(name)s (%(size)s)"), {
       name: file.name,
       size: formatSize(file.size),
     });
@@ -98,8 +98,10 @@
       input.setAttribute("aria-invalid", "true");
       showError(
         say(
-          "This file is %(size)s; the limit is %(limit)s. It was not sent. " +
-            "Please make it smaller (for example, export a compressed PDF) and choose it again.",
+          gettext(
+            "This file is %(size)s; the limit is %(limit)s. It was not sent. " +
+              "Please make it smaller (for example, export a compressed PDF) and choose it again.",
+          ),
           { size: formatSize(file.size), limit: maxLabel },
         ),
       );
@@ -109,8 +111,10 @@
       input.setAttribute("aria-invalid", "true");
       showError(
         say(
-          "This exam accepts only %(types)s files, so %(name)s was not sent. " +
-            "Please choose the right file.",
+          gettext(
+            "This exam accepts only %(types)s files, so %(name)s was not sent. " +
+              "Please choose the right file.",
+          ),
           { types: accepted.join(", "), name: file.name },
         ),
       );
@@ -128,7 +132,7 @@
     const percent = total ? Math.floor((loaded / total) * 100) : 0;
     progressBar.max = total || 1;
     progressBar.value = loaded;
-    const amount = say("%(loaded)s of %(total)s", {
+    const amount = say(gettext("%(loaded)s of %(total)s"), {
       loaded: formatSize(loaded),
       total: formatSize(total),
     });
@@ -170,9 +174,10 @@
     failed(
       messages.length
         ? messages
-        : say("The upload was not accepted (error %(status)s). Please try again in a minute.", {
-            status: xhr.status,
-          }),
+        : say(
+            gettext("The upload was not accepted (error %(status)s). Please try again in a minute."),
+            { status: xhr.status },
+          ),
     );
   }
 
@@ -222,8 +227,10 @@
     if (confirmLast) {
       const sure = window.confirm(
         say(
-          "This is your last upload: after it you cannot replace your file.\n\n" +
-            "Upload %(name)s now?",
+          gettext(
+            "This is your last upload: after it you cannot replace your file.\n\n" +
+              "Upload %(name)s now?",
+          ),
           { name: file.name },
         ),
       );
@@ -243,7 +250,7 @@
     showError(null);
     setProgress(0, file.size);
     progressBox.hidden = false;
-    status.textContent = say("Uploading %(name)s…", { name: file.name });
+    status.textContent = say(gettext("Uploading %(name)s…"), { name: file.name });
 
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action || window.location.href);
