@@ -54,6 +54,7 @@ class ExamForm(forms.ModelForm):
     language = forms.ChoiceField(
         label=_("Language"),
         choices=language_choices,
+        required=False,  # not sent: the exam's (a new exam's: the examiner's language)
         help_text=_("Mails to students are written in it, unless a student has their own."),
     )
     max_upload_mb = forms.DecimalField(
@@ -132,6 +133,9 @@ class ExamForm(forms.ModelForm):
             )
         self.instance.max_upload_bytes = size
         return self.cleaned_data["max_upload_mb"]
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
 
     def clean_allowed_extensions(self):
         """Kept as plain words, "pdf, docx", however the examiner typed them."""
