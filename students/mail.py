@@ -218,9 +218,9 @@ def render_mailing_mail(mail):
     outbox stores it with the outcome of the try)."""
     student = Student.objects.select_related("exam").get(pk=mail.student_id)
     mailing = mail.mailing
-    values = values_for(student)
     name = "upload_link" if mailing.kind == Mailing.Kind.LINK else "reminder"
     with translation.override(mail.language):
+        values = values_for(student)  # the deadline as the student's language writes it
         context = {
             "exam": student.exam,
             "text": fill(mailing.message, values),
@@ -240,9 +240,9 @@ def preview(exam, kind, subject, message, students):
     mailing = Mailing(exam=exam, kind=kind, subject=subject, message=message)
     mail = Mail(mailing=mailing, student=student, to=student.email, language=language(student))
     mail.student_id = student.pk
-    values = values_for(student)
     name = "upload_link" if kind == Mailing.Kind.LINK else "reminder"
     with translation.override(mail.language):
+        values = values_for(student)
         context = {
             "exam": exam,
             "text": fill(message, values),
