@@ -317,7 +317,8 @@ def queue_automatic_reminders(now=None):
         exam = row.exam
         if exam.closes_at - timedelta(hours=row.reminder_hours) > now or not exam.is_open(now):
             continue
-        subject, message = words(exam, Mailing.Kind.REMINDER)
+        with translation.override(exam.language):  # the default words, in the exam's
+            subject, message = words(exam, Mailing.Kind.REMINDER)
         key = f"auto-reminder:{exam.pk}:{exam.closes_at.isoformat()}"
         students = exam.students.not_submitted()
         if queue_mailing(exam, Mailing.Kind.REMINDER, subject, message, students, key=key):

@@ -1,11 +1,14 @@
 """An exam's language and a student's own: which language their mails are written in, and
 the roster import's optional language column."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from students import mail
-from students.models import Exam, Mail
+from students.models import Exam, ExamMail, Mail, Mailing
 from students.tests.factories import ExamFactory, StudentFactory
 from students.tests.test_import import preview
 
@@ -130,3 +133,18 @@ def test_imported_students_keep_their_language(examiner_client, exam):
     examiner_client.post(reverse("students:import_confirm", args=[exam.pk, pending.pk]))
 
     assert dict(exam.students.values_list("nickname", "language")) == {"s1": "de", "s2": ""}
+
+
+def test_the_automatic_reminder_takes_its_default_words_in_the_exams_language(examiner):
+    exam = ExamFactory(owner=examiner, language="de")
+    exam.closes_at = timezone.now() + timedelta(hours=2)
+    exam.save()
+    ExamMail.objects.create(exam=exam, reminder_hours=3)
+    StudentFactory(exam=exam)
+
+    assert mail.queue_automatic_reminders() == 1
+
+    assert (
+        Mailing.objects.get(exam=exam).subject
+        == "Erinnerung: Abgabefrist für {exam} ist {deadline}"
+    )
