@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
 
-.PHONY: run worker test e2e lint fmt migrations-check venv bench clean
+.PHONY: run worker test e2e lint fmt migrations-check messages venv bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,20 @@ lint: venv
 fmt: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Where makemessages does not look for strings: installed packages, built files, tests.
+MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=var \
+	--ignore=e2e --ignore=bench --ignore=tests --ignore=conftest.py --ignore='test_*.py' \
+	--ignore=.ci
+MESSAGES_OPTIONS := --all --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+
+## messages: the catalogs in locale/ brought up to date with the code, then compiled (a
+## maintainer's step: it needs GNU gettext, e.g. apt-get install gettext). The compiled .mo
+## files are committed, so `run`, `test` and the Dockerfile need nothing of it.
+messages: venv
+	$(BIN)/python manage.py makemessages $(MESSAGES_OPTIONS)
+	$(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_OPTIONS)
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 migrations-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run

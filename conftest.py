@@ -13,7 +13,9 @@ from urllib.request import urlopen
 
 import boto3
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import translation
 from moto.server import ThreadedMotoServer
 
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
@@ -48,6 +50,15 @@ def local_storage(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def source_language():
+    """Each test starts in English, the source language: a request in German leaves German
+    active on its thread (LocaleMiddleware activates a language and never undoes it)."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

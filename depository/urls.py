@@ -9,7 +9,9 @@ from django.template import loader
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from depository import health
 from students.accounts import QueuedPasswordResetForm
@@ -66,6 +68,17 @@ class InvitationView(auth_views.PasswordResetConfirmView):
     extra_context = {"invitation": True}
 
 
+# The switcher in base.html is on every page, the student's pages included. Those send no
+# Referer and set no cookie (so no CSRF token), and browsers post their forms with
+# `Origin: null`; a CSRF check would refuse every switch there. A forged post can do no
+# more than change the language the next page is shown in, so the view is exempt.
+choose_language = csrf_exempt(set_language)
+
+# The pages' scripts get their words in the visitor's language from this script file
+# (the CSP allows no inline script), as `gettext`, `ngettext` and `interpolate`.
+javascript_catalog = JavaScriptCatalog.as_view()
+
+
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
@@ -96,6 +109,8 @@ urlpatterns = [
     path(
         "accounts/invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation_accept"
     ),
+    path("i18n/setlang/", choose_language, name="set_language"),
+    path("i18n/catalog.js", javascript_catalog, name="javascript_catalog"),
     path("admin/", admin.site.urls),
     path("exams/", include("students.urls")),
     path("api/", include("api.urls")),

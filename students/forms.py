@@ -38,28 +38,39 @@ class ZonedDateTimeField(forms.DateTimeField):
 EXAM_TIMES = ["opens_at", "closes_at", "cutoff_at"]
 
 
+def language_choices():
+    return settings.LANGUAGES
+
+
 def time_zone_choices():
     return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
 
 
 class ExamForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=time_zone_choices,
-        help_text="The times below are typed and shown in this zone, on every page.",
+        help_text=_("The times below are typed and shown in this zone, on every page."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=language_choices,
+        required=False,  # not sent: the exam's (a new exam's: the examiner's language)
+        help_text=_("Mails to students are written in it, unless a student has their own."),
     )
     max_upload_mb = forms.DecimalField(
-        label="Largest file (MB)",
+        label=_("Largest file (MB)"),
         min_value=Decimal("0.01"),
         max_digits=6,
         decimal_places=2,
-        help_text="Students cannot upload a larger file. 3 MB suits most scanned answers.",
+        help_text=_("Students cannot upload a larger file. 3 MB suits most scanned answers."),
     )
 
     class Meta:
         model = Exam
         fields = [
             "title",
+            "language",
             "time_zone",
             "opens_at",
             "closes_at",
@@ -87,9 +98,9 @@ class ExamForm(forms.ModelForm):
             field.widget.attrs["data-zoned"] = "true"
 
     GROUPS = [
-        ("The exam", ["title", "instructions", "contact", "statement"]),
-        ("When", ["time_zone", *EXAM_TIMES]),
-        ("Files", ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
+        (_("The exam"), ["title", "instructions", "contact", "statement", "language"]),
+        (_("When"), ["time_zone", *EXAM_TIMES]),
+        (_("Files"), ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
     ]
 
     def groups(self):
@@ -106,11 +117,11 @@ class ExamForm(forms.ModelForm):
         cleaned = super().clean()
         opens, due, cutoff = (cleaned.get(name) for name in EXAM_TIMES)
         if cutoff and not due:
-            self.add_error("cutoff_at", "A cut-off needs a due time before it.")
+            self.add_error("cutoff_at", _("A cut-off needs a due time before it."))
         elif cutoff and cutoff <= due:
-            self.add_error("cutoff_at", "The cut-off must be after the due time.")
+            self.add_error("cutoff_at", _("The cut-off must be after the due time."))
         if opens and due and opens >= due:
-            self.add_error("opens_at", "Uploads must open before they are due.")
+            self.add_error("opens_at", _("Uploads must open before they are due."))
         return cleaned
 
     def clean_max_upload_mb(self):
@@ -118,11 +129,14 @@ class ExamForm(forms.ModelForm):
         size = int(self.cleaned_data["max_upload_mb"] * MB)
         if size > settings.FILE_UPLOAD_HARD_LIMIT:
             raise forms.ValidationError(
-                "The server accepts files up to %(limit)s.",
+                _("The server accepts files up to %(limit)s."),
                 params={"limit": filesizeformat(settings.FILE_UPLOAD_HARD_LIMIT)},
             )
         self.instance.max_upload_bytes = size
         return self.cleaned_data["max_upload_mb"]
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
 
     def clean_allowed_extensions(self):
         """Kept as plain words, "pdf, docx", however the examiner typed them."""
@@ -130,7 +144,7 @@ class ExamForm(forms.ModelForm):
         wrong = [ext for ext in allowed if not re.fullmatch(r"[a-z0-9]{1,10}", ext)]
         if wrong:
             raise forms.ValidationError(
-                "“%(wrong)s” is not a file extension. Write extensions like “pdf, docx”.",
+                _("“%(wrong)s” is not a file extension. Write extensions like “pdf, docx”."),
                 params={"wrong": wrong[0]},
             )
         return ", ".join(allowed)
@@ -146,7 +160,8 @@ class PlainTextField(forms.CharField):
 class StudentForm(forms.ModelForm):
     class Meta:
         model = Student
-        fields = ["nickname", "first_name", "last_name", "email"]
+        fields = ["nickname", "first_name", "last_name", "email", "language"]
+        widgets = {"language": forms.Select(choices=[("", _("The exam's")), *settings.LANGUAGES])}
         field_classes = {
             "nickname": PlainTextField,
             "first_name": PlainTextField,
@@ -166,17 +181,19 @@ class StudentForm(forms.ModelForm):
         taken = Student.objects.filter(exam=self.instance.exam, nickname__iexact=nickname)
         if taken.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(
-                f"A student with nickname “{nickname}” is already in this exam."
+                _("A student with nickname “%(nickname)s” is already in this exam."),
+                params={"nickname": nickname},
             )
         return nickname
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
+        label=_("CSV file"),
+        help_text=_(
             "One student per row, with a header row naming the columns nickname, first name, "
-            "last name and email, in any order. Comma or semicolon separated, UTF-8."
+            "last name and email (and, if you like, language: de or en), in any order. Comma "
+            "or semicolon separated, UTF-8."
         ),
     )
 
@@ -204,6 +221,7 @@ class ColumnsForm(forms.Form):
         "first_name": _("First name"),
         "last_name": _("Last name"),
         "email": _("Email (optional)"),
+        "language": _("Language (optional)"),
     }
 
     def __init__(self, header, sample, *args, **kwargs):
@@ -245,31 +263,31 @@ class RosterForm(forms.Form):
     """The roster's search box, filter and sort order, read from the query string."""
 
     SHOW = {
-        "": ("Everyone", lambda students: students),
-        "submitted": ("Submitted", lambda students: students.submitted()),
-        "waiting": ("Not yet", lambda students: students.not_submitted()),
-        "no_uploads_left": ("No uploads left", lambda students: students.out_of_uploads()),
+        "": (_("Everyone"), lambda students: students),
+        "submitted": (_("Submitted"), lambda students: students.submitted()),
+        "waiting": (_("Not yet"), lambda students: students.not_submitted()),
+        "no_uploads_left": (_("No uploads left"), lambda students: students.out_of_uploads()),
     }
     # By name: in the order of the alphabet (students.collation), then as written.
     SORT = {
-        "": ("Name", ["sort_key", "last_name", "first_name", "nickname"]),
-        "-name": ("Name, Z to A", ["-sort_key", "-last_name", "-first_name", "-nickname"]),
+        "": (_("Name"), ["sort_key", "last_name", "first_name", "nickname"]),
+        "-name": (_("Name, Z to A"), ["-sort_key", "-last_name", "-first_name", "-nickname"]),
         "-last_upload": (
-            "Latest upload first",
+            _("Latest upload first"),
             [F("last_upload_at").desc(nulls_last=True), "sort_key", "last_name"],
         ),
         "last_upload": (
-            "Earliest upload first",
+            _("Earliest upload first"),
             [F("last_upload_at").asc(nulls_last=True), "sort_key", "last_name"],
         ),
     }
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     show = forms.ChoiceField(
-        label="Show", required=False, choices=[(k, v[0]) for k, v in SHOW.items()]
+        label=_("Show"), required=False, choices=[(k, v[0]) for k, v in SHOW.items()]
     )
     sort = forms.ChoiceField(
-        label="Sort by", required=False, choices=[(k, v[0]) for k, v in SORT.items()]
+        label=_("Sort by"), required=False, choices=[(k, v[0]) for k, v in SORT.items()]
     )
 
     def students(self, exam):
@@ -381,8 +399,9 @@ class ExtensionForm(forms.ModelForm):
         fields = ["extended_until"]
         field_classes = {"extended_until": ZonedDateTimeField}
         help_texts = {
-            "extended_until": "Later than the exam's due time; a cut-off moves by as much. "
-            "Empty takes it away."
+            "extended_until": _(
+                "Later than the exam's due time; a cut-off moves by as much. Empty takes it away."
+            )
         }
 
     def __init__(self, *args, **kwargs):
@@ -395,7 +414,7 @@ class ExtensionForm(forms.ModelForm):
         until = self.cleaned_data["extended_until"]
         closes_at = self.instance.exam.closes_at
         if until and closes_at and until <= closes_at:
-            raise forms.ValidationError("An extension must end after the exam's due time.")
+            raise forms.ValidationError(_("An extension must end after the exam's due time."))
         return until
 
 
@@ -409,7 +428,7 @@ class ExtraUploadsForm(forms.Form):
 
 
 class TimeZoneForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(choices=time_zone_choices)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 
     class Meta:
         model = ExaminerProfile

@@ -4,9 +4,13 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
+from django.utils.translation import get_supported_language_variant, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 
 from students.models import Student, StudentImport
 from students.text import plain_text
@@ -45,17 +49,26 @@ COLUMNS = {
         "nom",
     },
     "email": {"email", "emailaddress", "mail", "emailadresse", "mailadresse", "courriel"},
+    "language": {"language", "sprache", "langue"},
 }
 REQUIRED = ("nickname", "first_name", "last_name")
 LABELS = {
-    "nickname": "nickname",
-    "first_name": "first name",
-    "last_name": "last name",
-    "email": "email",
+    "nickname": gettext_lazy("nickname"),
+    "first_name": gettext_lazy("first name"),
+    "last_name": gettext_lazy("last name"),
+    "email": gettext_lazy("email"),
+    "language": gettext_lazy("language"),
 }
 
 
-NO_STUDENTS = "This file has a header row but no students."
+MISSING = {
+    "nickname": gettext_lazy("The nickname is missing."),
+    "first_name": gettext_lazy("The first name is missing."),
+    "last_name": gettext_lazy("The last name is missing."),
+}
+
+
+NO_STUDENTS = gettext_lazy("This file has a header row but no students.")
 
 
 class UnreadableFile(ValueError):
@@ -77,6 +90,7 @@ class Row:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
+    language: str = ""
     errors: list = field(default_factory=list)
     cells: list = field(default_factory=list)  # the line as it was in the file
 
@@ -90,6 +104,7 @@ class Row:
             first_name=self.first_name,
             last_name=self.last_name,
             email=self.email,
+            language=self.language,
         )
 
 
@@ -110,16 +125,16 @@ class Preview:
 def decode(data):
     """The text of an uploaded CSV: UTF-8 with or without a byte order mark."""
     if not data.strip():
-        raise UnreadableFile("This file is empty.")
+        raise UnreadableFile(_("This file is empty."))
     if len(data) > MAX_BYTES:
         raise UnreadableFile(too_large_message(len(data), MAX_BYTES))
     if b"\x00" in data:
-        raise UnreadableFile("This is not a CSV file: it looks like a spreadsheet or a binary.")
+        raise UnreadableFile(_("This is not a CSV file: it looks like a spreadsheet or a binary."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile(
-            "This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”."
+            _("This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")
         ) from None
 
 
@@ -141,11 +156,14 @@ def _columns(header, chosen=None):
     """Map each field to its column index: as the examiner chose, else by the header's names
     in any order. ColumnsUnknown when a needed one is not found."""
     found = guess(header) if chosen is None else _valid_choice(header, chosen)
-    missing = [LABELS[column] for column in REQUIRED if column not in found]
+    missing = [str(LABELS[column]) for column in REQUIRED if column not in found]
     if missing:
         raise ColumnsUnknown(
-            "The first row must name the columns: nickname, first name, last name and "
-            f"(optionally) email. Missing: {', '.join(missing)}.",
+            _(
+                "The first row must name the columns: nickname, first name, last name and "
+                "(optionally) email. Missing: %(missing)s."
+            )
+            % {"missing": ", ".join(missing)},
             header,
         )
     return found
@@ -197,7 +215,7 @@ def _read(text, chosen):
     try:
         header = next(reader, None)
         if not header:
-            raise UnreadableFile("This file is empty.")
+            raise UnreadableFile(_("This file is empty."))
         columns = _columns(header, chosen)
         rows = []
         for cells in reader:
@@ -205,10 +223,14 @@ def _read(text, chosen):
                 continue
             rows.append(_row(reader.line_num, cells, columns))
             if len(rows) > MAX_ROWS:
-                raise UnreadableFile(f"This file has more than {MAX_ROWS:,} students.")
+                raise UnreadableFile(
+                    _("This file has more than %(count)s students.")
+                    % {"count": number_format(MAX_ROWS, force_grouping=True)}
+                )
     except csv.Error as error:
         raise UnreadableFile(
-            f"This is not a CSV file we can read (line {reader.line_num}: {error})."
+            _("This is not a CSV file we can read (line %(line)s: %(error)s).")
+            % {"line": reader.line_num, "error": error}
         ) from None
     if not rows:
         raise UnreadableFile(NO_STUDENTS)
@@ -230,20 +252,39 @@ def make_row(line, values):
         setattr(row, column, plain_text(values.get(column) or ""))
     for column in REQUIRED:
         if not getattr(row, column):
-            row.errors.append(f"The {LABELS[column]} is missing.")
+            row.errors.append(str(MISSING[column]))
     for column in COLUMNS:
         limit = Student._meta.get_field(column).max_length
         value = getattr(row, column)
         if len(value) > limit:
             row.errors.append(
-                f"The {LABELS[column]} is too long ({len(value)} characters; at most {limit})."
+                _("The %(column)s is too long (%(length)s characters; at most %(limit)s).")
+                % {"column": LABELS[column], "length": len(value), "limit": limit}
             )
     if row.email:
         try:
             validate_email(row.email)
         except ValidationError:
-            row.errors.append(f"“{row.email}” is not an email address.")
+            row.errors.append(_("“%(email)s” is not an email address.") % {"email": row.email})
+    if row.language:
+        row.language = language_code(row.language, row.errors)
     return row
+
+
+def language_code(value, errors):
+    """A row's language as settings.LANGUAGES names it: "de", "DE", "de-AT" or "Deutsch"
+    are all "de". Anything else is the row's error."""
+    names = {name.casefold(): code for code, name in settings.LANGUAGES}
+    if value.casefold() in names:
+        return names[value.casefold()]
+    try:
+        return get_supported_language_variant(value.replace("_", "-").lower())
+    except LookupError:
+        errors.append(
+            _("“%(value)s” is not a language we offer. Use one of %(codes)s, or leave it empty.")
+            % {"value": value, "codes": ", ".join(code for code, _name in settings.LANGUAGES)}
+        )
+        return value
 
 
 def check(exam, rows):
@@ -256,9 +297,15 @@ def check(exam, rows):
         if not key:
             continue
         if key in taken:
-            row.errors.append(f"A student with nickname “{row.nickname}” is already in this exam.")
+            row.errors.append(
+                _("A student with nickname “%(nickname)s” is already in this exam.")
+                % {"nickname": row.nickname}
+            )
         elif key in first_line:
-            row.errors.append(f"The nickname “{row.nickname}” is also on line {first_line[key]}.")
+            row.errors.append(
+                _("The nickname “%(nickname)s” is also on line %(line)s.")
+                % {"nickname": row.nickname, "line": first_line[key]}
+            )
         else:
             first_line[key] = row.line
     return rows
@@ -314,8 +361,10 @@ def import_students(exam, text, columns=None):
             )
         except IntegrityError:
             raise ImportConflict(
-                "Someone added a student with one of these nicknames meanwhile; nothing was "
-                "imported. Please check the preview again."
+                _(
+                    "Someone added a student with one of these nicknames meanwhile; nothing "
+                    "was imported. Please check the preview again."
+                )
             ) from None
     return result
 
@@ -324,7 +373,10 @@ class RowsInvalid(Exception):
     """Some rows have errors, so none was created."""
 
     def __init__(self, rows):
-        super().__init__(f"{len(rows)} rows have errors")
+        super().__init__(
+            ngettext("%(count)d row has errors", "%(count)d rows have errors", len(rows))
+            % {"count": len(rows)}
+        )
         self.rows = rows
 
 
@@ -339,6 +391,8 @@ def create_all(exam, rows):
             return Student.objects.bulk_create([row.student(exam) for row in rows], batch_size=1000)
         except IntegrityError:
             raise ImportConflict(
-                "Someone added a student with one of these nicknames meanwhile; nothing was "
-                "imported. Please check the preview again."
+                _(
+                    "Someone added a student with one of these nicknames meanwhile; nothing "
+                    "was imported. Please check the preview again."
+                )
             ) from None

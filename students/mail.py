@@ -9,7 +9,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -66,7 +76,11 @@ def instructions(exam):
 
 
 def language(person=None):
-    return getattr(person, "language", "") or settings.LANGUAGE_CODE
+    """The language a mail is written in: a student's own, else their exam's; an exam's;
+    anyone else's (an examiner) the one active now (the request's), else the site's."""
+    if isinstance(person, Student):
+        return person.mail_language()
+    return getattr(person, "language", "") or translation.get_language() or settings.LANGUAGE_CODE
 
 
 def format_time(moment, zone):
@@ -176,7 +190,7 @@ def _insert_mails(mailing, students):
         "exam_id": Value(mailing.exam_id),
         "student_id": F("pk"),
         "to": F("email"),
-        "language": Value(language()),
+        "language": Case(When(language="", then=F("exam__language")), default=F("language")),
         "subject": Value(""),
         "text": Value(""),
         "html": Value(""),
@@ -204,9 +218,9 @@ def render_mailing_mail(mail):
     outbox stores it with the outcome of the try)."""
     student = Student.objects.select_related("exam").get(pk=mail.student_id)
     mailing = mail.mailing
-    values = values_for(student)
     name = "upload_link" if mailing.kind == Mailing.Kind.LINK else "reminder"
     with translation.override(mail.language):
+        values = values_for(student)  # the deadline as the student's language writes it
         context = {
             "exam": student.exam,
             "text": fill(mailing.message, values),
@@ -226,9 +240,9 @@ def preview(exam, kind, subject, message, students):
     mailing = Mailing(exam=exam, kind=kind, subject=subject, message=message)
     mail = Mail(mailing=mailing, student=student, to=student.email, language=language(student))
     mail.student_id = student.pk
-    values = values_for(student)
     name = "upload_link" if kind == Mailing.Kind.LINK else "reminder"
     with translation.override(mail.language):
+        values = values_for(student)
         context = {
             "exam": exam,
             "text": fill(message, values),
@@ -303,7 +317,8 @@ def queue_automatic_reminders(now=None):
         exam = row.exam
         if exam.closes_at - timedelta(hours=row.reminder_hours) > now or not exam.is_open(now):
             continue
-        subject, message = words(exam, Mailing.Kind.REMINDER)
+        with translation.override(exam.language):  # the default words, in the exam's
+            subject, message = words(exam, Mailing.Kind.REMINDER)
         key = f"auto-reminder:{exam.pk}:{exam.closes_at.isoformat()}"
         students = exam.students.not_submitted()
         if queue_mailing(exam, Mailing.Kind.REMINDER, subject, message, students, key=key):
@@ -343,7 +358,7 @@ def queue_deadline_notices(now=None):
             exam.owner.email,
             "students/mail/deadline_passed",
             context,
-            lang=language(exam.owner),
+            lang=language(exam),
             exam=exam,
         ):
             count += 1

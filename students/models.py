@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from students import collation, times
@@ -23,7 +23,7 @@ def default_max_upload_bytes():
 def validate_within_hard_limit(value):
     if value > settings.FILE_UPLOAD_HARD_LIMIT:
         raise ValidationError(
-            "The server accepts files up to %(limit)s bytes.",
+            _("The server accepts files up to %(limit)s bytes."),
             params={"limit": settings.FILE_UPLOAD_HARD_LIMIT},
         )
 
@@ -45,9 +45,21 @@ def default_retention_days():
     return settings.SUBMISSION_RETENTION_DAYS
 
 
+def default_language():
+    """A new exam's language: the one its examiner is using the site in."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def validate_language(value):
+    """One of settings.LANGUAGES. Not the field's choices: adding a language to settings
+    must not need a migration."""
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(_("“%(value)s” is not a language we offer."), params={"value": value})
+
+
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
-        raise ValidationError("“%(value)s” is not a time zone we know.", params={"value": value})
+        raise ValidationError(_("“%(value)s” is not a time zone we know."), params={"value": value})
 
 
 class ExamQuerySet(models.QuerySet):
@@ -65,86 +77,109 @@ class ExamQuerySet(models.QuerySet):
 
 class Exam(models.Model):
     class State(models.TextChoices):
-        AUTOMATIC = "", "Follow the opening and closing times"
-        OPEN = "open", "Open by hand (ignore the times)"
-        CLOSED = "closed", "Closed by hand"
+        AUTOMATIC = "", _("Follow the opening and closing times")
+        OPEN = "open", _("Open by hand (ignore the times)")
+        CLOSED = "closed", _("Closed by hand")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exams"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        default=default_language,
+        validators=[validate_language],
+        help_text=_("Mails to students go out in this language, unless a student has their own."),
+    )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default=default_time_zone,
         validators=[validate_time_zone],
-        help_text="The exam's times are typed and shown in this zone.",
+        help_text=_("The exam's times are typed and shown in this zone."),
     )
     opens_at = models.DateTimeField(
-        "accept uploads from",
+        _("accept uploads from"),
         null=True,
         blank=True,
-        help_text="Before this, students see when uploads open. Empty: open at once.",
+        help_text=_("Before this, students see when uploads open. Empty: open at once."),
     )
     closes_at = models.DateTimeField(
-        "due",
+        _("due"),
         null=True,
         blank=True,
-        help_text="Uploads after this are marked late, or refused if there is no cut-off. "
-        "Empty: no deadline.",
+        help_text=_(
+            "Uploads after this are marked late, or refused if there is no cut-off. "
+            "Empty: no deadline."
+        ),
     )
     cutoff_at = models.DateTimeField(
-        "cut-off",
+        _("cut-off"),
         null=True,
         blank=True,
-        help_text="Optional, after the due time: late uploads are accepted until then.",
+        help_text=_("Optional, after the due time: late uploads are accepted until then."),
     )
     max_upload_bytes = models.PositiveIntegerField(
-        "largest file (bytes)",
+        _("largest file (bytes)"),
         default=default_max_upload_bytes,
         validators=[MinValueValidator(1024), validate_within_hard_limit],
     )
     max_uploads = models.PositiveSmallIntegerField(
-        "uploads per student",
+        _("uploads per student"),
         default=default_max_uploads,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
     manual_state = models.CharField(
-        "open or closed", max_length=8, choices=State.choices, default=State.AUTOMATIC, blank=True
+        _("open or closed"),
+        max_length=8,
+        choices=State.choices,
+        default=State.AUTOMATIC,
+        blank=True,
     )
     # When the examiner last set the state by hand to anything but "open": the moment
     # uploads stopped (or may have stopped), from which retention counts (see expires_at).
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     allowed_extensions = models.CharField(
-        "allowed file types",
+        _("allowed file types"),
         max_length=200,
         blank=True,
-        help_text="Comma-separated extensions, e.g. “pdf, docx”. Leave empty to accept any file.",
+        help_text=_(
+            "Comma-separated extensions, e.g. “pdf, docx”. Leave empty to accept any file."
+        ),
     )
     retention_days = models.PositiveSmallIntegerField(
-        "keep files for (days)",
+        _("keep files for (days)"),
         default=default_retention_days,
         validators=[MinValueValidator(MIN_RETENTION_DAYS), MaxValueValidator(MAX_RETENTION_DAYS)],
-        help_text="Counted from when uploads close for a student (the cut-off, else the due "
-        "time, with any extension, or when you close the exam by hand), so you can always "
-        "collect every file first. Without a due time, from each upload. 1 to 30.",
+        help_text=_(
+            "Counted from when uploads close for a student (the cut-off, else the due "
+            "time, with any extension, or when you close the exam by hand), so you can always "
+            "collect every file first. Without a due time, from each upload. 1 to 30."
+        ),
     )
     instructions = models.TextField(
+        _("instructions"),
         blank=True,
-        help_text="Shown to students on their upload page and slips. Line breaks are kept and "
-        "links made clickable.",
+        help_text=_(
+            "Shown to students on their upload page and slips. Line breaks are kept and "
+            "links made clickable."
+        ),
     )
     contact = models.CharField(
-        "contact",
+        _("contact"),
         max_length=200,
         blank=True,
-        help_text="Whom students ask if something goes wrong, e.g. “exams@math.example.edu”.",
+        help_text=_("Whom students ask if something goes wrong, e.g. “exams@math.example.edu”."),
     )
     statement = models.CharField(
-        "submission statement",
+        _("submission statement"),
         max_length=300,
         blank=True,
-        help_text="If set, students must tick it to upload, e.g. “I confirm this is my own "
-        "work.” Stored with each upload.",
+        help_text=_(
+            "If set, students must tick it to upload, e.g. “I confirm this is my own "
+            "work.” Stored with each upload."
+        ),
     )
     co_examiners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="shared_exams"
@@ -355,11 +390,20 @@ class StudentQuerySet(models.QuerySet):
 class Student(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="students")
     nickname = models.CharField(
-        max_length=64, help_text="Short and unique within the exam, e.g. a student number."
+        _("nickname"),
+        max_length=64,
+        help_text=_("Short and unique within the exam, e.g. a student number."),
     )
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    email = models.EmailField(blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        validators=[validate_language],
+        help_text=_("Their mails' language. Empty: the exam's."),
+    )
     upload_code = models.CharField(max_length=64, unique=True, default=new_upload_code)
     uploads_used = models.PositiveSmallIntegerField(default=0)
     # Given by the examiner on top of the exam's uploads, to this student only.
@@ -367,10 +411,10 @@ class Student(models.Model):
         default=0, validators=[MaxValueValidator(MAX_EXTRA_UPLOADS)]
     )
     extended_until = models.DateTimeField(
-        "deadline extension",
+        _("deadline extension"),
         null=True,
         blank=True,
-        help_text="This student's own deadline, when later than the exam's.",
+        help_text=_("This student's own deadline, when later than the exam's."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Kept from the names by fill_keys(): accent- and case-free text to search, and a key
@@ -422,6 +466,10 @@ class Student(models.Model):
         self.search_key, self.sort_key = collation.student_keys(
             self.first_name, self.last_name, self.nickname, self.email
         )
+
+    def mail_language(self):
+        """The language this student's mails are written in: their own, else the exam's."""
+        return self.language or self.exam.language
 
     @property
     def full_name(self):

@@ -133,7 +133,10 @@ def exam_create(request):
     form = ExamForm(request.POST or None, instance=exam)
     if form.is_valid():
         exam = form.save()
-        messages.success(request, f"Created “{exam.title}”. Now add your students.")
+        messages.success(
+            request,
+            gettext("Created “%(title)s”. Now add your students.") % {"title": exam.title},
+        )
         return redirect(exam)
     return render(request, "students/exam_form.html", {"form": form})
 
@@ -144,7 +147,7 @@ def exam_edit(request, pk):
     form = ExamForm(request.POST or None, instance=exam)
     if form.is_valid():
         form.save()
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
         return redirect(exam)
     return render(request, "students/exam_form.html", {"form": form, "exam": exam})
 
@@ -206,9 +209,11 @@ def student_create(request, exam_pk):
         try:
             student = form.save()
         except IntegrityError:
-            form.add_error("nickname", "A student with this nickname is already in this exam.")
+            form.add_error(
+                "nickname", gettext("A student with this nickname is already in this exam.")
+            )
         else:
-            messages.success(request, f"Added {student.full_name}.")
+            messages.success(request, gettext("Added %(name)s.") % {"name": student.full_name})
             if "add_another" in request.POST:
                 return redirect("students:student_create", exam.pk)
             return redirect(student)
@@ -313,7 +318,9 @@ def student_extension(request, exam_pk, pk):
     form = ExtensionForm(request.POST or None, instance=student)
     if form.is_valid():
         student.extend_deadline(form.cleaned_data["extended_until"], by=request.user)
-        messages.success(request, f"Saved {student.first_name}'s deadline.")
+        messages.success(
+            request, gettext("Saved the deadline of %(name)s.") % {"name": student.full_name}
+        )
         return redirect(student)
     context = {"exam": student.exam, "student": student, "form": form}
     return render(request, "students/student_extension.html", context)
@@ -350,7 +357,10 @@ def time_zone(request):
     )
     if form.is_valid():
         form.save()
-        messages.success(request, f"Times are now shown in {form.instance.time_zone}.")
+        messages.success(
+            request,
+            gettext("Times are now shown in %(zone)s.") % {"zone": form.instance.time_zone},
+        )
         return redirect(_safe_next(request) or "students:exam_list")
     return render(request, "students/time_zone.html", {"form": form})
 
@@ -452,7 +462,7 @@ def import_confirm(request, exam_pk, pk):
     try:
         result = imports.confirm(pending)
     except imports.AlreadyImported:
-        messages.info(request, "This file was already imported or cancelled.")
+        messages.info(request, gettext("This file was already imported or cancelled."))
         return redirect(pending.exam)
     except imports.ImportConflict as conflict:
         messages.error(request, str(conflict))
@@ -460,10 +470,20 @@ def import_confirm(request, exam_pk, pk):
     skipped = len(result.invalid_rows)
     messages.success(
         request,
-        f"Imported {len(result.valid_rows)} students."
-        + (f" Skipped {skipped} rows with errors." if skipped else ""),
+        _imported_message(len(result.valid_rows), skipped),
     )
     return redirect(pending.exam)
+
+
+def _imported_message(imported, skipped):
+    message = ngettext("Imported %(count)s student.", "Imported %(count)s students.", imported) % {
+        "count": imported
+    }
+    if skipped:
+        message += " " + ngettext(
+            "Skipped %(count)s row with errors.", "Skipped %(count)s rows with errors.", skipped
+        ) % {"count": skipped}
+    return message
 
 
 @login_required
@@ -471,7 +491,7 @@ def import_confirm(request, exam_pk, pk):
 def import_cancel(request, exam_pk, pk):
     pending = _pending_import(request, exam_pk, pk)
     pending.delete()
-    messages.success(request, "Import cancelled; nobody was added.")
+    messages.success(request, gettext("Import cancelled; nobody was added."))
     return redirect(pending.exam)
 
 

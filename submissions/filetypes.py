@@ -8,6 +8,9 @@ application/octet-stream for anything else, so nothing we serve is ever read as 
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 OCTET_STREAM = "application/octet-stream"
 HEAD_BYTES = 8 * 1024
 
@@ -40,8 +43,10 @@ KINDS = {
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         ZIP,
     ),
-    "odt": Kind("OpenDocument text", "application/vnd.oasis.opendocument.text", ZIP),
-    "ods": Kind("OpenDocument spreadsheet", "application/vnd.oasis.opendocument.spreadsheet", ZIP),
+    "odt": Kind(_("OpenDocument text"), "application/vnd.oasis.opendocument.text", ZIP),
+    "ods": Kind(
+        _("OpenDocument spreadsheet"), "application/vnd.oasis.opendocument.spreadsheet", ZIP
+    ),
     "odp": Kind(
         "OpenDocument presentation", "application/vnd.oasis.opendocument.presentation", ZIP
     ),
@@ -49,21 +54,21 @@ KINDS = {
     "doc": Kind("Word 97-2003", "application/msword", OLE),
     "xls": Kind("Excel 97-2003", "application/vnd.ms-excel", OLE),
     "ppt": Kind("PowerPoint 97-2003", "application/vnd.ms-powerpoint", OLE),
-    "png": Kind("PNG image", "image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "jpg": Kind("JPEG image", "image/jpeg", (b"\xff\xd8\xff",)),
-    "gif": Kind("GIF image", "image/gif", (b"GIF87a", b"GIF89a")),
-    "txt": Kind("text", "text/plain"),
-    "md": Kind("Markdown text", "text/plain"),
+    "png": Kind(_("PNG image"), "image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": Kind(_("JPEG image"), "image/jpeg", (b"\xff\xd8\xff",)),
+    "gif": Kind(_("GIF image"), "image/gif", (b"GIF87a", b"GIF89a")),
+    "txt": Kind(_("text"), "text/plain"),
+    "md": Kind(_("Markdown text"), "text/plain"),
     "csv": Kind("CSV", "text/csv"),
     "tex": Kind("LaTeX", "text/plain"),
     "py": Kind("Python", "text/plain"),
     "java": Kind("Java", "text/plain"),
     "c": Kind("C", "text/plain"),
     "cpp": Kind("C++", "text/plain"),
-    "h": Kind("C header", "text/plain"),
+    "h": Kind(_("C header"), "text/plain"),
     "r": Kind("R", "text/plain"),
     "sql": Kind("SQL", "text/plain"),
-    "ipynb": Kind("Jupyter notebook", "application/json"),
+    "ipynb": Kind(_("Jupyter notebook"), "application/json"),
     "json": Kind("JSON", "application/json"),
 }
 ALIASES = {"jpeg": "jpg", "text": "txt"}
@@ -118,4 +123,4 @@ def describe(extensions):
     names = [f".{ext}" for ext in extensions]
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return gettext("%(some)s or %(last)s") % {"some": ", ".join(names[:-1]), "last": names[-1]}

@@ -1,6 +1,8 @@
 import secrets
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from submissions import filetypes
 from submissions.storage import safe_filename
@@ -11,21 +13,23 @@ class UploadForm(forms.Form):
     # The token comes first so the form's fields stay ahead of the file in the body.
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     file = forms.FileField(
-        label="Your answer file",
+        label=_("Your answer file"),
         error_messages={
-            "required": "Please choose a file to upload.",
-            "empty": "This file is empty (0 bytes). Please check you picked the right file.",
-            "invalid": "That did not arrive as a file. Please choose your file again.",
+            "required": _("Please choose a file to upload."),
+            "empty": _("This file is empty (0 bytes). Please check you picked the right file."),
+            "invalid": _("That did not arrive as a file. Please choose your file again."),
         },
     )
 
     # Both boxes are ticked in the browser before the file is sent (the file comes last).
     statement = forms.BooleanField(required=False)
     confirm_last = forms.BooleanField(
-        label="I understand that this is my last upload: I cannot replace this file later.",
+        label=_("I understand that this is my last upload: I cannot replace this file later."),
         error_messages={
-            "required": "This is your last upload. Please tick the box to confirm it; "
-            "nothing was stored and no upload was used."
+            "required": _(
+                "This is your last upload. Please tick the box to confirm it; "
+                "nothing was stored and no upload was used."
+            )
         },
     )
     field_order = ["form_token", "statement", "confirm_last", "file"]
@@ -49,7 +53,9 @@ class UploadForm(forms.Form):
         allowed = filetypes.parse_extensions(allowed_extensions)
         if allowed:
             self.fields["file"].widget.attrs["accept"] = ",".join(f".{ext}" for ext in allowed)
-            self.fields["file"].help_text = f"Accepted: {filetypes.describe(allowed)} files."
+            self.fields["file"].help_text = gettext("Accepted: %(types)s files.") % {
+                "types": filetypes.describe(allowed)
+            }
         self.fields["form_token"].initial = secrets.token_urlsafe(24)
 
     def clean_file(self):
@@ -60,8 +66,8 @@ class UploadForm(forms.Form):
 
 class VerifyForm(forms.Form):
     code = forms.CharField(
-        label="Verification code",
-        help_text="For example 7KQ2-M9XD-3HFP. Dashes, spaces and case do not matter.",
+        label=_("Verification code"),
+        help_text=_("For example 7KQ2-M9XD-3HFP. Dashes, spaces and case do not matter."),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": 40}
         ),

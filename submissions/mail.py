@@ -70,7 +70,7 @@ def receipt(submission):
         student.email,
         "submissions/mail/receipt",
         context,
-        lang=mail.language(student),
+        lang=submission.language or mail.language(student),
         wake=False,
         exam=exam,
         student=student,
@@ -107,7 +107,7 @@ def queue_deletion_notices(now=None):
             exam.owner.email,
             "submissions/mail/deletion_soon",
             context,
-            lang=mail.language(exam.owner),
+            lang=mail.language(exam),
             exam=exam,
         ):
             count += 1

@@ -15,7 +15,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from students import times
@@ -171,6 +171,7 @@ class SubmissionQuerySet(models.QuerySet):
                 form_token=form_token,
                 late_by=locked.late_by(at or now),
                 statement=statement,
+                language=translation.get_language() or "",
                 accepted_at=now,
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
@@ -201,6 +202,9 @@ class Submission(models.Model):
     late_by = models.DurationField(null=True, blank=True)
     # The exam's submission statement as the student accepted it (empty: none asked).
     statement = models.CharField(max_length=300, blank=True)
+    # The language the student uploaded in (the request's), which their receipt mail is
+    # written in: they just read that page, whatever the examiner set for them.
+    language = models.CharField(max_length=16, blank=True, editable=False)
     superseded_at = models.DateTimeField(null=True, blank=True)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,7 +4,7 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from students import times
 from submissions import filetypes, storage
@@ -17,30 +17,31 @@ log = logging.getLogger(__name__)
 
 class UploadRefused(Exception):
     def __init__(self, message, status):
+        message = str(message)  # in the language of the request that is refused
         super().__init__(message)
         self.message = message
         self.status = status
 
 
-NO_UPLOADS_LEFT = (
+NO_UPLOADS_LEFT = gettext_lazy(
     "You have used all your uploads, so this file was not stored. Your last submission stands."
 )
-EXAM_CLOSED = (
+EXAM_CLOSED = gettext_lazy(
     "Uploads for this exam are closed, so this file was not stored. Your last submission stands."
 )
-NOT_YET_OPEN = (
+NOT_YET_OPEN = gettext_lazy(
     "Uploads for this exam open on %(opens)s. Nothing was stored and no upload was used: "
     "please come back then."
 )
-STATEMENT_MISSING = (
+STATEMENT_MISSING = gettext_lazy(
     "Please tick “%(statement)s” to upload. Nothing was stored and no upload was used."
 )
-STORAGE_DOWN = (
+STORAGE_DOWN = gettext_lazy(
     "Our file storage is unavailable right now. Nothing was used up and your earlier "
     "submission is intact. Please try again in a minute."
 )
 
-DATABASE_DOWN = (
+DATABASE_DOWN = gettext_lazy(
     "We could not record your upload just now. Nothing was used up and your earlier "
     "submission is intact. Please try again in a minute."
 )

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from submissions import filetypes
 
@@ -57,21 +58,27 @@ class AllowedTypesValidator:
         ext = filetypes.extension(uploaded_file.name)
         if ext not in self.allowed:
             raise ValidationError(
-                "This exam accepts only %(allowed)s files, and “%(name)s” is %(what)s. "
-                "Please save or export your answer as %(allowed)s and upload that.",
+                _(
+                    "This exam accepts only %(allowed)s files, and “%(name)s” is %(what)s. "
+                    "Please save or export your answer as %(allowed)s and upload that."
+                ),
                 code="file_type_not_allowed",
                 params={
                     "allowed": filetypes.describe(self.allowed),
                     "name": uploaded_file.name,
-                    "what": f"a .{ext} file" if ext else "a file without an extension",
+                    "what": gettext("a .%(ext)s file") % {"ext": ext}
+                    if ext
+                    else gettext("a file without an extension"),
                 },
             )
         kind = filetypes.kind_of(uploaded_file.name)
         if kind and not kind.matches(filetypes.read_head(uploaded_file)):
             raise ValidationError(
-                "“%(name)s” is named like a %(label)s file, but its content is not %(label)s. "
-                "It may have been renamed or damaged. Please save or export it as %(label)s "
-                "again and upload that.",
+                _(
+                    "“%(name)s” is named like a %(label)s file, but its content is not "
+                    "%(label)s. It may have been renamed or damaged. Please save or export it "
+                    "as %(label)s again and upload that."
+                ),
                 code="file_content_mismatch",
-                params={"name": uploaded_file.name, "label": kind.label},
+                params={"name": uploaded_file.name, "label": str(kind.label)},
             )

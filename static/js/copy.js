@@ -8,15 +8,15 @@ document.addEventListener("click", async (event) => {
   const label = button.textContent;
   try {
     await navigator.clipboard.writeText(text);
-    button.textContent = "Copied";
+    button.textContent = gettext("Copied");
   } catch {
     // No clipboard access (an old browser, plain HTTP): let the examiner copy by hand.
     if (!source) {
-      window.prompt("Copy this link:", text);
+      window.prompt(gettext("Copy this link:"), text);
       return;
     }
     source.select();
-    button.textContent = "Press Ctrl+C to copy";
+    button.textContent = gettext("Press Ctrl+C to copy");
   }
   setTimeout(() => { button.textContent = label; }, 2000);
 });

@@ -18,15 +18,26 @@
     if (sent === stored) {
       show(
         true,
-        `What you sent is what we stored: your browser computed the same SHA-256 for ` +
-          `${name} before sending it.`,
+        interpolate(
+          gettext(
+            "What you sent is what we stored: your browser computed the same SHA-256 for " +
+              "%(name)s before sending it.",
+          ),
+          { name },
+          true,
+        ),
       );
     } else {
       show(
         false,
-        `Not the same file: before sending ${name}, your browser computed its SHA-256 as ` +
-          `${sent.slice(0, 12)}…, not ${stored.slice(0, 12)}… as stored. ` +
-          "Please upload the file again.",
+        interpolate(
+          gettext(
+            "Not the same file: before sending %(name)s, your browser computed its SHA-256 " +
+              "as %(sent)s…, not %(stored)s… as stored. Please upload the file again.",
+          ),
+          { name, sent: sent.slice(0, 12), stored: stored.slice(0, 12) },
+          true,
+        ),
       );
     }
   }
@@ -50,12 +61,25 @@
       const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"));
       const sent = hex.join("");
       if (sent === stored) {
-        show(true, `${file.name} is the file on this receipt: its SHA-256 is the same.`);
+        show(
+          true,
+          interpolate(
+            gettext("%(name)s is the file on this receipt: its SHA-256 is the same."),
+            { name: file.name },
+            true,
+          ),
+        );
       } else {
         show(
           false,
-          `${file.name} is not the file on this receipt: its SHA-256 starts ` +
-            `${sent.slice(0, 12)}…, not ${stored.slice(0, 12)}….`,
+          interpolate(
+            gettext(
+              "%(name)s is not the file on this receipt: its SHA-256 starts %(sent)s…, " +
+                "not %(stored)s….",
+            ),
+            { name: file.name, sent: sent.slice(0, 12), stored: stored.slice(0, 12) },
+            true,
+          ),
         );
       }
     });

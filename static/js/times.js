@@ -4,12 +4,17 @@
 (() => {
   function span(ms) {
     const minutes = Math.floor(ms / 60000);
-    if (minutes < 1) return "less than a minute";
+    if (minutes < 1) return gettext("less than a minute");
     const days = Math.floor(minutes / 1440);
     const hours = Math.floor((minutes % 1440) / 60);
     const mins = minutes % 60;
-    if (days) return `${days} ${days === 1 ? "day" : "days"}${hours ? ` ${hours} h` : ""}`;
-    return [hours ? `${hours} h` : "", mins ? `${mins} min` : ""].filter(Boolean).join(" ");
+    const h = (n) => interpolate(gettext("%(n)s h"), { n }, true);
+    const min = (n) => interpolate(gettext("%(n)s min"), { n }, true);
+    if (days) {
+      const dayText = interpolate(ngettext("%(n)s day", "%(n)s days", days), { n: days }, true);
+      return [dayText, hours ? h(hours) : ""].filter(Boolean).join(" ");
+    }
+    return [hours ? h(hours) : "", mins ? min(mins) : ""].filter(Boolean).join(" ");
   }
 
   // Each countdown carries the seconds left when the server made the page, so a wrong clock
@@ -40,7 +45,7 @@
   for (const node of document.querySelectorAll("[data-local-time]")) {
     if (!browserZone || browserZone === node.dataset.examZone) continue;
     const moment = new Date(node.dataset.localTime);
-    const text = new Intl.DateTimeFormat(undefined, {
+    const text = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
       weekday: "short",
       day: "numeric",
       month: "short",
@@ -48,7 +53,11 @@
       minute: "2-digit",
       timeZoneName: "short",
     }).format(moment);
-    node.textContent = `That is ${text} in your time zone (${browserZone}).`;
+    node.textContent = interpolate(
+      gettext("That is %(time)s in your time zone (%(zone)s)."),
+      { time: text, zone: browserZone },
+      true,
+    );
     node.hidden = false;
   }
 })();

@@ -1,6 +1,8 @@
 // The student's upload page, enhanced: drop or pick a file, see its name and size at once,
 // refuse a file over the limit before sending it, and watch a progress bar while it goes up.
 // The plain form works without this script; the server stays the authority on every rule.
+// Its words come from Django's JavaScript catalog (gettext, ngettext, interpolate), loaded
+// before it as a script file.
 (() => {
   const form = document.getElementById("upload-form");
   if (!form || !window.FormData || !window.XMLHttpRequest) return;
@@ -20,8 +22,12 @@
 
   document.documentElement.classList.add("js");
 
+  function say(text, values) {
+    return interpolate(text, values, true);
+  }
+
   function formatSize(bytes) {
-    // Django's filesizeformat: 1 KB = 1024 bytes, one decimal.
+    // Django's filesizeformat: 1 KB = 1024 bytes, one decimal, the language's decimal mark.
     const units = ["bytes", "KB", "MB", "GB"];
     let value = bytes;
     let unit = 0;
@@ -29,7 +35,11 @@
       value /= 1024;
       unit += 1;
     }
-    return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+    if (unit === 0) {
+      return interpolate(ngettext("%(count)s byte", "%(count)s bytes", bytes), { count: bytes }, true);
+    }
+    const number = value.toFixed(1).replace(".", get_format("DECIMAL_SEPARATOR"));
+    return `${number} ${units[unit]}`;
   }
 
   function showError(message) {
@@ -80,26 +90,39 @@
       input.removeAttribute("aria-invalid");
       return;
     }
-    chosen.textContent = `Chosen: ${file.name} (${formatSize(file.size)})`;
+    chosen.textContent = say(gettext("Chosen: %(name)s (%(size)s)"), {
+      name: file.name,
+      size: formatSize(file.size),
+    });
     if (tooLarge(file)) {
       input.setAttribute("aria-invalid", "true");
       showError(
-        `This file is ${formatSize(file.size)}; the limit is ${maxLabel}. It was not sent. ` +
-          "Please make it smaller (for example, export a compressed PDF) and choose it again.",
+        say(
+          gettext(
+            "This file is %(size)s; the limit is %(limit)s. It was not sent. " +
+              "Please make it smaller (for example, export a compressed PDF) and choose it again.",
+          ),
+          { size: formatSize(file.size), limit: maxLabel },
+        ),
       );
       return;
     }
     if (wrongType(file)) {
       input.setAttribute("aria-invalid", "true");
       showError(
-        `This exam accepts only ${accepted.join(", ")} files, so ${file.name} was not sent. ` +
-          "Please choose the right file.",
+        say(
+          gettext(
+            "This exam accepts only %(types)s files, so %(name)s was not sent. " +
+              "Please choose the right file.",
+          ),
+          { types: accepted.join(", "), name: file.name },
+        ),
       );
       return;
     }
     input.removeAttribute("aria-invalid");
     if (file.size === 0) {
-      showError("This file is empty (0 bytes). Please check you picked the right file.");
+      showError(gettext("This file is empty (0 bytes). Please check you picked the right file."));
       return;
     }
     hashing = sha256(file);
@@ -109,7 +132,11 @@
     const percent = total ? Math.floor((loaded / total) * 100) : 0;
     progressBar.max = total || 1;
     progressBar.value = loaded;
-    progressText.textContent = `${percent}% · ${formatSize(loaded)} of ${formatSize(total)}`;
+    const amount = say(gettext("%(loaded)s of %(total)s"), {
+      loaded: formatSize(loaded),
+      total: formatSize(total),
+    });
+    progressText.textContent = `${percent}% · ${amount}`;
   }
 
   const buttonLabel = button.textContent;
@@ -147,7 +174,10 @@
     failed(
       messages.length
         ? messages
-        : `The upload was not accepted (error ${xhr.status}). Please try again in a minute.`,
+        : say(
+            gettext("The upload was not accepted (error %(status)s). Please try again in a minute."),
+            { status: xhr.status },
+          ),
     );
   }
 
@@ -157,7 +187,7 @@
       showServerAnswer(xhr);
       return;
     }
-    status.textContent = "Upload complete. Opening your receipt…";
+    status.textContent = gettext("Upload complete. Opening your receipt…");
     const file = input.files[0];
     const digest = hashing ? await hashing : null;
     if (digest) {
@@ -185,7 +215,7 @@
     if (busy) return;
     const file = input.files[0];
     if (!file) {
-      showError("Please choose a file to upload.");
+      showError(gettext("Please choose a file to upload."));
       input.focus();
       return;
     }
@@ -196,7 +226,13 @@
     }
     if (confirmLast) {
       const sure = window.confirm(
-        `This is your last upload: after it you cannot replace your file.\n\nUpload ${file.name} now?`,
+        say(
+          gettext(
+            "This is your last upload: after it you cannot replace your file.\n\n" +
+              "Upload %(name)s now?",
+          ),
+          { name: file.name },
+        ),
       );
       if (!sure) return;
       confirmLast.checked = true;
@@ -209,12 +245,12 @@
     const body = new FormData(form);
     busy = true;
     button.disabled = true;
-    button.textContent = "Uploading…";
+    button.textContent = gettext("Uploading…");
     form.setAttribute("aria-busy", "true");
     showError(null);
     setProgress(0, file.size);
     progressBox.hidden = false;
-    status.textContent = `Uploading ${file.name}…`;
+    status.textContent = say(gettext("Uploading %(name)s…"), { name: file.name });
 
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action || window.location.href);
@@ -228,12 +264,14 @@
     xhr.addEventListener("load", () => received(xhr));
     xhr.addEventListener("error", () =>
       failed(
-        "The upload was interrupted before the server answered. Nothing may have been " +
-          "stored: check your connection and try again. Your earlier submission is unchanged.",
+        gettext(
+          "The upload was interrupted before the server answered. Nothing may have been " +
+            "stored: check your connection and try again. Your earlier submission is unchanged.",
+        ),
       ),
     );
     xhr.addEventListener("timeout", () =>
-      failed("The upload took too long and was stopped. Please try again."),
+      failed(gettext("The upload took too long and was stopped. Please try again.")),
     );
     // Disabled controls are left out of FormData, so disable the input only after building it.
     input.disabled = true;

@@ -1,5 +1,6 @@
 from django import template
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from students import times
 
@@ -31,3 +32,15 @@ def until(value):
 def seconds_until(value):
     """Whole seconds from now until `value` (0 once passed), for a page's countdown."""
     return max(int((value - timezone.now()).total_seconds()), 0) if value else 0
+
+
+@register.simple_tag
+def kept_until(submission):
+    """Until when a submission's file is kept: its time, or, before uploads close, how
+    long after they close: {% kept_until submission %} → "3 days after uploads close"."""
+    if submission.expires_at:
+        return times.format_time(submission.expires_at)
+    days = submission.student.exam.retention_days
+    return ngettext(
+        "%(days)d day after uploads close", "%(days)d days after uploads close", days
+    ) % {"days": days}

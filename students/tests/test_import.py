@@ -78,7 +78,7 @@ def test_it_imports_the_valid_rows_on_confirm(examiner_client, exam):
     response = examiner_client.post(f"/exams/{exam.pk}/import/{pending.pk}/confirm/", follow=True)
 
     assert sorted(exam.students.values_list("nickname", flat=True)) == ["s1", "s2"]
-    assert "Imported 2 students. Skipped 1 rows with errors." in response.content.decode()
+    assert "Imported 2 students. Skipped 1 row with errors." in response.content.decode()
     assert not StudentImport.objects.exists()
 
 
