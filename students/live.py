@@ -50,7 +50,7 @@ def summary(exam):
         .annotate(
             total=_count(students, "exam_id"),
             submitted=_count(current, "student__exam_id"),
-            no_uploads_left=_count(students.filter(uploads_used__gte=exam.max_uploads), "exam_id"),
+            no_uploads_left=_count(students.out_of_uploads(), "exam_id"),
         )
         .order_by("-accepted_at", "-pk")[:NEWEST]
     )

@@ -63,11 +63,13 @@ def test_a_replaced_upload_leaves_the_newest_list(examiner_client, exam, student
 
 
 def test_its_counts_are_the_rosters_counts(examiner_client, exam):
-    """Out of uploads at exactly the exam's limit, not one below it."""
+    """Out of uploads at exactly the exam's limit, not one below it, and a student with
+    extra uploads only at their own."""
     exam.max_uploads = 3
     exam.save()
     submitted(exam, DUE, uploads_used=3)
     submitted(exam, DUE, uploads_used=2)
+    submitted(exam, DUE, uploads_used=3, extra_uploads=1)
     StudentFactory(exam=exam, uploads_used=3)  # uploads whose files were all replaced away
     StudentFactory(exam=exam)
     StudentFactory(exam=ExamFactory(owner=exam.owner))  # another exam's
@@ -75,7 +77,7 @@ def test_its_counts_are_the_rosters_counts(examiner_client, exam):
     counts = fragment(examiner_client, exam).context["counts"]
 
     assert counts == exam.roster_counts()
-    assert counts == {"total": 4, "submitted": 2, "waiting": 2, "no_uploads_left": 2}
+    assert counts == {"total": 5, "submitted": 3, "waiting": 2, "no_uploads_left": 2}
 
 
 def test_an_exam_without_uploads_counts_its_students(examiner_client, exam):
