@@ -7,6 +7,7 @@ import re
 import segno
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import ngettext
 from zipstream import ZIP_STORED, ZipStream
 
 from students import times
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 64 * 1024
 
+# The headers stay English in every language: the API's roster JSON takes its keys from them.
 ROSTER_HEADER = [
     "nickname",
     "first name",
@@ -73,7 +75,10 @@ def kept_until(submission):
     if not submission or not submission.has_file():
         return ""
     if submission.expires_at is None:
-        return f"{submission.student.exam.retention_days} days after uploads close"
+        days = submission.student.exam.retention_days
+        return ngettext(
+            "%(days)d day after uploads close", "%(days)d days after uploads close", days
+        ) % {"days": days}
     return local_time(submission.expires_at)
 
 

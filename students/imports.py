@@ -319,7 +319,7 @@ def preview(exam, text, columns=None):
 def skipped_rows(result):
     """The rows that will not be imported, as the file had them, each with its problems
     after it: to fix in a spreadsheet and import again (the extra column is ignored then)."""
-    yield [*result.header, "problems"]
+    yield [*result.header, _("problems")]
     for row in result.invalid_rows:
         yield [*row.cells, " ".join(str(error) for error in row.errors)]
 
