@@ -32,9 +32,12 @@ def exam_state(exam, state):
         return Confirmation(
             gettext("Close uploads now?"),
             [
-                gettext(
+                ngettext(
+                    "Uploads stop at once for the %(students)s, whatever the times say, "
+                    "until you open the exam again or hand it back to its times.",
                     "Uploads stop at once for all %(students)s, whatever the times say, "
-                    "until you open the exam again or hand it back to its times."
+                    "until you open the exam again or hand it back to its times.",
+                    total,
                 )
                 % {"students": _students(total)},
                 ngettext(
@@ -50,13 +53,21 @@ def exam_state(exam, state):
         return Confirmation(
             gettext("Open uploads now?"),
             [
-                gettext(
+                ngettext(
+                    "The %(students)s can upload from now on, whatever the times say (with "
+                    "uploads left), until you close the exam by hand. Uploads after the due "
+                    "time are still marked late.",
                     "All %(students)s can upload from now on, whatever the times say (those "
                     "with uploads left), until you close the exam by hand. Uploads after the "
-                    "due time are still marked late."
+                    "due time are still marked late.",
+                    total,
                 )
                 % {"students": _students(total)},
-                gettext("Files are kept until %(days)s days after you close it.")
+                ngettext(
+                    "Files are kept until %(days)s day after you close it.",
+                    "Files are kept until %(days)s days after you close it.",
+                    exam.retention_days,
+                )
                 % {"days": exam.retention_days},
             ],
             gettext("Open now"),
@@ -64,9 +75,12 @@ def exam_state(exam, state):
     return Confirmation(
         gettext("Follow the exam's times again?"),
         [
-            gettext(
+            ngettext(
+                "Uploads for the %(students)s then open and close by the exam's times and "
+                "their extension, starting now.",
                 "Uploads for all %(students)s then open and close by the exam's times and "
-                "each student's extension, starting now."
+                "each student's extension, starting now.",
+                total,
             )
             % {"students": _students(total)},
         ],

@@ -41,7 +41,7 @@ def test_one_student_waiting_is_said_in_the_singular(examiner_client, exam):
 
     page = examiner_client.get(state_url(exam), {"state": "closed"}).content.decode()
 
-    assert "for all 1 student," in page
+    assert "Uploads stop at once for the 1 student," in page
     assert "1 of them has not submitted yet" in page
 
 
