@@ -22,7 +22,7 @@ from api.openapi import ProblemAPI, codes
 from api.problems import Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
 from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
-from students import exports, imports
+from students import exports, imports, removal
 from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Student
 from students.views import ROSTER_PAGE_SIZE
@@ -228,25 +228,20 @@ def update_student(request, exam_id: int, student_id: int, payload: schemas.Stud
 
 @api.delete(
     "/exams/{exam_id}/students/{student_id}",
-    response={204: None, READ | codes(403, 409): ProblemOut},
+    response={204: None, READ | codes(403, 503): ProblemOut},
     tags=["students"],
 )
 def remove_student(request, exam_id: int, student_id: int):
-    """Only a student who never uploaded can be removed: a submission, its checksum and the
-    audit trail are kept as evidence."""
+    """Remove the student as the dashboard does: their stored files are deleted from storage
+    first, then their submissions, audit trail and row. 503 when the storage cannot be
+    reached, and then nothing that still has a file is gone, so the same request can simply
+    be sent again."""
     student = access.student(request, exam_id, student_id)
     require_write(request)
-    if not student.can_be_removed():
-        raise Problem(
-            409,
-            _(
-                "%(name)s has uploaded a file, so they stay on the roster with their "
-                "submissions and audit trail."
-            )
-            % {"name": student.full_name},
-            code="student_has_uploads",
-        )
-    student.delete()
+    try:
+        removal.remove_student(student)
+    except removal.StorageUnavailable:
+        raise Problem(503, removal.STORAGE_FAILED, code="storage_unavailable") from None
     return Status(204, None)
 
 

@@ -523,10 +523,6 @@ class Student(models.Model):
     def can_upload(self, at=None):
         return self.is_open(at) and self.uploads_left() > 0
 
-    def can_be_removed(self):
-        """Only a student who never uploaded: submissions and their trail are evidence."""
-        return self.uploads_used == 0 and not self.submissions.exists()
-
     def change_upload_code(self, by=None):
         """A new personal upload link; the old one stops working at once. Logged in the
         student's audit trail (through the reverse relation: this app imports nothing from
