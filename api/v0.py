@@ -5,6 +5,7 @@ so scripts written for it keep working: 201 on create, 422 for a duplicate nickn
 the exam their token is bound to. Errors are problem details whose `detail` is the original's
 text (its clients read `detail`); `message` says the same for a person, as the pages do.
 The original's /auth/token, which handed its secret to anyone, is deliberately absent.
+One answer the original never gave: 409 for a new student in an archived exam, as in v1.
 """
 
 from datetime import datetime
