@@ -2,8 +2,11 @@
 What a token reaches: the exams its examiner owns or shares (only the one it is bound to,
 if it is), their students and submissions. Anything else is 404, never 403: for this
 examiner it does not exist. The dashboard's rule (students.views._exam, _student), for the API.
+A change goes through the *_to_change helpers, as on the dashboard: a read-only token is
+refused, and so is an archived exam, by the model's own rule (Exam.refuse_if_archived).
 """
 
+from api.auth import require_write
 from api.problems import not_found
 from students.models import Exam, Student
 from submissions.models import Submission
@@ -24,6 +27,13 @@ def exam(request, exam_id):
     return found
 
 
+def exam_to_change(request, exam_id):
+    """As exam, for a change: 403 for a read-only token, 409 for an archived exam."""
+    found = exam(request, exam_id)
+    require_write(request)
+    return found.refuse_if_archived()
+
+
 def student(request, exam_id, student_id):
     found = (
         Student.objects.select_related("exam")
@@ -32,6 +42,14 @@ def student(request, exam_id, student_id):
     )
     if found is None:
         raise not_found()
+    return found
+
+
+def student_to_change(request, exam_id, student_id):
+    """As student, for a change: 403 for a read-only token, 409 if their exam is archived."""
+    found = student(request, exam_id, student_id)
+    require_write(request)
+    found.exam.refuse_if_archived()
     return found
 
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from students.models import ExamArchived
+
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/problem+json"
@@ -104,6 +106,12 @@ def install(api: NinjaAPI):
     @api.exception_handler(Problem)
     def problem(request, exc):
         return exc.response()
+
+    @api.exception_handler(ExamArchived)
+    def archived(request, exc):
+        # 409, not the dashboard's 403: the token may change this exam, the exam's state
+        # (archived) is what stands in the way, and restoring it resolves the conflict.
+        return Problem(409, str(exc), code="exam_archived").response()
 
     @api.exception_handler(AuthenticationError)
     def authentication(request, exc):

@@ -22,7 +22,7 @@ from api.openapi import ProblemAPI, codes
 from api.problems import Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
 from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
-from students import exports, imports
+from students import exports, imports, removal
 from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Student
 from students.views import ROSTER_PAGE_SIZE
@@ -45,7 +45,7 @@ api = ProblemAPI(
 # Every operation may also answer 422 for a malformed path or query parameter, and one that
 # takes a body 400 for unreadable JSON and 413 for a body past DATA_UPLOAD_MAX_MEMORY_SIZE.
 READ = codes(401, 404, 422)
-WRITE = codes(400, 401, 403, 404, 413, 422)
+WRITE = codes(400, 401, 403, 404, 409, 413, 422)
 PUBLIC = codes(404, 422, 429)
 
 
@@ -90,8 +90,7 @@ def get_exam(request, exam_id: int):
 @api.patch("/exams/{exam_id}", response={200: schemas.ExamOut, WRITE: ProblemOut}, tags=["exams"])
 def update_exam(request, exam_id: int, payload: schemas.ExamPatch):
     """Change only the fields sent; `closes_at: null` takes the deadline away."""
-    exam = access.exam(request, exam_id)
-    require_write(request)
+    exam = access.exam_to_change(request, exam_id)
     data = model_to_dict(exam, fields=ApiExamForm._meta.fields)
     data.update(payload.dict(exclude_unset=True))
     return _exam_form(data, exam)
@@ -149,22 +148,20 @@ def _create_student(exam, data):
     tags=["students"],
 )
 def create_student(request, exam_id: int, payload: schemas.StudentIn):
-    exam = access.exam(request, exam_id)
-    require_write(request)
+    exam = access.exam_to_change(request, exam_id)
     return Status(201, _create_student(exam, payload.dict()))
 
 
 @api.post(
     "/exams/{exam_id}/students/bulk",
-    response={201: schemas.BulkOut, WRITE | codes(409): ProblemOut},
+    response={201: schemas.BulkOut, WRITE: ProblemOut},
     tags=["students"],
 )
 def create_students(request, exam_id: int, payload: schemas.BulkIn):
     """All or nothing: every row is checked as the CSV import's preview checks it (missing
     fields, bad email, too long, a nickname twice or already in the exam); one bad row and
     none is created, and the answer lists every bad row with its errors."""
-    exam = access.exam(request, exam_id)
-    require_write(request)
+    exam = access.exam_to_change(request, exam_id)
     rows = [imports.make_row(n, row.dict()) for n, row in enumerate(payload.students, start=1)]
     try:
         created = imports.create_all(exam, rows)
@@ -204,8 +201,7 @@ def get_student(request, exam_id: int, student_id: int):
 def update_student(request, exam_id: int, student_id: int, payload: schemas.StudentPatch):
     """Change only the fields sent; `extended_until` is the student's own, later deadline
     (`null` takes it away)."""
-    student = access.student(request, exam_id, student_id)
-    require_write(request)
+    student = access.student_to_change(request, exam_id, student_id)
     changes = payload.dict(exclude_unset=True)
     extension = None
     if "extended_until" in changes:
@@ -228,25 +224,19 @@ def update_student(request, exam_id: int, student_id: int, payload: schemas.Stud
 
 @api.delete(
     "/exams/{exam_id}/students/{student_id}",
-    response={204: None, READ | codes(403, 409): ProblemOut},
+    response={204: None, READ | codes(403, 409, 503): ProblemOut},
     tags=["students"],
 )
 def remove_student(request, exam_id: int, student_id: int):
-    """Only a student who never uploaded can be removed: a submission, its checksum and the
-    audit trail are kept as evidence."""
-    student = access.student(request, exam_id, student_id)
-    require_write(request)
-    if not student.can_be_removed():
-        raise Problem(
-            409,
-            _(
-                "%(name)s has uploaded a file, so they stay on the roster with their "
-                "submissions and audit trail."
-            )
-            % {"name": student.full_name},
-            code="student_has_uploads",
-        )
-    student.delete()
+    """Remove the student as the dashboard does: their stored files are deleted from storage
+    first, then their submissions, audit trail and row. 409 while the exam is archived; 503
+    when the storage cannot be reached, and then nothing that still has a file is gone, so
+    the same request can simply be sent again."""
+    student = access.student_to_change(request, exam_id, student_id)
+    try:
+        removal.remove_student(student)
+    except removal.StorageUnavailable:
+        raise Problem(503, removal.STORAGE_FAILED, code="storage_unavailable") from None
     return Status(204, None)
 
 

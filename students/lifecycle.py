@@ -14,13 +14,7 @@ from students.views import _exam, _exam_to_change, _owned_exam, _student_to_chan
 
 
 def _storage_failed(request):
-    messages.error(
-        request,
-        gettext(
-            "The file storage could not be reached, so nothing was deleted that still has a "
-            "file. Try again in a minute."
-        ),
-    )
+    messages.error(request, removal.STORAGE_FAILED)
 
 
 @login_required

@@ -3,17 +3,23 @@ from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from students import collation, times
 from students.codes import new_upload_code
+
+
+class ExamArchived(PermissionDenied):
+    """A change to an archived exam: it is read-only until restored. A PermissionDenied, so
+    the dashboard answers 403; the API answers it as a conflict (api/problems.py)."""
 
 
 def default_max_upload_bytes():
@@ -266,6 +272,16 @@ class Exam(models.Model):
 
     def is_archived(self):
         return self.archived_at is not None
+
+    def refuse_if_archived(self):
+        """The one rule for every change, on the pages and in the API: an archived exam is
+        read-only (uploads go on by its times: they are not a change by an examiner)."""
+        if self.is_archived():
+            raise ExamArchived(
+                gettext("“%(title)s” is archived, so it is read-only. Restore it to change it.")
+                % {"title": self.title}
+            )
+        return self
 
     def is_owned_by(self, user):
         return self.owner_id == user.pk
@@ -522,10 +538,6 @@ class Student(models.Model):
 
     def can_upload(self, at=None):
         return self.is_open(at) and self.uploads_left() > 0
-
-    def can_be_removed(self):
-        """Only a student who never uploaded: submissions and their trail are evidence."""
-        return self.uploads_used == 0 and not self.submissions.exists()
 
     def change_upload_code(self, by=None):
         """A new personal upload link; the old one stops working at once. Logged in the

@@ -6,11 +6,18 @@ say truthfully which files are gone, and the examiner can simply try again.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from submissions import storage
 from submissions.models import Submission
 
 StorageUnavailable = storage.StorageUnavailable
+
+# What the dashboard and the API say when StorageUnavailable stopped a removal.
+STORAGE_FAILED = _(
+    "The file storage could not be reached, so nothing was deleted that still has a "
+    "file. Try again in a minute."
+)
 
 
 def _delete_files(submissions):

@@ -76,12 +76,7 @@ def _zoned(exam):
 
 
 def _refuse_if_archived(exam):
-    if exam.is_archived():
-        raise PermissionDenied(
-            gettext("“%(title)s” is archived, so it is read-only. Restore it to change it.")
-            % {"title": exam.title}
-        )
-    return exam
+    return exam.refuse_if_archived()
 
 
 class LoginView(auth_views.LoginView):

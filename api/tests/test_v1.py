@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 
 from api.tests.conftest import bearer
+from conftest import s3_keys
+from students import removal
 from students.models import Exam, Student
 from students.tests.factories import StudentFactory
 from submissions.models import Event, Submission
@@ -15,6 +17,7 @@ from submissions.tests.helpers import answer, post_upload, sha256
 pytestmark = pytest.mark.django_db
 
 JSON = "application/json"
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
 def problem(response, status):
@@ -253,13 +256,40 @@ def test_it_removes_a_student_who_never_uploaded(api, student):
     assert not Student.objects.filter(pk=student.pk).exists()
 
 
-def test_it_keeps_a_student_who_uploaded(api, student):
-    post_upload(api, student)
+def test_it_removes_a_student_as_the_dashboard_does(api, client, student, s3):
+    """Their stored files go from storage first, then their submissions, trail and row."""
+    other = StudentFactory(exam=student.exam)
+    post_upload(client, student)
+    post_upload(client, student, content=b"%PDF-1.7 second try")
+    post_upload(client, other)
+    kept = Submission.objects.get(student=other).file.name
 
-    body = problem(api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}"), 409)
+    response = api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}")
 
-    assert body["code"] == "student_has_uploads"
+    assert response.status_code == 204
+    assert s3_keys(s3) == [kept]
+    assert not Student.objects.filter(pk=student.pk).exists()
+    assert not Submission.objects.filter(student_id=student.pk).exists()
+    assert not Event.objects.filter(student_id=student.pk).exists()
+    assert list(student.exam.students.all()) == [other]
+
+
+def test_when_storage_fails_the_student_stays(api, client, student, s3, settings):
+    """A real fault: the storage's address answers nothing (a closed port)."""
+    post_upload(client, student)
+    default = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**default, "OPTIONS": {**default["OPTIONS"], "endpoint_url": CLOSED}},
+    }
+
+    body = problem(api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}"), 503)
+
+    assert body["code"] == "storage_unavailable"
+    assert body["detail"] == str(removal.STORAGE_FAILED)
+    assert "could not be reached" in body["detail"]
     assert Student.objects.filter(pk=student.pk).exists()
+    assert Submission.objects.get(student=student).has_file()
 
 
 def test_it_shows_the_audit_trail_and_submissions(api, student):

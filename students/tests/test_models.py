@@ -2,8 +2,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from students.models import ExamArchived
 from students.tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +90,20 @@ def test_roster_counts_in_one_query(django_assert_num_queries):
         counts = exam.roster_counts()
 
     assert counts == {"total": 2, "submitted": 0, "waiting": 2, "no_uploads_left": 1}
+
+
+def test_an_archived_exam_refuses_a_change_until_restored(exam):
+    assert exam.refuse_if_archived() is exam
+    exam.archive()
+
+    with pytest.raises(ExamArchived, match="is archived, so it is read-only"):
+        exam.refuse_if_archived()
+    exam.restore()
+    assert exam.refuse_if_archived() is exam
+
+
+def test_the_refusal_is_a_permission_denied_for_the_pages(exam):
+    exam.archive()
+
+    with pytest.raises(PermissionDenied):
+        exam.refuse_if_archived()
