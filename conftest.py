@@ -62,6 +62,17 @@ def source_language():
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Passwords made in tests are hashed with MD5, as Django's testing docs advise: PBKDF2's
+    million rounds cost half a second per factory user. Production's hashers stay listed,
+    so a test whose user logs in to another process can still hash with them."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *django_settings.PASSWORD_HASHERS,
+    ]
+
+
+@pytest.fixture(autouse=True)
 def private_counter_store(settings):
     """Each test counts wrong codes in a store of its own: the table, whose rows go with the
     test's transaction (or the flush after a transactional test), never a Redis that runs

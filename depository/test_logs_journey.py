@@ -17,6 +17,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from conftest import S3_CREDENTIALS
@@ -93,6 +94,9 @@ def test_no_code_token_or_signed_url_reaches_a_log_line(moto_server, tmp_path):
         "s3", endpoint_url=endpoint, region_name="us-east-1", **S3_CREDENTIALS
     ).create_bucket(Bucket=bucket)
     examiner = UserFactory()
+    # The server in its own process knows production's hashers only, not the tests' MD5.
+    examiner.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    examiner.save(update_fields=["password"])
     database = connection.settings_dict
     log_path = tmp_path / "served.log"
 
