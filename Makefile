@@ -29,9 +29,10 @@ run: venv $(DEV_KEY)
 worker: venv $(DEV_KEY)
 	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) exec $(BIN)/python manage.py worker --no-reload
 
-## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
+## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite), one process per
+## core (pytest-xdist; each has its own test database). `.venv/bin/pytest` alone runs it in one.
 test: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## e2e: only the browser journeys (they need Chromium: apt-get install chromium)
 e2e: venv

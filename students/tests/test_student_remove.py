@@ -72,7 +72,7 @@ def test_when_storage_fails_the_student_stays(examiner_client, client, student, 
 
     assert "could not be reached" in response.content.decode()
     assert Student.objects.filter(pk=student.pk).exists()
-    assert Submission.objects.get(student=student).has_file
+    assert Submission.objects.get(student=student).has_file()
 
 
 def test_the_exam_page_links_to_the_confirmation_not_a_post(examiner_client, student):
