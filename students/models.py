@@ -201,6 +201,7 @@ class Exam(models.Model):
     # What a copy for the next term takes over; times, state and archiving start afresh.
     COPIED_FIELDS = [
         "title",
+        "language",
         "time_zone",
         "max_upload_bytes",
         "max_uploads",
@@ -307,7 +308,9 @@ class Exam(models.Model):
         if with_roster:
             Student.objects.bulk_create(
                 Student(exam=copy, **fields)
-                for fields in self.students.values("nickname", "first_name", "last_name", "email")
+                for fields in self.students.values(
+                    "nickname", "first_name", "last_name", "email", "language"
+                )
             )
         return copy
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from students.forms import ExamForm
 from students.models import Exam, ExamMail
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 from submissions.models import Submission
@@ -25,6 +26,7 @@ def last_term(examiner):
     return ExamFactory(
         owner=examiner,
         title="Algebra final",
+        language="de",
         time_zone="Europe/Vienna",
         closes_at=DUE,
         cutoff_at=DUE.replace(hour=13),
@@ -37,6 +39,14 @@ def last_term(examiner):
         contact="exams@example.edu",
         statement="My own work.",
     )
+
+
+def test_every_setting_on_the_exam_form_but_the_times_is_copied():
+    """A setting added to the form later is copied too, or this fails."""
+    times = {"opens_at", "closes_at", "cutoff_at"}
+    settings_on_the_form = set(ExamForm.Meta.fields) - times - {"max_upload_mb"}
+
+    assert settings_on_the_form | {"max_upload_bytes"} == set(Exam.COPIED_FIELDS)
 
 
 def test_the_form_offers_a_title(examiner_client, last_term):
@@ -58,6 +68,7 @@ def test_it_copies_the_settings_but_not_the_times(examiner_client, last_term):
         if name != "title":
             assert getattr(copy, name) == getattr(last_term, name), name
     assert copy.title == "Algebra final, winter"
+    assert (copy.language, copy.time_zone) == ("de", "Europe/Vienna")
     assert (copy.opens_at, copy.closes_at, copy.cutoff_at) == (None, None, None)
     assert copy.manual_state == ""
     assert copy.mail.subject == "Your link"
@@ -70,17 +81,18 @@ def test_the_roster_comes_with_new_codes_and_without_submissions(
     last_term.manual_state = ""
     last_term.closes_at = last_term.cutoff_at = None
     last_term.save()
-    student = StudentFactory(exam=last_term, nickname="a1", email="ada@example.edu")
+    student = StudentFactory(exam=last_term, nickname="a1", email="ada@example.edu", language="en")
     post_upload(client, student)
 
     duplicate(examiner_client, last_term, title="Again", with_roster="on")
 
     copy = Exam.objects.get(title="Again")
     copied = copy.students.get()
-    assert (copied.nickname, copied.full_name, copied.email) == (
+    assert (copied.nickname, copied.full_name, copied.email, copied.language) == (
         "a1",
         student.full_name,
         "ada@example.edu",
+        "en",
     )
     assert copied.upload_code != student.upload_code
     assert copied.uploads_used == 0
