@@ -37,11 +37,8 @@ class ApiExamForm(ExamForm):
     max_upload_mb = None
 
     class Meta(ExamForm.Meta):
-        # Not the language (yet): an exam made here takes the request's (Accept-Language).
         fields = [
-            "max_upload_bytes" if name == "max_upload_mb" else name
-            for name in ExamForm.Meta.fields
-            if name != "language"
+            "max_upload_bytes" if name == "max_upload_mb" else name for name in ExamForm.Meta.fields
         ] + ["manual_state"]
 
     def __init__(self, *args, **kwargs):

@@ -12,6 +12,7 @@ Text = Annotated[str, StringConstraints(max_length=300)]
 class ExamOut(Schema):
     id: int
     title: str
+    language: str = Field(description="Mails to its students are written in it.")
     time_zone: str
     opens_at: datetime | None
     closes_at: datetime | None = Field(description="The due time.")
@@ -35,6 +36,9 @@ class ExamOut(Schema):
 
 class ExamIn(Schema):
     title: Annotated[str, StringConstraints(max_length=200)]
+    language: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        None, description="One of the site's languages (en, de); default: the request's."
+    )
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
@@ -51,6 +55,7 @@ class ExamIn(Schema):
 
 class ExamPatch(Schema):
     title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    language: Annotated[str, StringConstraints(max_length=16)] | None = None
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None

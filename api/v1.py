@@ -76,7 +76,7 @@ def create_exam(request, payload: schemas.ExamIn):
     data = payload.dict()
     zone = ExaminerProfile.objects.filter(user=request.auth.user).values_list("time_zone")
     exam = Exam(owner=request.auth.user, time_zone=(zone.first() or [settings.TIME_ZONE])[0])
-    for name in ("max_upload_bytes", "max_uploads", "time_zone", "retention_days"):
+    for name in ("language", "max_upload_bytes", "max_uploads", "time_zone", "retention_days"):
         if data[name] is None:
             data[name] = getattr(exam, name)
     return Status(201, _exam_form(data, exam))

@@ -39,6 +39,27 @@ def test_it_creates_an_exam_with_the_default_rules(api, examiner):
     assert (exam.owner, exam.max_upload_bytes, exam.max_uploads) == (examiner, 3145728, 5)
 
 
+def test_an_exam_takes_the_requests_language_or_the_one_sent(api):
+    german = api.post(
+        "/api/v1/exams", {"title": "Logik"}, content_type=JSON, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    sent = api.post("/api/v1/exams", {"title": "Logik", "language": "de"}, content_type=JSON)
+
+    assert german.json()["language"] == "de"
+    assert sent.json()["language"] == "de"
+    assert Exam.objects.get(pk=german.json()["id"]).language == "de"
+
+
+def test_an_exam_in_a_language_the_site_lacks_422s(api, exam):
+    body = problem(
+        api.patch(f"/api/v1/exams/{exam.pk}", {"language": "fr"}, content_type=JSON), 422
+    )
+
+    assert "language" in str(body["errors"])
+    exam.refresh_from_db()
+    assert exam.language == "en"
+
+
 def test_exam_rules_are_the_forms(api):
     response = api.post(
         "/api/v1/exams",
