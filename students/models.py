@@ -320,10 +320,12 @@ class Exam(models.Model):
             total=Count("pk"),
             submitted=Count("pk", filter=Q(current__isnull=False)),
             waiting=Count("pk", filter=Q(current__isnull=True)),
-            no_uploads_left=Count(
-                "pk", filter=Q(uploads_used__gte=self.max_uploads + F("extra_uploads"))
-            ),
+            no_uploads_left=Count("pk", filter=OUT_OF_UPLOADS),
         )
+
+
+# A student out of uploads: the exam's uploads and their own extra ones all used.
+OUT_OF_UPLOADS = Q(uploads_used__gte=F("exam__max_uploads") + F("extra_uploads"))
 
 
 class StudentQuerySet(models.QuerySet):
@@ -390,7 +392,7 @@ class StudentQuerySet(models.QuerySet):
         return self.filter(~Exists(self._current()))
 
     def out_of_uploads(self):
-        return self.filter(uploads_used__gte=F("exam__max_uploads") + F("extra_uploads"))
+        return self.filter(OUT_OF_UPLOADS)
 
     def with_current_join(self):
         """Joins each student's current submission (at most one) as `current`: one LEFT JOIN
