@@ -80,25 +80,69 @@ def private_counter_store(settings):
     settings.REDIS_URL = ""
 
 
-@pytest.fixture
-def redis_store(settings):
-    """The Redis that REDIS_URL names (CI sets it), with keys of this test's own; locally
-    the test skips without it."""
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Each test has a cache of its own, in memory, and the sessions and logins of a process
+    without a shared cache; tests of the shared one ask for it (`redis_cache`)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.CACHE_LOGINS = False
+
+
+def _redis(reason):
+    """A client of the Redis that REDIS_URL names (CI sets it); locally the test skips
+    without it."""
     url = os.environ.get("REDIS_URL", "")
     if not url:
         if IN_CI:
-            pytest.fail("CI must test the throttle on Redis: set REDIS_URL (see .ci/run).")
+            pytest.fail(f"CI must test {reason} on Redis: set REDIS_URL (see .ci/run).")
         pytest.skip("needs Redis: set REDIS_URL to run it")
     import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
     client.ping()  # fails here, loudly, when Redis cannot be reached
-    settings.REDIS_URL = url
+    client.url = url
+    return client
+
+
+def _delete_keys(client, prefix):
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def redis_store(settings):
+    """The throttle's counters in Redis, with keys of this test's own."""
+    client = _redis("the throttle")
+    settings.REDIS_URL = client.url
     settings.CODE_MISS_KEY_PREFIX = f"test-{uuid.uuid4().hex}:code-misses"
     client.prefix = settings.CODE_MISS_KEY_PREFIX
     yield client
-    for key in client.scan_iter(f"{client.prefix}:*"):
-        client.delete(key)
+    _delete_keys(client, client.prefix)
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The cache as production has it with REDIS_URL set, with keys of this test's own:
+    Redis, holding the sessions (read through) and the logins."""
+    client = _redis("the shared cache")
+    client.prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": client.url,
+            "KEY_PREFIX": client.prefix,
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.CACHE_LOGINS = True
+    yield client
+    _delete_keys(client, client.prefix)
 
 
 @pytest.fixture(scope="session")

@@ -203,7 +203,8 @@ LOGIN_REDIRECT_URL = "students:exam_list"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, finding the user with their profile, from the cache when shared.
+    "students.backends.ExaminerBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -287,6 +288,22 @@ CODE_MISS_WINDOW = env.int("CODE_MISS_WINDOW", default=600)
 # by `migrate`; `purge_code_misses` deletes the windows that have ended).
 REDIS_URL = env.str("REDIS_URL", default="")
 CODE_MISS_KEY_PREFIX = "depository:code-misses"
+
+# With Redis, the cache is Redis too, and every process shares it: examiners' sessions are
+# read from it (written through to the database) and so are their logins (students.backends),
+# so a poll of an exam's live part costs the database its one query. Without it, each
+# process has a cache of its own, which nothing that must be the same everywhere may use.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "depository",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+CACHE_LOGINS = bool(REDIS_URL)
 
 # Login: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP, that pair
 # is locked out for LOGIN_COOLOFF_MINUTES (never for good); a success clears the count.

@@ -1,0 +1,141 @@
+"""Who is logged in, from the database or, with REDIS_URL set, from Redis (students.backends):
+a cached login must never outlive a change to its user."""
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
+from django.test import Client
+
+from students import backends
+from students.backends import ExaminerBackend
+from students.models import ExaminerProfile
+from students.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/exams/"
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    assert client.get(PAGE).status_code == 200  # the login is read, and cached with Redis
+    return client
+
+
+def is_logged_in(client):
+    return client.get(PAGE).status_code == 200
+
+
+def test_the_user_comes_with_their_time_zone_in_one_query(django_assert_num_queries):
+    user = UserFactory()
+    ExaminerProfile.objects.create(user=user, time_zone="Asia/Tokyo")
+
+    with django_assert_num_queries(1):
+        found = ExaminerBackend().get_user(user.pk)
+        assert found.examiner_profile.time_zone == "Asia/Tokyo"
+
+
+def test_a_user_without_a_profile_costs_no_second_query(django_assert_num_queries):
+    user = UserFactory()
+
+    with django_assert_num_queries(1):
+        found = ExaminerBackend().get_user(user.pk)
+        assert not hasattr(found, "examiner_profile")
+
+
+def test_without_redis_nothing_is_cached(examiner):
+    client = logged_in(examiner)
+
+    assert not cache.get(f"login:{examiner.pk}:")
+    assert is_logged_in(client)
+
+
+def test_with_redis_a_second_request_reads_the_login_from_redis(
+    redis_cache, examiner, django_assert_num_queries
+):
+    client = logged_in(examiner)
+
+    with django_assert_num_queries(0):
+        user = ExaminerBackend().get_user(examiner.pk)
+    assert user == examiner
+    assert list(redis_cache.scan_iter(f"{redis_cache.prefix}:*:login:{examiner.pk}:*"))
+    assert is_logged_in(client)
+
+
+def test_with_redis_a_changed_password_ends_the_other_sessions(redis_cache, examiner):
+    client = logged_in(examiner)
+
+    examiner.set_password("a new one, chosen after a leak")
+    examiner.save()
+
+    assert not is_logged_in(client)
+
+
+def test_with_redis_a_deactivated_examiner_is_logged_out(redis_cache, examiner):
+    client = logged_in(examiner)
+
+    examiner.is_active = False
+    examiner.save()
+
+    assert not is_logged_in(client)
+
+
+def test_with_redis_a_deleted_examiner_is_logged_out(redis_cache, examiner):
+    client = logged_in(examiner)
+    session = client.session[SESSION_KEY]
+
+    examiner.delete()
+
+    assert ExaminerBackend().get_user(session) is None
+    assert not is_logged_in(client)
+
+
+def test_with_redis_a_new_time_zone_shows_on_the_next_page(redis_cache, examiner):
+    client = logged_in(examiner)
+    assert client.post("/exams/time-zone/", {"time_zone": "Asia/Tokyo"}).status_code == 302
+
+    assert ExaminerBackend().get_user(examiner.pk).examiner_profile.time_zone == "Asia/Tokyo"
+    assert "Asia/Tokyo" in client.get(PAGE).content.decode()
+
+
+def test_with_redis_a_user_read_before_a_change_is_not_put_back(redis_cache, examiner):
+    """A request that read the user just before a change stores them after it: under the old
+    generation, which no one reads again."""
+    old = ExaminerBackend().get_user(examiner.pk)
+    generation = cache.get(backends._generation_key(examiner.pk), "")
+    examiner.is_active = False
+    examiner.save()
+
+    cache.set(f"login:{examiner.pk}:{generation}", old)  # the slow request's late write
+
+    assert ExaminerBackend().get_user(examiner.pk) is None
+
+
+def test_with_redis_a_change_is_forgotten_again_when_it_commits(
+    redis_cache, examiner, django_capture_on_commit_callbacks
+):
+    """Until the change commits, other requests read the old row and may cache it: the
+    generation is replaced once more at the commit."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        examiner.is_active = False
+        examiner.save()
+        before_commit = cache.get(backends._generation_key(examiner.pk))
+        cache.set(f"login:{examiner.pk}:{before_commit}", ExaminerBackend()._user(examiner.pk))
+
+    for callback in callbacks:
+        callback()
+
+    assert cache.get(backends._generation_key(examiner.pk)) != before_commit
+    assert ExaminerBackend().get_user(examiner.pk) is None
+
+
+def test_with_redis_logging_out_ends_the_session_in_redis_too(redis_cache, examiner):
+    client = logged_in(examiner)
+    cookie = client.cookies["sessionid"].value
+
+    client.post("/accounts/logout/")
+
+    replay = Client()
+    replay.cookies["sessionid"] = cookie
+    assert not is_logged_in(replay)
