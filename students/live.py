@@ -1,19 +1,22 @@
-"""The exam page's live part: counts and newest uploads in one query, and the rush as a chart.
+"""The exam page's live part: the exam, its counts and its newest uploads in one query, and
+the rush as a chart.
 
 The exam page polls `exam_live` every few seconds while the exam is open, so many examiners
-watching a deadline cost one query each per poll (`summary`). The chart costs one more and
-is asked for about once a minute (`chart`): it counts uploads per minute.
+watching a deadline cost the database one query each per poll (`watch`), besides the login
+check every examiner page has (which Redis answers when REDIS_URL is set: students.backends).
+The chart costs one more and is asked for about once a minute (`chart`): it counts uploads
+per minute.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from django.db.models import Count, Subquery
+from django.db.models import Count, F, FilteredRelation, Q, Subquery
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
 from students import times
-from students.models import Student
+from students.models import Exam, Student
 from submissions.models import Submission
 
 NEWEST = 5
@@ -30,40 +33,66 @@ def _count(queryset, exam_field):
     return Coalesce(Subquery(grouped[:1]), 0)
 
 
-def summary(exam):
-    """The exam's counts and its newest uploads. Once anyone has uploaded, one query: the
-    NEWEST current submissions (the accepted_at index, read backwards), each row carrying
-    the counts as uncorrelated subqueries, which the database computes once. Before the first
-    upload there is no row to carry them, and the counts are a query of their own."""
-    students = Student.objects.filter(exam_id=exam.pk)
-    current = Submission.objects.current().filter(student__exam_id=exam.pk)
-    newest = list(
-        current.select_related("student")
-        .only(
-            "accepted_at",
-            "late_by",
-            "student__first_name",
-            "student__last_name",
-            "student__nickname",
-            "student__exam_id",
+def watch(exams, pk):
+    """The exam `pk` if it is among `exams` (else None), with its summary: the roster's counts
+    and its NEWEST current submissions, newest first.
+
+    One query: the exam (`exams` filtered, so the access check is the same query) joined to
+    its students whose current submission is among the NEWEST (read backwards along the
+    accepted_at index) and to those submissions, one row each, or a single row without them
+    before the first upload. Each row carries the counts, as uncorrelated subqueries which
+    the database computes once."""
+    students = Student.objects.filter(exam_id=pk)
+    current = Submission.objects.current().filter(student__exam_id=pk)
+    newest = current.order_by("-accepted_at", "-pk").values("student_id")[:NEWEST]
+    rows = list(
+        exams.filter(pk=pk)
+        .alias(
+            shown=FilteredRelation("students", condition=Q(students__pk__in=Subquery(newest))),
+            upload=FilteredRelation(
+                "shown__submissions", condition=Q(shown__submissions__superseded_at__isnull=True)
+            ),
         )
         .annotate(
+            **{f"student_{name}": F(f"shown__{name}") for name in STUDENT_FIELDS},
+            **{f"upload_{name}": F(f"upload__{name}") for name in UPLOAD_FIELDS},
             total=_count(students, "exam_id"),
             submitted=_count(current, "student__exam_id"),
             no_uploads_left=_count(students.out_of_uploads(), "exam_id"),
         )
-        .order_by("-accepted_at", "-pk")[:NEWEST]
+        .order_by(F("upload_accepted_at").desc(nulls_last=True), F("upload_id").desc())[:NEWEST]
     )
-    if not newest:
-        return {"counts": exam.roster_counts(), "newest": []}
-    first = newest[0]
+    if not rows:
+        return None, None
+    exam = rows[0]
     counts = {
-        "total": first.total,
-        "submitted": first.submitted,
-        "waiting": first.total - first.submitted,
-        "no_uploads_left": first.no_uploads_left,
+        "total": exam.total,
+        "submitted": exam.submitted,
+        "waiting": exam.total - exam.submitted,
+        "no_uploads_left": exam.no_uploads_left,
     }
-    return {"counts": counts, "newest": newest}
+    newest = [_submission(row) for row in rows if row.upload_id is not None]
+    return exam, {"counts": counts, "newest": newest}
+
+
+STUDENT_FIELDS = ["id", "exam_id", "nickname", "first_name", "last_name"]
+UPLOAD_FIELDS = ["id", "accepted_at", "late_by"]
+
+
+def _submission(row):
+    """A submission and its student, from the columns of them that the watch query read."""
+
+    def read(model, prefix, names):
+        return model.from_db(None, names, [getattr(row, f"{prefix}_{name}") for name in names])
+
+    submission = read(Submission, "upload", UPLOAD_FIELDS)
+    submission.student = read(Student, "student", STUDENT_FIELDS)
+    return submission
+
+
+def summary(exam):
+    """`watch`'s summary of an exam already in hand (the exam page's first view)."""
+    return watch(Exam.objects.filter(pk=exam.pk), exam.pk)[1]
 
 
 @dataclass

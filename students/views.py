@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -172,16 +172,19 @@ def exam_detail(request, pk):
 @require_GET
 def exam_live(request, pk):
     """The exam page's counts and newest uploads alone, for the page to refresh while the
-    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too."""
-    exam = _exam(request, pk)
-    context = _live(exam, chart=bool(request.GET.get("chart")))
+    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too. The exam,
+    its access check (as _exam's) and its summary come in one query (live.watch)."""
+    exam, summary = live.watch(Exam.objects.visible_to(request.user), pk)
+    if exam is None:
+        raise Http404
+    context = _live(_zoned(exam), chart=bool(request.GET.get("chart")), summary=summary)
     return render(request, "students/_live.html", context)
 
 
-def _live(exam, chart):
+def _live(exam, chart, summary=None):
     context = {
         "exam": exam,
-        **live.summary(exam),
+        **(summary or live.summary(exam)),
         "poll_seconds": live.POLL_SECONDS,
         "chart_every": live.CHART_EVERY,
     }

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from students import live
-from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
+from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory, UserFactory
 from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,28 @@ def test_it_lists_the_newest_uploads_first_and_only_the_newest_five(examiner_cli
     names = [submission.student.last_name for submission in response.context["newest"]]
     assert names == [f"Minute{m}" for m in range(live.NEWEST, 0, -1)]
     assert "Minute0" not in response.content.decode()
+
+
+def test_each_newest_upload_shows_its_student_its_time_and_whether_it_was_late(
+    examiner_client, exam
+):
+    [late] = submitted(exam, DUE + timedelta(minutes=2), first_name="Ada", last_name="Late")
+    late.late_by = timedelta(minutes=2)
+    late.save()
+    submitted(exam, DUE - timedelta(minutes=1), first_name="Otto", last_name="Ontime")
+
+    response = fragment(examiner_client, exam)
+
+    page = response.content.decode()
+    assert [s.pk for s in response.context["newest"]] == [
+        late.pk,
+        exam.students.get(last_name="Ontime").submissions.get().pk,
+    ]
+    assert late.student.get_absolute_url() in page
+    # In the exam's zone, UTC here, named; only the late one has the badge.
+    ada, otto = page.split("<li>")[1:3]
+    assert "Ada Late" in ada and "16:02:00 UTC" in ada and "late 2 min" in ada
+    assert "Otto Ontime" in otto and "15:59:00 UTC" in otto and "badge late" not in otto
 
 
 def test_a_replaced_upload_leaves_the_newest_list(examiner_client, exam, student):
@@ -96,17 +118,61 @@ def test_an_exam_without_uploads_counts_its_students(examiner_client, exam):
 
 @pytest.mark.parametrize("students", [0, 10, 200])
 @pytest.mark.parametrize("uploads", [0, 1, 7])
-def test_a_poll_costs_one_query_besides_the_login_and_the_exam(
+def test_a_poll_costs_one_query_besides_the_login(
     examiner_client, exam, students, uploads, django_assert_num_queries
 ):
     StudentFactory.create_batch(students, exam=exam)
     submitted(exam, DUE, count=uploads)
 
-    # The session, its user, the examiner's time zone (those three on every examiner page),
-    # the exam (the access check), then the live summary: one once anyone has uploaded.
-    # Before the first upload the counts have no row to ride on, and cost one more.
-    with django_assert_num_queries(5 if uploads else 6):
+    # The session and its user with their time zone (the login check on every examiner
+    # page), then the poll's one: the exam, its access check and its summary together.
+    with django_assert_num_queries(3):
         fragment(examiner_client, exam)
+
+
+@pytest.mark.parametrize("students", [0, 10, 200])
+def test_with_redis_a_poll_costs_the_database_one_query(
+    redis_cache, examiner_client, exam, students, django_assert_num_queries
+):
+    """With REDIS_URL set, the session and the login are read from Redis: the database sees
+    the poll's own query and nothing else, once the first poll has cached the login."""
+    StudentFactory.create_batch(students, exam=exam)
+    submitted(exam, DUE, count=3)
+    fragment(examiner_client, exam)
+
+    with django_assert_num_queries(1):
+        page = fragment(examiner_client, exam).content.decode()
+
+    assert f"Submitted 3 of {students + 3}" in page
+
+
+def test_a_poll_is_refused_to_a_stranger_and_to_a_removed_co_examiner(
+    client, exam, django_assert_num_queries
+):
+    submitted(exam, DUE)
+    stranger, co_examiner = UserFactory(), UserFactory()
+    exam.co_examiners.add(co_examiner)
+    client.force_login(co_examiner)
+    assert "Submitted 1 of 1" in fragment(client, exam).content.decode()
+
+    exam.co_examiners.remove(co_examiner)
+    assert client.get(f"/exams/{exam.pk}/live/").status_code == 404
+    client.force_login(stranger)
+    assert client.get(f"/exams/{exam.pk}/live/").status_code == 404
+    assert client.get(f"/exams/{exam.pk + 1000}/live/").status_code == 404
+
+
+def test_an_exam_without_students_shows_zeros(examiner_client, exam):
+    response = fragment(examiner_client, exam)
+
+    assert response.context["exam"] == exam
+    assert response.context["counts"] == {
+        "total": 0,
+        "submitted": 0,
+        "waiting": 0,
+        "no_uploads_left": 0,
+    }
+    assert "Submitted 0 of 0" in response.content.decode()
 
 
 def test_the_chart_costs_one_query_more_when_asked_for(
@@ -114,7 +180,7 @@ def test_the_chart_costs_one_query_more_when_asked_for(
 ):
     submitted(exam, DUE, count=3)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = fragment(examiner_client, exam, "?chart=1")
 
     assert 'data-testid="upload-chart"' in response.content.decode()
