@@ -3,16 +3,19 @@ The exam page's live fragment under 100 examiners' polls, measured in-process.
 
 Creates a throwaway test database (Django's `test_` prefix on the configured database,
 dropped at the end), seeds an exam of 10,000 students of whom half uploaded in the half hour
-before the deadline, then measures `/exams/<pk>/live/`:
+before the deadline, then measures `/exams/<pk>/live/`, once as a process without a shared
+cache has it (sessions and logins read from the database) and, when REDIS_URL is set, once
+as production with Redis has it (both read from Redis):
 
-- 100 polls one after another: server time per poll and the queries each costs;
+- 100 polls one after another: server time per poll, the queries each costs and the
+  database's time for them;
 - 100 polls from 10 threads at once (10 examiners' browsers each, own connections);
-- the live summary's one query alone, as PostgreSQL runs it (EXPLAIN ANALYZE);
+- the poll's own query alone, as PostgreSQL runs it (EXPLAIN ANALYZE);
 - the chart (`?chart=1`, about once a minute per examiner): time and queries.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/depository \\
-        .venv/bin/python bench/live_poll.py
-    .venv/bin/python bench/live_poll.py            # SQLite in memory
+        REDIS_URL=redis://127.0.0.1:6379/1 .venv/bin/python bench/live_poll.py
+    .venv/bin/python bench/live_poll.py            # SQLite in memory, no Redis
     LIVE_POLL_STUDENTS=300 .venv/bin/python bench/live_poll.py   # an exam of another size
 
 Server time here is the view's time without a network or a web server in front.
@@ -98,21 +101,28 @@ def figures(times):
     return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms"
 
 
+def is_the_polls_own(query):
+    return "students_student" in query["sql"]
+
+
 def sequential(client, url):
-    poll(client, url)  # warm: templates compiled, connection open
+    poll(client, url)  # warm: templates compiled, connection open, the login cached
     times = []
     with CaptureQueriesContext(connection) as queries:
         for _ in range(POLLS):
             times.append(poll(client, url))
-    per_poll = len(queries) / POLLS
-    live = [q for q in queries.captured_queries if "students_student" in q["sql"]]
-    summary_ms = statistics.median(float(q["time"]) * 1000 for q in live) if live else 0
-    print(f"{POLLS} polls one after another: {figures(times)}")
+    captured = queries.captured_queries
+    own = [q for q in captured if is_the_polls_own(q)]
+    others = sorted({q["sql"].split(" FROM ")[1].split()[0] for q in captured if q not in own})
+    database_ms = sum(float(q["time"]) for q in captured) * 1000 / POLLS
+    own_ms = statistics.median(float(q["time"]) * 1000 for q in own) if own else 0
+    print(f"  {POLLS} polls one after another: {figures(times)}")
     print(
-        f"  queries per poll: {per_poll:g} (session, user, time zone, exam, and the summary: "
-        f"{len(live) / POLLS:g}); the summary query's median {summary_ms:.1f} ms"
+        f"  queries per poll: {len(captured) / POLLS:g}, of which the poll's own "
+        f"{len(own) / POLLS:g} (median {own_ms:.1f} ms); the others read "
+        f"{', '.join(others) or 'nothing'}; database time per poll {database_ms:.1f} ms"
     )
-    return queries.captured_queries
+    return captured
 
 
 def concurrent(examiner, url):
@@ -134,7 +144,7 @@ def concurrent(examiner, url):
         thread.join()
     wall = time.perf_counter() - started
     print(
-        f"{POLLS} polls from {THREADS} threads at once: {figures(times)}; "
+        f"  {POLLS} polls from {THREADS} threads at once: {figures(times)}; "
         f"{POLLS / wall:.0f} polls/s on this machine"
     )
 
@@ -142,11 +152,11 @@ def concurrent(examiner, url):
 def explain(captured):
     if connection.vendor != "postgresql":
         return
-    sql = next(q["sql"] for q in captured if "students_student" in q["sql"])
+    sql = next(q["sql"] for q in captured if is_the_polls_own(q))
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         plan = [row[0] for row in cursor.fetchall()]
-    print("The summary query in PostgreSQL: " + ", ".join(p.strip() for p in plan[-2:]))
+    print("  The poll's own query in PostgreSQL: " + ", ".join(p.strip() for p in plan[-2:]))
     if os.environ.get("PLAN"):
         print(sql)
         print("\n".join(plan))
@@ -155,7 +165,41 @@ def explain(captured):
 def chart(client, url):
     with CaptureQueriesContext(connection) as queries:
         times = [poll(client, url + "?chart=1") for _ in range(10)]
-    print(f"With the chart (?chart=1), 10 polls: {figures(times)}, {len(queries) / 10:g} queries")
+    print(f"  with the chart (?chart=1), 10 polls: {figures(times)}, {len(queries) / 10:g} queries")
+
+
+def configurations():
+    """Sessions and logins as a process without a shared cache reads them, then (with
+    REDIS_URL) as production with Redis does."""
+    yield (
+        "Without Redis (sessions and logins from the database):",
+        {
+            "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+            "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+            "CACHE_LOGINS": False,
+        },
+    )
+    if os.environ.get("REDIS_URL"):
+        prefix = f"bench-live-{os.getpid()}"
+        yield (
+            "With Redis (sessions and logins from Redis):",
+            {
+                "CACHES": {
+                    "default": {
+                        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                        "LOCATION": os.environ["REDIS_URL"],
+                        "KEY_PREFIX": prefix,
+                    }
+                },
+                "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+                "CACHE_LOGINS": True,
+            },
+        )
+        import redis
+
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        for key in client.scan_iter(f"{prefix}:*"):  # ours only: the Redis may be shared
+            client.delete(key)
 
 
 def main():
@@ -174,13 +218,16 @@ def main():
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
             print(f"(an exam of {STUDENTS:,} students, {STUDENTS // 2:,} of them submitted)")
-            client = Client()
-            client.force_login(examiner)
             url = f"/exams/{exam.pk}/live/"
-            captured = sequential(client, url)
-            explain(captured)
-            concurrent(examiner, url)
-            chart(client, url)
+            for name, cache in configurations():
+                with override_settings(**cache):
+                    print(name)
+                    client = Client()
+                    client.force_login(examiner)
+                    captured = sequential(client, url)
+                    explain(captured)
+                    concurrent(examiner, url)
+                    chart(client, url)
     finally:
         connections.close_all()
         connection.creation.destroy_test_db(old_name, verbosity=0)
