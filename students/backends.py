@@ -3,11 +3,13 @@ zone every examiner page shows its times in) in one query, and with CACHE_LOGINS
 cache that every process shares, Redis, is configured) from that cache, so that an examiner
 who polls the exam page costs the database nothing to recognise.
 
-A cached login is never out of date: each user's entry is kept under a generation that every
-change to the user or their profile replaces (`forget`), at once and again when the change
-commits. An entry stored by a request that read the user before a change lands under the old
-generation, which nobody reads again. Django's own checks run on the cached user as on a
-fresh one: an inactive user is refused, and a changed password ends the other sessions.
+A cached login does not outlive a change: each user's entry is kept under a generation that
+every change to the user or their profile replaces (`forget`), at once and again when the
+change commits. An entry stored by a request that read the user before a change lands under
+the old generation, which nobody reads again. Django's own checks run on the cached user as
+on a fresh one: an inactive user is refused, and a changed password ends the other sessions.
+Only if Redis cannot be written when a user changes (the change then answers with an error)
+does their old entry stay, for at most LOGIN_SECONDS.
 """
 
 import uuid
