@@ -11,11 +11,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from students import imports, mail
+from students import filetypes, imports, mail
+from students.filetypes import too_large_message
 from students.models import MAX_EXTRA_UPLOADS, Exam, ExaminerProfile, ExamMail, Student
 from students.text import plain_text
-from submissions import filetypes
-from submissions.validators import too_large_message
 
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
 

@@ -12,9 +12,9 @@ from django.utils.formats import number_format
 from django.utils.translation import get_supported_language_variant, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
+from students.filetypes import too_large_message
 from students.models import Student, StudentImport
 from students.text import plain_text
-from submissions.validators import too_large_message
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from submissions import filetypes
+from students import filetypes
 from submissions.storage import safe_filename
 from submissions.validators import AllowedTypesValidator, MaxFileSizeValidator
 

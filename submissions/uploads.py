@@ -6,11 +6,11 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from students import times
-from submissions import filetypes, storage
+from students import filetypes, times
+from students.filetypes import MAKE_IT_SMALLER, too_large_message
+from submissions import storage
 from submissions.mail import queue_receipt_after_commit
 from submissions.models import Event, Submission, UploadsExhausted, submission_key
-from submissions.validators import MAKE_IT_SMALLER, too_large_message
 
 log = logging.getLogger(__name__)
 

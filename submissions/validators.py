@@ -1,36 +1,9 @@
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
-from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from submissions import filetypes
-
-MAKE_IT_SMALLER = gettext_noop(
-    "Please make it smaller (for example, export a compressed PDF) and try again."
-)
-
-
-def too_large_message(size, limit, *, approximate=False):
-    """ "This file is 4.2 MB; the limit is 3.0 MB.", in bytes when both would print alike
-    (10,001 and 10,000 bytes are both 9.8 KB). `approximate`: the size is a request's
-    declared length, not the file's; None: not known at all."""
-    if size is None:
-        return gettext("This file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}
-    shown, allowed = filesizeformat(size), filesizeformat(limit)
-    if shown == allowed:
-        shown, allowed = _bytes(size), _bytes(limit)
-    if approximate:
-        message = gettext("This file is about %(size)s; the limit is %(limit)s.")
-    else:
-        message = gettext("This file is %(size)s; the limit is %(limit)s.")
-    return message % {"size": shown, "limit": allowed}
-
-
-def _bytes(count):
-    return ngettext("%(count)s byte", "%(count)s bytes", count) % {
-        "count": number_format(count, force_grouping=True)
-    }
+from students import filetypes
+from students.filetypes import MAKE_IT_SMALLER, too_large_message
 
 
 class MaxFileSizeValidator:

@@ -2,13 +2,17 @@
 What an uploaded file is, judged by its first bytes as well as its name: never by the
 browser's word. The types below are the ones the app knows; an exam may allow any of them
 (or others, checked by name only), and the stored content type is the detected one, or
-application/octet-stream for anything else, so nothing we serve is ever read as HTML.
+application/octet-stream for anything else, so nothing we serve is ever read as HTML. An
+exam's settings name them (students.forms), and an upload is judged by them (submissions).
+Below them, how a file too large for its limit is described, wherever one is refused.
 """
 
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from django.utils.translation import gettext
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 OCTET_STREAM = "application/octet-stream"
@@ -124,3 +128,32 @@ def describe(extensions):
     if len(names) <= 1:
         return "".join(names)
     return gettext("%(some)s or %(last)s") % {"some": ", ".join(names[:-1]), "last": names[-1]}
+
+
+# --- Sizes ----------------------------------------------------------------------------
+
+MAKE_IT_SMALLER = gettext_noop(
+    "Please make it smaller (for example, export a compressed PDF) and try again."
+)
+
+
+def too_large_message(size, limit, *, approximate=False):
+    """ "This file is 4.2 MB; the limit is 3.0 MB.", in bytes when both would print alike
+    (10,001 and 10,000 bytes are both 9.8 KB). `approximate`: the size is a request's
+    declared length, not the file's; None: not known at all."""
+    if size is None:
+        return gettext("This file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}
+    shown, allowed = filesizeformat(size), filesizeformat(limit)
+    if shown == allowed:
+        shown, allowed = _bytes(size), _bytes(limit)
+    if approximate:
+        message = gettext("This file is about %(size)s; the limit is %(limit)s.")
+    else:
+        message = gettext("This file is %(size)s; the limit is %(limit)s.")
+    return message % {"size": shown, "limit": allowed}
+
+
+def _bytes(count):
+    return ngettext("%(count)s byte", "%(count)s bytes", count) % {
+        "count": number_format(count, force_grouping=True)
+    }
