@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from django.shortcuts import render
 from django.utils.translation import gettext, ngettext
 
-from students.models import Exam
-from submissions.models import Submission
+from students.models import Exam, submission_model
 
 
 @dataclass
@@ -158,7 +157,7 @@ def archive(exam):
 
 def delete_exam(exam):
     counts = exam.roster_counts()
-    submissions = Submission.objects.filter(student__exam=exam)
+    submissions = submission_model().objects.filter(student__exam=exam)
     uploads, files = submissions.count(), submissions.with_file().count()
     return Confirmation(
         gettext("Delete “%(title)s”?") % {"title": exam.title},

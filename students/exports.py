@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from zipstream import ZIP_STORED, ZipStream
 
+from depository import storage
 from students import times
-from submissions import storage
-from submissions.models import Event, Submission
+from students.models import event_model, submission_model
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def qr_svg(url):
 
 def archive_submissions(exam, students=None):
     """The current files of the exam's students (or of `students`, some of them)."""
-    submissions = Submission.objects.current().with_file().filter(student__exam=exam)
+    submissions = submission_model().objects.current().with_file().filter(student__exam=exam)
     if students is not None:
         submissions = submissions.filter(student__in=students.values("pk"))
     return submissions.with_expiry().select_related("student__exam").order_by("student__nickname")
@@ -234,6 +234,7 @@ def file_name(exam, extension, what=""):
 
 def _log_downloads(submissions, by):
     detail = f"in a ZIP ({len(submissions)} in all)"
+    Event = event_model()
     Event.objects.bulk_create(
         (
             Event(

@@ -16,8 +16,7 @@ from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
 from students import times
-from students.models import Exam, Student
-from submissions.models import Submission
+from students.models import Exam, Student, submission_model
 
 NEWEST = 5
 POLL_SECONDS = 5
@@ -43,7 +42,7 @@ def watch(exams, pk):
     before the first upload. Each row carries the counts, as uncorrelated subqueries which
     the database computes once."""
     students = Student.objects.filter(exam_id=pk)
-    current = Submission.objects.current().filter(student__exam_id=pk)
+    current = submission_model().objects.current().filter(student__exam_id=pk)
     newest = current.order_by("-accepted_at", "-pk").values("student_id")[:NEWEST]
     rows = list(
         exams.filter(pk=pk)
@@ -85,7 +84,7 @@ def _submission(row):
     def read(model, prefix, names):
         return model.from_db(None, names, [getattr(row, f"{prefix}_{name}") for name in names])
 
-    submission = read(Submission, "upload", UPLOAD_FIELDS)
+    submission = read(submission_model(), "upload", UPLOAD_FIELDS)
     submission.student = read(Student, "student", STUDENT_FIELDS)
     return submission
 
@@ -218,9 +217,8 @@ def chart(exam, now=None):
     now = now or timezone.now()
     start, end = chart_window(exam, now)
     per_minute = (
-        Submission.objects.filter(
-            student__exam_id=exam.pk, accepted_at__gte=start, accepted_at__lt=end
-        )
+        submission_model()
+        .objects.filter(student__exam_id=exam.pk, accepted_at__gte=start, accepted_at__lt=end)
         .annotate(minute=Trunc("accepted_at", "minute", tzinfo=UTC))
         .values("minute")
         .annotate(n=Count("pk"))

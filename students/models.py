@@ -328,11 +328,21 @@ class Exam(models.Model):
 OUT_OF_UPLOADS = Q(uploads_used__gte=F("exam__max_uploads") + F("extra_uploads"))
 
 
+def submission_model():
+    """submissions.models.Submission, through the relation it declares on Student:
+    submissions depends on students, never the reverse, so the examiner's side imports
+    nothing from it and reaches its models only this way."""
+    return Student._meta.get_field("submissions").related_model
+
+
+def event_model():
+    """submissions.models.Event, the audit trail's entries, reached as submission_model()."""
+    return Student._meta.get_field("events").related_model
+
+
 class StudentQuerySet(models.QuerySet):
     def _submissions(self):
-        """The submissions' queryset, through the reverse relation: submissions depends on
-        students, never the reverse, so this module imports nothing from it."""
-        return self.model._meta.get_field("submissions").related_model.objects
+        return submission_model().objects
 
     def with_current_submission(self):
         return self.prefetch_related(

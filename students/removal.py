@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from submissions import storage
-from submissions.models import Submission
+from depository import storage
+from students.models import submission_model
 
 StorageUnavailable = storage.StorageUnavailable
 
@@ -25,17 +25,18 @@ def _delete_files(submissions):
     while batch := list(stored[: storage.DELETE_BATCH]):
         pks, keys = zip(*batch, strict=True)
         storage.delete_many(keys)
-        Submission.objects.filter(pk__in=pks).update(file_deleted_at=timezone.now())
+        submissions.model.objects.filter(pk__in=pks).update(file_deleted_at=timezone.now())
 
 
 def remove_students(students):
     """Delete `students` (a queryset) and everything of theirs, their stored files first
     (StorageUnavailable if storage refuses one). Returns how many were removed."""
-    _delete_files(Submission.objects.filter(student__in=students))
+    submissions = submission_model().objects
+    _delete_files(submissions.filter(student__in=students))
     with transaction.atomic():
         # Locked, as an upload locks its student: a file stored meanwhile is deleted too.
         locked = list(students.select_for_update().values_list("pk", flat=True))
-        _delete_files(Submission.objects.filter(student__in=locked))
+        _delete_files(submissions.filter(student__in=locked))
         students.model.objects.filter(pk__in=locked).delete()
     return len(locked)
 

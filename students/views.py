@@ -30,8 +30,15 @@ from students.forms import (
     StudentForm,
     TimeZoneForm,
 )
-from students.models import Exam, ExaminerProfile, ExamMail, Mailing, Student, StudentImport
-from submissions.models import Submission, collapse_repeats
+from students.models import (
+    Exam,
+    ExaminerProfile,
+    ExamMail,
+    Mailing,
+    Student,
+    StudentImport,
+    submission_model,
+)
 
 ROSTER_PAGE_SIZE = 50
 SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
@@ -161,7 +168,7 @@ def exam_detail(request, pk):
         "page": page,
         "students": page.object_list,
         **_live(exam, chart=True),
-        "deletions": Submission.objects.filter(student__exam=exam).deletion_schedule()[:2],
+        "deletions": submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2],
         "now": timezone.now(),
         "query": _query_without_page(request),
     }
@@ -239,6 +246,20 @@ def student_edit(request, exam_pk, pk):
     return render(request, "students/student_form.html", context, status=status)
 
 
+def collapse_repeats(events):
+    """The trail as shown: a run of identical consecutive events (same kind, file, detail
+    and examiner) becomes its newest one, with `repeats` saying how many it stands for."""
+    shown = []
+    for event in events:
+        same = (event.kind, event.submission_id, event.detail, event.by_id)
+        if shown and shown[-1][1] == same:
+            shown[-1][0].repeats += 1
+            continue
+        event.repeats = 1
+        shown.append((event, same))
+    return [event for event, _same in shown]
+
+
 @login_required
 @require_GET
 def student_detail(request, exam_pk, pk):
@@ -259,7 +280,7 @@ def student_detail(request, exam_pk, pk):
 def submission_download(request, exam_pk, pk, submission_pk):
     student = _student(request, exam_pk, pk)
     submission = get_object_or_404(
-        Submission, pk=submission_pk, student=student, file_deleted_at__isnull=True
+        student.submissions, pk=submission_pk, file_deleted_at__isnull=True
     )
     return redirect(submission.download_url("by examiner", by=request.user))
 

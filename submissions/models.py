@@ -337,20 +337,6 @@ class Event(models.Model):
         )
 
 
-def collapse_repeats(events):
-    """The trail as shown: a run of identical consecutive events (same kind, file, detail
-    and examiner) becomes its newest one, with `repeats` saying how many it stands for."""
-    shown = []
-    for event in events:
-        same = (event.kind, event.submission_id, event.detail, event.by_id)
-        if shown and shown[-1][1] == same:
-            shown[-1][0].repeats += 1
-            continue
-        event.repeats = 1
-        shown.append((event, same))
-    return [event for event, _same in shown]
-
-
 class CodeMissCount(models.Model):
     """Wrong codes from one client network in one throttle window. submissions.throttle
     counts them with one atomic upsert; purge_code_misses deletes windows that have ended."""

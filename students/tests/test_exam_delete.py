@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from conftest import s3_keys
+from depository import storage
 from students.models import Exam, Student
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory, UserFactory
-from submissions import storage
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
