@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # What a multipart body may carry besides the file (as submissions.views allows).
 BODY_OVERHEAD = 64 * 1024
 STOP_SECONDS = 30  # gunicorn.conf.py's graceful_timeout
+# Where the app serves its page for a body nginx refuses as too large (depository.urls).
+TOO_LARGE_PATH = "/errors/too-large/"
 
 # One nginx worker per core: a worker writes bodies to their temporary files in its event
 # loop, and with a single one on 2 cores the rush ran 0.69 x as fast as gunicorn alone.
