@@ -273,25 +273,26 @@ def answer_on(sock):
 
 
 def uploaded_student(port):
-    """A student with one upload made through nginx: what a refusal must leave alone."""
+    """A student with one upload made through nginx, and what a refusal must leave alone:
+    the uploads they used and their submissions."""
     student = StudentFactory()
     content_type, body = multipart(form_token(port, student), b"%PDF-1.7 first answer")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("POST", f"/u/{student.upload_code}/", body, {"Content-Type": content_type})
     assert conn.getresponse().status == 302
     conn.close()
-    student.refresh_from_db()
-    return student
+    before = uploads_of(student)
+    assert before[0] == 1 and len(before[1]) == 1
+    return student, before
 
 
-def assert_nothing_changed(student):
-    before = (student.uploads_used, list(student.submissions.values_list("pk", flat=True)))
+def uploads_of(student):
     student.refresh_from_db()
-    assert (student.uploads_used, list(student.submissions.values_list("pk", flat=True))) == before
+    return student.uploads_used, list(student.submissions.values_list("pk", "size"))
 
 
 def test_a_file_past_the_hard_limit_gets_the_apps_page_with_the_way_back(served):
-    student = uploaded_student(served)
+    student, before = uploaded_student(served)
     upload_page = f"/u/{student.upload_code}/"
 
     response, page = declare_too_much(served, upload_page)
@@ -304,11 +305,11 @@ def test_a_file_past_the_hard_limit_gets_the_apps_page_with_the_way_back(served)
     assert f'<a href="{upload_page}">Back to your upload page</a>' in page
     assert response.getheader("Referrer-Policy") == "no-referrer"
     assert "Request Entity Too Large" not in page
-    assert_nothing_changed(student)
+    assert uploads_of(student) == before
 
 
 def test_the_page_past_the_hard_limit_speaks_the_students_language(served):
-    student = uploaded_student(served)
+    student, before = uploaded_student(served)
     upload_page = f"/u/{student.upload_code}/"
 
     response, page = declare_too_much(served, upload_page, f"Accept-Language: {GERMAN}\r\n")
@@ -317,7 +318,7 @@ def test_the_page_past_the_hard_limit_speaks_the_students_language(served):
     assert '<html lang="de">' in page
     assert f"Diese Datei ist größer als {hard_limit_label('de')}." in page
     assert f'<a href="{upload_page}">Zurück zu Ihrer Upload-Seite</a>' in page
-    assert_nothing_changed(student)
+    assert uploads_of(student) == before
 
 
 @pytest.mark.parametrize(
@@ -327,7 +328,7 @@ def test_the_page_past_the_hard_limit_speaks_the_students_language(served):
     ids=["v1", "v0"],
 )
 def test_an_api_upload_past_the_hard_limit_gets_a_problem_document(served, path, ours_in):
-    student = uploaded_student(served)
+    student, before = uploaded_student(served)
 
     response, body = declare_too_much(served, path.format(student.upload_code))
 
@@ -337,12 +338,12 @@ def test_an_api_upload_past_the_hard_limit_gets_a_problem_document(served, path,
     assert problem["status"] == 413
     assert problem["code"] == "file_too_large"
     assert problem[ours_in].startswith(f"This file is larger than {hard_limit_label()}.")
-    assert_nothing_changed(student)
+    assert uploads_of(student) == before
 
 
 def test_a_chunked_body_gets_the_same_page_once_it_passes_the_hard_limit(served):
     """No length to refuse up front: nginx stops reading as soon as the chunks pass it."""
-    student = uploaded_student(served)
+    student, before = uploaded_student(served)
     upload_page = f"/u/{student.upload_code}/"
     sock = socket.create_connection(("127.0.0.1", served), timeout=30)
     sock.sendall(
@@ -364,4 +365,4 @@ def test_a_chunked_body_gets_the_same_page_once_it_passes_the_hard_limit(served)
     assert response.status == 413
     assert f"This file is larger than {hard_limit_label()}." in page
     assert f'<a href="{upload_page}">Back to your upload page</a>' in page
-    assert_nothing_changed(student)
+    assert uploads_of(student) == before
