@@ -82,6 +82,11 @@ def unauthorized():
     )
 
 
+def body_too_large(limit):
+    detail = _("The request body is larger than %(limit)s.") % {"limit": filesizeformat(limit)}
+    return Problem(413, detail, code="body_too_large")
+
+
 def form_problem(form, status=422):
     """A form's errors as a problem: the first message as `detail`, all of them in `errors`."""
     errors = [
@@ -133,9 +138,7 @@ def install(api: NinjaAPI):
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):
-        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        detail = _("The request body is larger than %(limit)s.") % {"limit": limit}
-        return Problem(413, detail, code="body_too_large").response()
+        return body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE).response()
 
     @api.exception_handler(Exception)
     def server_error(request, exc):

@@ -165,7 +165,7 @@ def _exam_to_change(request):
     return access.exam_to_change(request, request.auth.exam_id)
 
 
-def _original(problem, detail):
+def with_original_detail(problem, detail):
     """The same problem with the original's `detail`, and ours as `message`."""
     problem.extra["message"] = problem.detail
     problem.detail = detail
@@ -250,11 +250,11 @@ def create_submission(request, upload_code: str):
     except Problem as problem:
         if problem.code == "no_uploads_left":
             problem.status = 422
-            raise _original(problem, "Submissions count limit exceeded") from None
+            raise with_original_detail(problem, "Submissions count limit exceeded") from None
         if problem.code == "exam_closed":
             problem.status = 422
         if problem.status in ORIGINAL_UPLOAD_DETAILS:
-            raise _original(problem, ORIGINAL_UPLOAD_DETAILS[problem.status]) from None
+            raise with_original_detail(problem, ORIGINAL_UPLOAD_DETAILS[problem.status]) from None
         raise
     student.refresh_from_db(fields=["uploads_used"])
     return Status(201, _completion(student, submission))
@@ -271,7 +271,7 @@ def submission_metadata(request, upload_code: str):
     try:
         student = student_for_code(upload_code)
     except Problem as problem:
-        raise _original(problem, "Student not found") from None
+        raise with_original_detail(problem, "Student not found") from None
     return _completion(student)
 
 

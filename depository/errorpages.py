@@ -3,15 +3,28 @@ The product's own 404 and 500 pages on the public side (students' upload pages, 
 the verification lookup, download links), even under DEBUG. Django's debug pages would
 show a newcomer, or anyone their development server is shown to, the URL list and the
 settings, and not what a student sees. The examiner's pages keep Django's debug pages.
+
+And the page for a body past FILE_UPLOAD_HARD_LIMIT, which nginx refuses unread and asks
+this app for instead of showing its own (depository/serve.py).
 """
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404
+from django.shortcuts import render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext_lazy
 from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
+from api import v0
+from api.problems import Problem, body_too_large
+from students import codes
 from submissions.urls import urlpatterns as public_routes
+from submissions.validators import too_large_message
 
 log = logging.getLogger("django.request")
 
@@ -48,3 +61,70 @@ class PublicErrorPages:
             extra={"status_code": 500, "request": request},
         )
         return defaults.server_error(request)
+
+
+NOTHING_RECEIVED = gettext_lazy(
+    "No exam here accepts a file that large, so nothing was received and no upload was "
+    "used. Anything you submitted before is unchanged."
+)
+
+
+@require_safe
+@never_cache
+def too_large(request):
+    """What nginx shows for a body past its client_max_body_size: it asks for this, without
+    the body, with the URI the client asked for in X-Original-URI. Anyone may open it: the
+    header only tells an API call from a page, and names an upload page to link back to."""
+    path = original_path(request)
+    if path.startswith("/api/"):
+        return _api_too_large(path)
+    request.sends_no_referrer = True  # base.html: forms posted from here carry Origin: null
+    context = {
+        "size": too_large_message(None, settings.FILE_UPLOAD_HARD_LIMIT),
+        "nothing_received": NOTHING_RECEIVED,
+        "upload_url": upload_page(path),
+    }
+    response = render(request, "413.html", context, status=413)
+    # The browser shows the page at the URL it posted to, which may carry an upload code.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def original_path(request):
+    """The path X-Original-URI names when it is a path on this site ("/u/…/"), else ""."""
+    try:
+        uri = urlsplit(request.headers.get("X-Original-URI", ""))
+    except ValueError:
+        return ""
+    if uri.scheme or uri.netloc or not uri.path.startswith("/"):
+        return ""
+    return uri.path
+
+
+def upload_page(path):
+    """The upload page `path` is, rebuilt from its code (nothing else of the header is
+    echoed); None for any other path. The code is not looked up: this page must not tell
+    a guesser which codes exist."""
+    match = _resolve(path)
+    if match is None or match.view_name != "submissions:upload":
+        return None
+    code = match.kwargs["upload_code"]
+    return reverse("submissions:upload", args=[code]) if codes.is_upload_code(code) else None
+
+
+def _api_too_large(path):
+    match = _resolve(path)
+    if match is None or "upload_code" not in match.kwargs:  # not an upload
+        return body_too_large(settings.FILE_UPLOAD_HARD_LIMIT).response()
+    detail = f"{too_large_message(None, settings.FILE_UPLOAD_HARD_LIMIT)} {NOTHING_RECEIVED}"
+    problem = Problem(413, detail, code="file_too_large")
+    if match.namespace == v0.api.urls_namespace:
+        problem = v0.with_original_detail(problem, v0.ORIGINAL_UPLOAD_DETAILS[413])
+    return problem.response()
+
+
+def _resolve(path):
+    try:
+        return resolve(path) if path else None
+    except Resolver404:
+        return None

@@ -7,10 +7,11 @@ nginx reads every request body to its end (in memory, past 64 KiB in a temporary
 only then passes the request to gunicorn over a Unix socket. A phone that takes minutes to
 send its file holds one of nginx's connections, which cost a few kilobytes each, instead of
 one of gunicorn's threads, so any number of slow uploads cannot delay a fast one (README,
-"Serving the rush"). nginx refuses a body past FILE_UPLOAD_HARD_LIMIT before reading it;
-it tells the app when each request started (X-Request-Elapsed) and who sent it
-(X-Real-IP), which the app believes because this script sets BEHIND_BUFFERING_PROXY for the
-gunicorn it starts. When either process ends, the other is stopped; SIGTERM stops both
+"Serving the rush"). nginx refuses a body past FILE_UPLOAD_HARD_LIMIT before reading it,
+answering with the app's page for it (depository.errorpages.too_large), not its own. It
+tells the app when each request started (X-Request-Elapsed) and who sent it (X-Real-IP),
+which the app believes because this script sets BEHIND_BUFFERING_PROXY for the gunicorn it
+starts. When either process ends, the other is stopped; SIGTERM stops both
 gracefully, nginx first.
 """
 
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # What a multipart body may carry besides the file (as submissions.views allows).
 BODY_OVERHEAD = 64 * 1024
 STOP_SECONDS = 30  # gunicorn.conf.py's graceful_timeout
+# Where the app serves its page for a body nginx refuses as too large (depository.urls).
+TOO_LARGE_PATH = "/errors/too-large/"
 
 # One nginx worker per core: a worker writes bodies to their temporary files in its event
 # loop, and with a single one on 2 cores the rush ran 0.69 x as fast as gunicorn alone.
@@ -64,6 +67,22 @@ http {{
             # Evaluated once the body has arrived: the seconds since its first byte.
             proxy_set_header X-Request-Elapsed $request_time;
             proxy_read_timeout 120s;
+            error_page 413 @too_large;
+        }}
+        # A body past client_max_body_size: instead of nginx's own bare English page, the
+        # app's (in the student's language, saying what to do), still with status 413.
+        # Asked for without the body, which nginx never read, and with the URI the client
+        # asked for, so the app can tell an API call from a page and link back to it.
+        location @too_large {{
+            rewrite ^ {too_large_path}? break;
+            proxy_pass http://app;
+            proxy_method GET;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header Content-Type "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Original-URI $request_uri;
         }}
     }}
 }}
@@ -71,7 +90,13 @@ http {{
 
 
 def nginx_conf(run_dir, bind, socket_path, max_body):
-    return NGINX_CONF.format(run=run_dir, bind=bind, socket=socket_path, max_body=max_body)
+    return NGINX_CONF.format(
+        run=run_dir,
+        bind=bind,
+        socket=socket_path,
+        max_body=max_body,
+        too_large_path=TOO_LARGE_PATH,
+    )
 
 
 def hard_limit():

@@ -2,6 +2,7 @@
 real on loopback against the test database: slow uploads cannot starve fast ones."""
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -15,10 +16,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
 
 from conftest import IN_CI
+from depository.serve import BODY_OVERHEAD
 from students.tests.factories import ExamFactory, StudentFactory
 from submissions.models import Submission
 
@@ -233,3 +237,132 @@ def test_a_body_past_the_hard_limit_is_refused_before_it_is_read(served, setting
     sock = start_post(served, student, "multipart/form-data; boundary=x", declared, b"")
 
     assert status_of(sock) == 413
+
+
+# nginx refuses a body past its client_max_body_size unread, and shows the app's page for it.
+GERMAN = "de-DE,de;q=0.9"
+
+
+def hard_limit_label(language="en"):
+    with translation.override(language):
+        return filesizeformat(settings.FILE_UPLOAD_HARD_LIMIT)
+
+
+def past_the_hard_limit():
+    return settings.FILE_UPLOAD_HARD_LIMIT + BODY_OVERHEAD + 1
+
+
+def declare_too_much(port, path, headers=""):
+    """A post that declares a body past nginx's limit, and nginx's whole answer to it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}"
+        "Content-Type: multipart/form-data; boundary=x\r\n"
+        f"Content-Length: {past_the_hard_limit()}\r\nConnection: close\r\n\r\n".encode()
+    )
+    return answer_on(sock)
+
+
+def answer_on(sock):
+    response = http.client.HTTPResponse(sock)
+    try:
+        response.begin()
+        return response, response.read().decode()
+    finally:
+        sock.close()
+
+
+def uploaded_student(port):
+    """A student with one upload made through nginx, and what a refusal must leave alone:
+    the uploads they used and their submissions."""
+    student = StudentFactory()
+    content_type, body = multipart(form_token(port, student), b"%PDF-1.7 first answer")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", f"/u/{student.upload_code}/", body, {"Content-Type": content_type})
+    assert conn.getresponse().status == 302
+    conn.close()
+    before = uploads_of(student)
+    assert before[0] == 1 and len(before[1]) == 1
+    return student, before
+
+
+def uploads_of(student):
+    student.refresh_from_db()
+    return student.uploads_used, list(student.submissions.values_list("pk", "size"))
+
+
+def test_a_file_past_the_hard_limit_gets_the_apps_page_with_the_way_back(served):
+    student, before = uploaded_student(served)
+    upload_page = f"/u/{student.upload_code}/"
+
+    response, page = declare_too_much(served, upload_page)
+
+    assert response.status == 413
+    assert '<html lang="en">' in page
+    assert "This file is too large" in page
+    assert f"This file is larger than {hard_limit_label()}." in page
+    assert "nothing was received and no upload was used" in page
+    assert f'<a href="{upload_page}">Back to your upload page</a>' in page
+    assert response.getheader("Referrer-Policy") == "no-referrer"
+    assert "Request Entity Too Large" not in page
+    assert uploads_of(student) == before
+
+
+def test_the_page_past_the_hard_limit_speaks_the_students_language(served):
+    student, before = uploaded_student(served)
+    upload_page = f"/u/{student.upload_code}/"
+
+    response, page = declare_too_much(served, upload_page, f"Accept-Language: {GERMAN}\r\n")
+
+    assert response.status == 413
+    assert '<html lang="de">' in page
+    assert f"Diese Datei ist größer als {hard_limit_label('de')}." in page
+    assert f'<a href="{upload_page}">Zurück zu Ihrer Upload-Seite</a>' in page
+    assert uploads_of(student) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "ours_in"),
+    # v0 keeps the original service's `detail` ("Upload size limit exceeded"), ours in `message`.
+    [("/api/v1/uploads/{}", "detail"), ("/api/v0/submissions/{}", "message")],
+    ids=["v1", "v0"],
+)
+def test_an_api_upload_past_the_hard_limit_gets_a_problem_document(served, path, ours_in):
+    student, before = uploaded_student(served)
+
+    response, body = declare_too_much(served, path.format(student.upload_code))
+
+    assert response.status == 413
+    assert response.getheader("Content-Type") == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["status"] == 413
+    assert problem["code"] == "file_too_large"
+    assert problem[ours_in].startswith(f"This file is larger than {hard_limit_label()}.")
+    assert uploads_of(student) == before
+
+
+def test_a_chunked_body_gets_the_same_page_once_it_passes_the_hard_limit(served):
+    """No length to refuse up front: nginx stops reading as soon as the chunks pass it."""
+    student, before = uploaded_student(served)
+    upload_page = f"/u/{student.upload_code}/"
+    sock = socket.create_connection(("127.0.0.1", served), timeout=30)
+    sock.sendall(
+        f"POST {upload_page} HTTP/1.1\r\nHost: 127.0.0.1:{served}\r\n"
+        "Content-Type: multipart/form-data; boundary=x\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode()
+    )
+    chunk = b"%x\r\n%s\r\n" % (MiB, b"x" * MiB)
+    sent = 0
+    try:
+        while sent <= past_the_hard_limit():
+            sock.sendall(chunk)
+            sent += MiB
+    except OSError:  # nginx may close its side once it has answered
+        pass
+
+    response, page = answer_on(sock)
+
+    assert response.status == 413
+    assert f"This file is larger than {hard_limit_label()}." in page
+    assert f'<a href="{upload_page}">Back to your upload page</a>' in page
+    assert uploads_of(student) == before

@@ -13,7 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from depository import health
+from depository import errorpages, health
+from depository.serve import TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
 from students.views import LoginView
 from submissions.throttle import too_many_resets
@@ -88,6 +89,8 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("healthz/deep", health.deep, name="healthz_deep"),
+    # What nginx asks for when it refuses a body as too large.
+    path(TOO_LARGE_PATH.removeprefix("/"), errorpages.too_large, name="too_large"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", PasswordResetView.as_view(), name="password_reset"),
