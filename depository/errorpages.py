@@ -23,8 +23,8 @@ from django.views.decorators.http import require_safe
 from api import v0
 from api.problems import Problem, body_too_large
 from students import codes
+from students.filetypes import too_large_message
 from submissions.urls import urlpatterns as public_routes
-from submissions.validators import too_large_message
 
 log = logging.getLogger("django.request")
 
