@@ -139,7 +139,7 @@ def redis_cache(settings):
             "KEY_PREFIX": client.prefix,
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "depository.sessions"
     settings.CACHE_LOGINS = True
     yield client
     _delete_keys(client, client.prefix)

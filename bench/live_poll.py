@@ -191,7 +191,7 @@ def configurations():
                         "KEY_PREFIX": prefix,
                     }
                 },
-                "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+                "SESSION_ENGINE": "depository.sessions",
                 "CACHE_LOGINS": True,
             },
         )

@@ -302,7 +302,7 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "depository.sessions"  # cached_db, reading the database if Redis is down
 CACHE_LOGINS = bool(REDIS_URL)
 
 # Login: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP, that pair

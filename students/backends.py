@@ -8,10 +8,12 @@ every change to the user or their profile replaces (`forget`), at once and again
 change commits. An entry stored by a request that read the user before a change lands under
 the old generation, which nobody reads again. Django's own checks run on the cached user as
 on a fresh one: an inactive user is refused, and a changed password ends the other sessions.
-Only if Redis cannot be written when a user changes (the change then answers with an error)
-does their old entry stay, for at most LOGIN_SECONDS.
+While Redis cannot be reached, users are read from the database, and a change that cannot
+replace its generation is logged as an error: its user's old entry, if Redis still holds
+one when it comes back, lasts at most LOGIN_SECONDS.
 """
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -19,6 +21,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 LOGIN_SECONDS = 600  # how long an unchanged login stays cached
 
@@ -33,13 +38,20 @@ class ExaminerBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def _cached_user(self, user_id):
-        generation = cache.get(_generation_key(user_id), "")
-        key = f"login:{user_id}:{generation}"
-        user = cache.get(key)
+        try:
+            generation = cache.get(_generation_key(user_id), "")
+            key = f"login:{user_id}:{generation}"
+            user = cache.get(key)
+        except RedisError:
+            log.warning("Login read from the database: the cache cannot be reached")
+            return self._user(user_id)
         if user is None:
             user = self._user(user_id)
             if user is not None:
-                cache.set(key, user, LOGIN_SECONDS)
+                try:
+                    cache.set(key, user, LOGIN_SECONDS)
+                except RedisError:
+                    log.warning("Login not cached: the cache cannot be reached")
         return user
 
     def _user(self, user_id):
@@ -54,7 +66,10 @@ def forget(user_id):
         return
 
     def new_generation():
-        cache.set(_generation_key(user_id), uuid.uuid4().hex, None)
+        try:
+            cache.set(_generation_key(user_id), uuid.uuid4().hex, None)
+        except RedisError:
+            log.error("User %s changed while the cache cannot be reached", user_id)
 
     new_generation()
     transaction.on_commit(new_generation)

@@ -1,6 +1,8 @@
 """Who is logged in, from the database or, with REDIS_URL set, from Redis (students.backends):
 a cached login must never outlive a change to its user."""
 
+import socket
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
@@ -139,3 +141,46 @@ def test_with_redis_logging_out_ends_the_session_in_redis_too(redis_cache, exami
     replay = Client()
     replay.cookies["sessionid"] = cookie
     assert not is_logged_in(replay)
+
+
+# --- While Redis is down -----------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The production configuration with REDIS_URL set, but nothing answers at its address
+    (a closed port): a real fault."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+    settings.SESSION_ENGINE = "depository.sessions"
+    settings.CACHE_LOGINS = True
+
+
+def test_while_redis_is_down_an_examiner_logs_in_and_works_from_the_database(
+    redis_down, examiner, exam, client
+):
+    response = client.post(
+        "/accounts/login/",
+        {"username": examiner.username, "password": "correct horse battery staple"},
+        REMOTE_ADDR="127.0.0.1",
+    )
+    assert response.status_code == 302
+
+    assert client.get(f"/exams/{exam.pk}/").status_code == 200
+    assert "Submitted 0 of 0" in client.get(f"/exams/{exam.pk}/live/").content.decode()
+
+
+def test_while_redis_is_down_a_change_to_the_user_still_takes_effect(redis_down, examiner):
+    client = logged_in(examiner)
+
+    examiner.is_active = False
+    examiner.save()  # its generation cannot be replaced: logged, not raised
+
+    assert not is_logged_in(client)
