@@ -184,3 +184,17 @@ def test_while_redis_is_down_a_change_to_the_user_still_takes_effect(redis_down,
     examiner.save()  # its generation cannot be replaced: logged, not raised
 
     assert not is_logged_in(client)
+
+
+def test_while_redis_is_down_logging_out_answers_with_an_error_rather_than_a_goodbye(
+    redis_down, examiner
+):
+    client = logged_in(examiner)
+    client.raise_request_exception = False
+
+    response = client.post("/accounts/logout/")
+
+    # Its row is gone, but its copy in Redis could not be removed: the page must not say
+    # the examiner is logged out for good.
+    assert response.status_code == 500
+    assert not is_logged_in(client)  # while Redis is down, the database decides
