@@ -2,8 +2,10 @@
 a cached login must never outlive a change to its user."""
 
 import socket
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.test import Client
@@ -198,3 +200,18 @@ def test_while_redis_is_down_logging_out_answers_with_an_error_rather_than_a_goo
     # the examiner is logged out for good.
     assert response.status_code == 500
     assert not is_logged_in(client)  # while Redis is down, the database decides
+
+
+# --- The deploy that brought ExaminerBackend ---------------------------------------------
+
+
+def test_a_session_from_before_the_examiner_backend_stays_logged_in(settings, examiner):
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    client = logged_in(examiner)  # as the release before logged examiners in
+    settings.AUTHENTICATION_BACKENDS = ["students.backends.ExaminerBackend"]
+    assert not is_logged_in(client)  # Django's rule: that backend is gone
+
+    migration = import_module("students.migrations.0014_sessions_name_the_examiner_backend")
+    migration.rename(migration.MODEL_BACKEND, migration.EXAMINER_BACKEND)(django_apps, None)
+
+    assert is_logged_in(client)
