@@ -140,7 +140,7 @@ def exam_create(request):
             gettext("Created “%(title)s”. Now add your students.") % {"title": exam.title},
         )
         return redirect(exam)
-    return render(request, "students/exam_form.html", {"form": form})
+    return render(request, "students/exam_form.html", {"form": form}, status=_status(form))
 
 
 @login_required
@@ -151,7 +151,8 @@ def exam_edit(request, pk):
         form.save()
         messages.success(request, gettext("Saved."))
         return redirect(exam)
-    return render(request, "students/exam_form.html", {"form": form, "exam": exam})
+    context = {"form": form, "exam": exam}
+    return render(request, "students/exam_form.html", context, status=_status(form))
 
 
 @login_required
@@ -342,7 +343,7 @@ def student_extension(request, exam_pk, pk):
         )
         return redirect(student)
     context = {"exam": student.exam, "student": student, "form": form}
-    return render(request, "students/student_extension.html", context)
+    return render(request, "students/student_extension.html", context, status=_status(form))
 
 
 @login_required
@@ -381,7 +382,13 @@ def time_zone(request):
             gettext("Times are now shown in %(zone)s.") % {"zone": form.instance.time_zone},
         )
         return redirect(_safe_next(request) or "students:exam_list")
-    return render(request, "students/time_zone.html", {"form": form})
+    return render(request, "students/time_zone.html", {"form": form}, status=_status(form))
+
+
+def _status(form):
+    """A form shown again after a post failed answers 422, so a failed post is told apart
+    from a page view without reading the page."""
+    return 422 if form.is_bound else 200
 
 
 def _safe_next(request):
@@ -411,7 +418,8 @@ def import_upload(request, pk):
             file_name=form.cleaned_data["file"].name, text=form.text
         )
         return redirect(pending)
-    return render(request, "students/import_upload.html", {"exam": exam, "form": form})
+    context = {"exam": exam, "form": form}
+    return render(request, "students/import_upload.html", context, status=_status(form))
 
 
 def _pending_import(request, exam_pk, pk):

@@ -146,7 +146,7 @@ def test_the_import_checks_the_exam_again_when_it_runs(exam):
 def test_it_refuses_a_malformed_file_with_a_clear_message(examiner_client, exam, data, message):
     response = upload(examiner_client, exam, data)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in " ".join(response.context["form"].errors["file"])
     assert not StudentImport.objects.exists()
 
@@ -200,7 +200,7 @@ def test_a_file_of_exactly_20000_students_is_read():
 def test_a_file_of_20001_students_is_refused(examiner_client, exam):
     response = upload(examiner_client, exam, roster_of(imports.MAX_ROWS + 1))
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.context["form"].errors["file"] == ["This file has more than 20,000 students."]
     assert not StudentImport.objects.exists()
 
