@@ -4,15 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
 
-.PHONY: run worker test e2e lint fmt migrations-check messages venv bench clean
+.PHONY: run worker test e2e lint fmt migrations-check messages venv lock bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The venv installs the lock file: every distribution at the version and hashes it names, so
+# every machine and CI get the same packages.
+$(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
 
 venv: $(VENV)/.installed
+
+## lock: requirements.lock (the image's) and requirements-dev.lock (make venv's) written anew
+## from requirements.txt and requirements-dev.txt. To add a package: a pinned line in one of
+## those, then `make lock`, then commit the three files. UPGRADE=1 takes the newest releases
+## of what the .txt files leave unpinned.
+LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: venv
+	$(LOCK) requirements.txt -o requirements.lock
+	$(LOCK) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
 
 $(DEV_KEY):
 	mkdir -p var
