@@ -96,10 +96,6 @@ class ApiToken(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
-    def is_active(self, now=None):
-        now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
-
     def is_expired(self, now=None):
         return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
 

@@ -165,12 +165,6 @@ class BulkIn(Schema):
     students: list[StudentIn] = Field(..., min_length=1, max_length=20_000)
 
 
-class RowError(Schema):
-    row: int
-    nickname: str
-    errors: list[str]
-
-
 class BulkOut(Schema):
     created: int
     students: list[StudentOut]

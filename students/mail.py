@@ -63,16 +63,7 @@ DEFAULT_WORDS = {
 }
 
 
-# --- Seams to the exam's life (the exam's own zone, instructions, a student's language) --
-
-
-def time_zone(exam):
-    """The zone an exam's times are written in for its students: the exam's own."""
-    return exam.zone
-
-
-def instructions(exam):
-    return exam.instructions
+# --- A mail's language and times ---------------------------------------------------------
 
 
 def language(person=None):
@@ -127,9 +118,9 @@ def values_for(student):
     return {
         "name": student.full_name,
         "link": upload_link(student),
-        "deadline": format_time(deadline, time_zone(exam)) if deadline else gettext("none"),
+        "deadline": format_time(deadline, exam.zone) if deadline else gettext("none"),
         "exam": exam.title,
-        "instructions": instructions(exam),
+        "instructions": exam.instructions,
     }
 
 
@@ -347,7 +338,7 @@ def queue_deadline_notices(now=None):
             "counts": exam.roster_counts(),
             "missing": missing[:100],
             "missing_count": missing.count(),
-            "deadline": format_time(exam.closes_at, time_zone(exam)),
+            "deadline": format_time(exam.closes_at, exam.zone),
             "exam_url": settings.SITE_URL + exam.get_absolute_url(),
             "zip_url": settings.SITE_URL + reverse("students:exam_zip", args=[exam.pk]),
         }

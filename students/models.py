@@ -284,9 +284,6 @@ class Exam(models.Model):
             )
         return self
 
-    def is_owned_by(self, user):
-        return self.owner_id == user.pk
-
     def archive(self):
         self.archived_at = timezone.now()
         self.save(update_fields=["archived_at", "updated_at"])

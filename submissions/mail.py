@@ -35,16 +35,11 @@ def queue_receipt_after_commit(submission):
     transaction.on_commit(enqueue)
 
 
-def late_by(submission):
-    """How late the upload was (None: on time)."""
-    return submission.late_by
-
-
 def receipt(submission):
     """Queue the receipt mail of `submission` (once: its key is the submission)."""
     student = submission.student
     exam = student.exam
-    zone = mail.time_zone(exam)
+    zone = exam.zone
     context = {
         "exam": exam,
         "student": student,
@@ -59,7 +54,7 @@ def receipt(submission):
             exam.retention_days,
         )
         % {"days": exam.retention_days},
-        "late": times.duration(late) if (late := late_by(submission)) is not None else "",
+        "late": times.duration(submission.late_by) if submission.late_by is not None else "",
         "receipt_url": settings.SITE_URL
         + reverse("submissions:receipt", args=[student.upload_code, submission.verification_code]),
         "verify_url": settings.SITE_URL + reverse("submissions:verify"),
@@ -92,7 +87,7 @@ def queue_deletion_notices(now=None):
             continue
         files = soon.filter(student__exam=exam).order_by("expires_at")
         first = files.first()
-        zone = mail.time_zone(exam)
+        zone = exam.zone
         context = {
             "exam": exam,
             "file_count": files.count(),
