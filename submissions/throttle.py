@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from depository.clientip import client_network
@@ -202,11 +203,69 @@ def is_blocked(network):
     return misses(network) >= settings.CODE_MISS_LIMIT
 
 
-def too_many(request):
-    seconds_left = Window.now().seconds_left()
-    minutes = max(1, math.ceil(seconds_left / 60))
-    response = render(request, "429.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(math.ceil(seconds_left))
+@dataclass(frozen=True)
+class Wait:
+    """How long a network over the limit waits: the rest of the window."""
+
+    seconds: int
+
+    @classmethod
+    def now(cls):
+        return cls(math.ceil(Window.now().seconds_left()))
+
+    @property
+    def minutes(self):
+        return max(1, math.ceil(self.seconds / 60))
+
+    def message(self):
+        """The one sentence every door (page or API) answers with."""
+        return ngettext(
+            "Many wrong upload links or verification codes came from your network in the last "
+            "few minutes, so codes cannot be checked from here for about %(minutes)d minute. "
+            "Please try again after that.",
+            "Many wrong upload links or verification codes came from your network in the last "
+            "few minutes, so codes cannot be checked from here for about %(minutes)d minutes. "
+            "Please try again after that.",
+            self.minutes,
+        ) % {"minutes": self.minutes}
+
+
+class TooManyMisses(Exception):
+    """The client's network is over the limit: each door answers 429 in its own form,
+    with `wait`'s sentence and Retry-After."""
+
+    def __init__(self):
+        super().__init__()
+        self.wait = Wait.now()
+
+
+def is_miss(outcome):
+    """A wrong code: a 404, raised or answered."""
+    return isinstance(outcome, Http404) or getattr(outcome, "status_code", None) == 404
+
+
+def guard(request, answer, missed=is_miss):
+    """`answer()`, the view's answer, unless the client's network is over the limit
+    (TooManyMisses before the view runs, so before any body is read). Each miss (`missed`,
+    raised or answered) counts; the miss that takes the network over the limit raises
+    TooManyMisses too (misses racing in at once each get their own count)."""
+    network = client_network(request)
+    if is_blocked(network):
+        raise TooManyMisses
+    try:
+        response = answer()
+    except Exception as error:
+        if missed(error) and record_miss(network) > settings.CODE_MISS_LIMIT:
+            raise TooManyMisses from None
+        raise
+    if missed(response) and record_miss(network) > settings.CODE_MISS_LIMIT:
+        raise TooManyMisses
+    return response
+
+
+def too_many(request, wait):
+    response = render(request, "429.html", {"message": wait.message()}, status=429)
+    response["Retry-After"] = str(wait.seconds)
     return response
 
 
@@ -220,24 +279,11 @@ def code_page(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         request.sends_no_referrer = True  # base.html: forms posted from here carry Origin: null
-        response = _answer(view, request, client_network(request), *args, **kwargs)
+        try:
+            response = guard(request, lambda: view(request, *args, **kwargs))
+        except TooManyMisses as refusal:
+            response = too_many(request, refusal.wait)
         response["Referrer-Policy"] = "no-referrer"
         return response
 
     return wrapper
-
-
-def _answer(view, request, network, *args, **kwargs):
-    """The view's answer; 429 instead while the network is over the limit, and for the miss
-    that takes it over (misses racing in at once each get their own count)."""
-    if is_blocked(network):
-        return too_many(request)
-    try:
-        response = view(request, *args, **kwargs)
-    except Http404:
-        if record_miss(network) > settings.CODE_MISS_LIMIT:
-            return too_many(request)
-        raise
-    if response.status_code == 404 and record_miss(network) > settings.CODE_MISS_LIMIT:
-        return too_many(request)
-    return response

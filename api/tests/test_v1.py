@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from api.tests.conftest import bearer
@@ -464,6 +465,23 @@ def test_an_unknown_code_404s_and_counts_as_a_miss(client, settings):
 
     assert int(body and client.get("/api/v1/uploads/whatever")["Retry-After"]) > 0
     assert "Many wrong upload links" in body["detail"]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_api_and_the_pages_refuse_a_blocked_client_with_one_sentence(
+    client, settings, language
+):
+    settings.CODE_MISS_LIMIT = 1
+    problem(client.get("/api/v1/uploads/" + "y" * 32), 404)
+    with time_machine.travel(timezone.now(), tick=False):
+        page = client.get(f"/u/{'z' * 32}/", HTTP_ACCEPT_LANGUAGE=language)
+        api = client.get(f"/api/v1/verifications/{'A' * 12}", HTTP_ACCEPT_LANGUAGE=language)
+
+    body = problem(api, 429)
+    assert page.status_code == 429
+    assert body["detail"] in page.content.decode()
+    assert ("Netzwerk" in body["detail"]) == (language == "de")
+    assert page["Retry-After"] == api["Retry-After"]
 
 
 def test_a_blocked_client_gets_429_before_its_upload_is_read(client, student, settings):
