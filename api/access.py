@@ -1,7 +1,7 @@
 """
 What a token reaches: the exams its examiner owns or shares (only the one it is bound to,
 if it is), their students and submissions. Anything else is 404, never 403: for this
-examiner it does not exist. The dashboard's rule (students.views._exam, _student), for the API.
+examiner it does not exist. The dashboard's rule (students.access), for the API.
 A change goes through the *_to_change helpers, as on the dashboard: a read-only token is
 refused, and so is an archived exam, by the model's own rule (Exam.refuse_if_archived).
 """

@@ -9,6 +9,7 @@ and recorded by the same accept_upload, under the same lock and rules.
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from api.problems import Problem, not_found
@@ -18,7 +19,6 @@ from submissions import uploads
 from submissions.forms import UploadForm
 from submissions.uploadrequest import started_at, unreadable_body
 from submissions.uploads import UploadRefused, accept_upload, release_db_connection
-from submissions.views import BODY_OVERHEAD
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 64
@@ -58,7 +58,7 @@ def receive(request, student, *, md5=False):
         uploads.log_refusal(student, refusal.message)
         raise Problem(refusal.status, refusal.message, code="length_required")
     declared = int(request.META["CONTENT_LENGTH"])
-    if declared > student.exam.max_upload_bytes + BODY_OVERHEAD:
+    if declared > student.exam.max_upload_bytes + settings.UPLOAD_BODY_OVERHEAD:
         raise too_large(student, declared)
     request.upload_limit = student.exam.max_upload_bytes
     request.upload_md5 = md5

@@ -2,14 +2,11 @@
 and verification by code for anyone holding the code, as on the pages."""
 
 import re
-import zoneinfo
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.forms.models import model_to_dict
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Query, Schema, Status
@@ -22,10 +19,9 @@ from api.openapi import ProblemAPI, codes
 from api.problems import Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
 from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
-from students import exports, imports, removal
+from students import exports, imports, removal, times
 from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Student
-from students.views import ROSTER_PAGE_SIZE
 from submissions import codes as verification_codes
 from submissions.models import Submission
 
@@ -74,8 +70,7 @@ def create_exam(request, payload: schemas.ExamIn):
     require_write(request)
     require_unbound(request)
     data = payload.dict()
-    zone = ExaminerProfile.objects.filter(user=request.auth.user).values_list("time_zone")
-    exam = Exam(owner=request.auth.user, time_zone=(zone.first() or [settings.TIME_ZONE])[0])
+    exam = Exam.new_for(request.auth.user)
     for name in ("language", "max_upload_bytes", "max_uploads", "time_zone", "retention_days"):
         if data[name] is None:
             data[name] = getattr(exam, name)
@@ -116,13 +111,13 @@ def list_students(request, exam_id: int, query: Query[RosterQuery]):
     exam = access.exam(request, exam_id)
     roster = RosterForm(query.dict())
     students = roster.students(exam).select_related("exam").with_current_submission()
-    paginator = Paginator(students, ROSTER_PAGE_SIZE)
+    paginator = Paginator(students, RosterForm.PAGE_SIZE)
     page = paginator.get_page(query.page)
     return {
         "count": paginator.count,
         "page": page.number,
         "pages": paginator.num_pages,
-        "page_size": ROSTER_PAGE_SIZE,
+        "page_size": RosterForm.PAGE_SIZE,
         "results": list(page.object_list),
     }
 
@@ -284,21 +279,9 @@ def _roster_rows(request, exam):
     def link(student):
         return request.build_absolute_uri(student.get_upload_url())
 
-    with_examiner_zone(request)
+    # Times in exports are written in the examiner's zone, as on the dashboard.
+    times.activate(ExaminerProfile.time_zone_of(request.auth.user))
     return exports.roster_rows(exam, students.iterator(chunk_size=1000), link)
-
-
-def with_examiner_zone(request):
-    """Times in exports are written in the examiner's zone, as for the dashboard."""
-    zone = (
-        ExaminerProfile.objects.filter(user=request.auth.user)
-        .values_list("time_zone", flat=True)
-        .first()
-    )
-    if zone:
-        timezone.activate(zoneinfo.ZoneInfo(zone))
-    else:
-        timezone.deactivate()
 
 
 def _key(header):

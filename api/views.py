@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,8 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from api import v0
 from api.forms import ApiTokenForm
 from api.models import ApiToken
+from api.problems import Problem, body_too_large
+from depository import errorpages
+from students.filetypes import too_large_message
 
 VERSIONS = {"1": "api-v1:openapi-json", "0": "api-v0:openapi-json"}
 
@@ -42,7 +47,20 @@ def token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     token.revoke()
     messages.success(request, _("Revoked “%(name)s”; it no longer works.") % {"name": token.name})
-    return redirect("students:api_tokens")
+    return redirect("api_tokens:list")
+
+
+def too_large(path):
+    """The API's answer for a body nginx refused as too large (depository.errorpages asks
+    for it): a problem, with v0's own words on v0's upload."""
+    match = errorpages.resolve_path(path)
+    if match is None or "upload_code" not in match.kwargs:  # not an upload
+        return body_too_large(settings.FILE_UPLOAD_HARD_LIMIT).response()
+    limit = too_large_message(None, settings.FILE_UPLOAD_HARD_LIMIT)
+    problem = Problem(413, f"{limit} {errorpages.NOTHING_RECEIVED}", code="file_too_large")
+    if match.namespace == v0.api.urls_namespace:
+        problem = v0.with_original_detail(problem, v0.ORIGINAL_UPLOAD_DETAILS[413])
+    return problem.response()
 
 
 @require_GET
@@ -52,11 +70,11 @@ def docs(request):
     version = request.GET.get("version", "1")
     if version not in VERSIONS:
         version = "1"
-    settings = {
+    swagger = {
         "url": reverse(VERSIONS[version]),
         "layout": "BaseLayout",
         "deepLinking": True,
         "validatorUrl": None,
     }
-    context = {"swagger_settings": json.dumps(settings), "version": version}
+    context = {"swagger_settings": json.dumps(swagger), "version": version}
     return render(request, "api/docs.html", context)

@@ -20,8 +20,6 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from api import v0
-from api.problems import Problem, body_too_large
 from students import codes
 from students.filetypes import too_large_message
 from submissions.urls import urlpatterns as public_routes
@@ -71,13 +69,14 @@ NOTHING_RECEIVED = gettext_lazy(
 
 @require_safe
 @never_cache
-def too_large(request):
+def too_large(request, api_answer=None):
     """What nginx shows for a body past its client_max_body_size: it asks for this, without
     the body, with the URI the client asked for in X-Original-URI. Anyone may open it: the
-    header only tells an API call from a page, and names an upload page to link back to."""
+    header only tells an API call from a page, and names an upload page to link back to.
+    A call to the API gets `api_answer(path)`, the API's own (wired in depository/urls.py)."""
     path = original_path(request)
-    if path.startswith("/api/"):
-        return _api_too_large(path)
+    if path.startswith("/api/") and api_answer:
+        return api_answer(path)
     request.sends_no_referrer = True  # base.html: forms posted from here carry Origin: null
     context = {
         "size": too_large_message(None, settings.FILE_UPLOAD_HARD_LIMIT),
@@ -105,25 +104,14 @@ def upload_page(path):
     """The upload page `path` is, rebuilt from its code (nothing else of the header is
     echoed); None for any other path. The code is not looked up: this page must not tell
     a guesser which codes exist."""
-    match = _resolve(path)
+    match = resolve_path(path)
     if match is None or match.view_name != "submissions:upload":
         return None
     code = match.kwargs["upload_code"]
     return reverse("submissions:upload", args=[code]) if codes.is_upload_code(code) else None
 
 
-def _api_too_large(path):
-    match = _resolve(path)
-    if match is None or "upload_code" not in match.kwargs:  # not an upload
-        return body_too_large(settings.FILE_UPLOAD_HARD_LIMIT).response()
-    detail = f"{too_large_message(None, settings.FILE_UPLOAD_HARD_LIMIT)} {NOTHING_RECEIVED}"
-    problem = Problem(413, detail, code="file_too_large")
-    if match.namespace == v0.api.urls_namespace:
-        problem = v0.with_original_detail(problem, v0.ORIGINAL_UPLOAD_DETAILS[413])
-    return problem.response()
-
-
-def _resolve(path):
+def resolve_path(path):
     try:
         return resolve(path) if path else None
     except Resolver404:

@@ -26,8 +26,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# What a multipart body may carry besides the file (as submissions.views allows).
-BODY_OVERHEAD = 64 * 1024
 STOP_SECONDS = 30  # gunicorn.conf.py's graceful_timeout
 # Where the app serves its page for a body nginx refuses as too large (depository.urls).
 TOO_LARGE_PATH = "/errors/too-large/"
@@ -99,11 +97,12 @@ def nginx_conf(run_dir, bind, socket_path, max_body):
     )
 
 
-def hard_limit():
+def body_limit():
+    """The largest body nginx reads: the largest file plus a form's overhead (settings)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "depository.settings")
     from django.conf import settings
 
-    return settings.FILE_UPLOAD_HARD_LIMIT
+    return settings.FILE_UPLOAD_HARD_LIMIT + settings.UPLOAD_BODY_OVERHEAD
 
 
 def find_nginx():
@@ -144,7 +143,7 @@ def serve(bind):
         run_dir.chmod(0o711)
         socket_path = run_dir / "gunicorn.sock"
         conf = run_dir / "nginx.conf"
-        conf.write_text(nginx_conf(run_dir, bind, socket_path, hard_limit() + BODY_OVERHEAD))
+        conf.write_text(nginx_conf(run_dir, bind, socket_path, body_limit()))
         env = {
             **os.environ,
             "GUNICORN_BIND": f"unix:{socket_path}",

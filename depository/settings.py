@@ -181,6 +181,10 @@ FILE_UPLOAD_HANDLERS = ["submissions.uploadhandlers.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # The largest file the server will read for any form, whatever an exam allows.
 FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1024)
+# What a multipart body may carry besides the file (boundaries, part headers, the form
+# token): an upload declaring more than its file limit plus this is refused unread, by the
+# page, the API and the front proxy (depository/serve.py) alike.
+UPLOAD_BODY_OVERHEAD = 64 * 1024
 
 # The original service's MD5 beside our SHA-256 for every upload, not only for uploads
 # through its routes (/api/v0/): its clients can then compare it for files uploaded on the

@@ -22,7 +22,6 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 
 from conftest import IN_CI
-from depository.serve import BODY_OVERHEAD
 from students.tests.factories import ExamFactory, StudentFactory
 from submissions.models import Submission
 
@@ -233,7 +232,7 @@ def test_a_chunked_upload_is_read_whole_by_the_proxy_and_stored(served):
 
 def test_a_body_past_the_hard_limit_is_refused_before_it_is_read(served, settings):
     student = StudentFactory()
-    declared = settings.FILE_UPLOAD_HARD_LIMIT + 64 * 1024 + 1
+    declared = settings.FILE_UPLOAD_HARD_LIMIT + settings.UPLOAD_BODY_OVERHEAD + 1
     sock = start_post(served, student, "multipart/form-data; boundary=x", declared, b"")
 
     assert status_of(sock) == 413
@@ -249,7 +248,7 @@ def hard_limit_label(language="en"):
 
 
 def past_the_hard_limit():
-    return settings.FILE_UPLOAD_HARD_LIMIT + BODY_OVERHEAD + 1
+    return settings.FILE_UPLOAD_HARD_LIMIT + settings.UPLOAD_BODY_OVERHEAD + 1
 
 
 def declare_too_much(port, path, headers=""):

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
+from api import views as api_views
 from depository import errorpages, health
 from depository.serve import TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
@@ -90,7 +91,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/deep", health.deep, name="healthz_deep"),
     # What nginx asks for when it refuses a body as too large.
-    path(TOO_LARGE_PATH.removeprefix("/"), errorpages.too_large, name="too_large"),
+    path(
+        TOO_LARGE_PATH.removeprefix("/"),
+        errorpages.too_large,
+        {"api_answer": api_views.too_large},
+        name="too_large",
+    ),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", PasswordResetView.as_view(), name="password_reset"),
@@ -115,6 +121,7 @@ urlpatterns = [
     path("i18n/setlang/", choose_language, name="set_language"),
     path("i18n/catalog.js", javascript_catalog, name="javascript_catalog"),
     path("admin/", admin.site.urls),
+    path("exams/api-tokens/", include("api.token_urls")),
     path("exams/", include("students.urls")),
     path("api/", include("api.urls")),
     path("", include("submissions.urls")),

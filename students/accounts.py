@@ -13,7 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from students import mail
+from students import mail, tasks
 from students.models import Mail
 
 
@@ -34,6 +34,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
             {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
             lang=mail.language(user),
         )
+        tasks.wake_worker()
 
 
 class CannotInvite(ValueError):
@@ -71,4 +72,5 @@ def invite(email):
         {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
         lang=mail.language(user),
     )
+    tasks.wake_worker()
     return user

@@ -11,16 +11,15 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from students import exports, mail, times
+from students import access, exports, mail, times
 from students.forms import BulkForm, MailingForm
 from students.models import Mailing
-from students.views import _exam_to_change
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulk_action(request, pk):
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     form = BulkForm(exam, request.POST if request.method == "POST" else request.GET)
     if not form.has_selection():
         return render(

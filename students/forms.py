@@ -259,7 +259,10 @@ def _column_label(index, name, sample):
 
 
 class RosterForm(forms.Form):
-    """The roster's search box, filter and sort order, read from the query string."""
+    """The roster's search box, filter and sort order, read from the query string; a page
+    of it holds PAGE_SIZE students, on the exam's page and in the API alike."""
+
+    PAGE_SIZE = 50
 
     SHOW = {
         "": (_("Everyone"), lambda students: students),

@@ -8,9 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from students import confirmations, removal
+from students import access, confirmations, removal
 from students.forms import DeleteExamForm, DuplicateExamForm
-from students.views import _exam, _exam_to_change, _owned_exam, _student_to_change
 
 
 def _storage_failed(request):
@@ -19,7 +18,7 @@ def _storage_failed(request):
 
 @login_required
 def student_remove(request, exam_pk, pk):
-    student = _student_to_change(request, exam_pk, pk)
+    student = access.student_to_change(request, exam_pk, pk)
     exam = student.exam
     if request.method != "POST":
         confirmation = confirmations.remove_student(student, exam.students.count())
@@ -37,7 +36,7 @@ def student_remove(request, exam_pk, pk):
 
 @login_required
 def exam_archive(request, pk):
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     if request.method != "POST":
         return confirmations.page(
             request, confirmations.archive(exam), exam, exam.get_absolute_url()
@@ -53,7 +52,7 @@ def exam_archive(request, pk):
 @login_required
 @require_POST
 def exam_restore(request, pk):
-    exam = _exam(request, pk)
+    exam = access.exam(request, pk)
     exam.restore()
     messages.success(request, gettext("Restored “%(title)s”.") % {"title": exam.title})
     return redirect(exam)
@@ -61,7 +60,7 @@ def exam_restore(request, pk):
 
 @login_required
 def exam_delete(request, pk):
-    exam = _owned_exam(request, pk)
+    exam = access.owned_exam(request, pk)
     form = DeleteExamForm(exam, request.POST or None)
     if form.is_valid():
         try:
@@ -84,7 +83,7 @@ def exam_delete(request, pk):
 @login_required
 def exam_duplicate(request, pk):
     """A copy for the next term, owned by whoever makes it; its times are set next."""
-    exam = _exam(request, pk)
+    exam = access.exam(request, pk)
     form = DuplicateExamForm(
         request.POST or None,
         initial={"title": gettext("%(title)s (copy)") % {"title": exam.title}},

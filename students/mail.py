@@ -154,8 +154,9 @@ def never_sent(students, kind=Mailing.Kind.LINK):
 
 
 def queue_mailing(exam, kind, subject, message, students, user=None, key=None):
-    """One outbox row for each of `students` that has an address, in one transaction; the
-    worker is woken once it commits. Returns the Mailing (None if `key` was used before)."""
+    """One outbox row for each of `students` that has an address, in one transaction (the
+    caller wakes the worker: students.tasks.wake_worker). Returns the Mailing (None if `key`
+    was used before)."""
     fields = {"exam": exam, "kind": kind, "subject": subject, "message": message}
     with transaction.atomic():
         if key:
@@ -165,7 +166,6 @@ def queue_mailing(exam, kind, subject, message, students, user=None, key=None):
         if not created:
             return None
         _insert_mails(mailing, students.exclude(email=""))
-        wake_worker()
     return mailing
 
 
@@ -256,20 +256,13 @@ def with_last_mail(students):
     )
 
 
-def wake_worker(run_after=None):
-    """Start a delivery task once the current transaction commits."""
-    from students.tasks import deliver_mail
-
-    task = deliver_mail.using(run_after=run_after) if run_after else deliver_mail
-    transaction.on_commit(task.enqueue)
-
-
 # --- Mail made whole when queued (one recipient, written in the request or the task) ---
 
 
-def queue(key, kind, to, template, context, lang=None, wake=True, **links):
+def queue(key, kind, to, template, context, lang=None, **links):
     """Write one mail from `template` (.txt, .html and a one-line _subject.txt) in `lang`
-    and queue it under `key`; an existing key makes nothing. Returns the Mail or None."""
+    and queue it under `key`; an existing key makes nothing. Returns the Mail or None. The
+    caller wakes the worker (students.tasks.wake_worker)."""
     lang = lang or settings.LANGUAGE_CODE
     with translation.override(lang):
         context = {**context, "site_url": settings.SITE_URL}
@@ -288,8 +281,6 @@ def queue(key, kind, to, template, context, lang=None, wake=True, **links):
             **links,
         },
     )
-    if created and wake:
-        wake_worker()
     return mail if created else None
 
 

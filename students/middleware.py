@@ -1,6 +1,5 @@
-import zoneinfo
-
-from django.utils import timezone
+from students import times
+from students.models import ExaminerProfile
 
 
 def examiner_time_zone(get_response):
@@ -9,14 +8,7 @@ def examiner_time_zone(get_response):
     profile comes with the user (students.backends): no query of its own."""
 
     def middleware(request):
-        zone = None
-        if request.user.is_authenticated:
-            profile = getattr(request.user, "examiner_profile", None)
-            zone = profile.time_zone if profile else None
-        if zone:
-            timezone.activate(zoneinfo.ZoneInfo(zone))
-        else:
-            timezone.deactivate()
+        times.activate(ExaminerProfile.time_zone_of(request.user))
         return get_response(request)
 
     return middleware

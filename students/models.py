@@ -247,6 +247,13 @@ class Exam(models.Model):
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @classmethod
+    def new_for(cls, examiner):
+        """A new exam of `examiner`'s, in the zone they chose (the site's until they do),
+        not saved: the page's form and the API fill in the rest."""
+        zone = ExaminerProfile.time_zone_of(examiner) or settings.TIME_ZONE
+        return cls(owner=examiner, time_zone=zone)
+
     def has_opened(self, at=None):
         """Past its opening time (or opened by hand): before it, students only see when."""
         if self.manual_state == self.State.OPEN or self.opens_at is None:
@@ -617,6 +624,13 @@ class ExaminerProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.time_zone})"
+
+    @staticmethod
+    def time_zone_of(user):
+        """The zone `user` chose for their times, or None until they choose. No query when
+        the profile came with the user (students.backends)."""
+        profile = getattr(user, "examiner_profile", None)
+        return profile.time_zone if profile else None
 
 
 class StudentImport(models.Model):

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from students import access
 from students.forms import ShareForm
-from students.views import _owned_exam
 
 
 @login_required
 def exam_sharing(request, pk):
-    exam = _owned_exam(request, pk)
+    exam = access.owned_exam(request, pk)
     form = ShareForm(exam, request.POST or None)
     if form.is_valid():
         user = form.cleaned_data["who"]
@@ -33,7 +33,7 @@ def exam_sharing(request, pk):
 @login_required
 @require_POST
 def exam_unshare(request, pk, user_pk):
-    exam = _owned_exam(request, pk)
+    exam = access.owned_exam(request, pk)
     user = get_object_or_404(exam.co_examiners, pk=user_pk)
     exam.co_examiners.remove(user)
     messages.success(

@@ -1,5 +1,6 @@
 """Background work of the examiner's side, run by `manage.py worker`."""
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -19,6 +20,11 @@ def deliver_mail():
     return sent
 
 
+def wake_worker():
+    """A delivery task once the current transaction commits: for mail just queued."""
+    transaction.on_commit(deliver_mail.enqueue)
+
+
 def schedule_delivery(at):
     """A delivery task at `at`, unless one is already waiting to start by then."""
     waiting = DBTaskResult.objects.filter(task_path=deliver_mail.module_path, status="READY")
@@ -36,9 +42,11 @@ def resume_delivery():
 
 @clock.every_minute
 def automatic_reminders():
-    mail.queue_automatic_reminders()
+    if mail.queue_automatic_reminders():
+        wake_worker()
 
 
 @clock.every_minute
 def deadline_notices():
-    mail.queue_deadline_notices()
+    if mail.queue_deadline_notices():
+        wake_worker()

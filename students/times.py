@@ -1,5 +1,7 @@
 """How times and durations read on every page, CSV and mail: one format, the zone named."""
 
+import zoneinfo
+
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
@@ -32,6 +34,14 @@ ZONE_ABBREVIATIONS = {
     "EEST": pgettext_lazy("time zone", "EEST"),
     "MSK": pgettext_lazy("time zone", "MSK"),
 }
+
+
+def activate(zone):
+    """Show times in `zone` (a name) from now on in this thread; None: the site's zone."""
+    if zone:
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+    else:
+        timezone.deactivate()
 
 
 def zone_name(value):

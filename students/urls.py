@@ -1,6 +1,5 @@
 from django.urls import path
 
-from api import views as api_views
 from students import bulk, lifecycle, sharing, views
 
 app_name = "students"
@@ -30,8 +29,6 @@ urlpatterns = [
     path("<int:exam_pk>/import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("<int:exam_pk>/import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
     path("time-zone/", views.time_zone, name="time_zone"),
-    path("api-tokens/", api_views.token_list, name="api_tokens"),
-    path("api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     path("examiners/invite/", views.examiner_invite, name="examiner_invite"),
     path("<int:pk>/mail/progress/", views.mailing_progress, name="mailing_progress"),
     path("<int:pk>/mail/settings/", views.exam_mail_settings, name="exam_mail_settings"),

@@ -1,6 +1,5 @@
 import zoneinfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -15,7 +14,17 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import accounts, confirmations, exports, imports, live, mail, outbox
+from students import (
+    access,
+    accounts,
+    confirmations,
+    exports,
+    imports,
+    live,
+    mail,
+    outbox,
+    tasks,
+)
 from students.forms import (
     ColumnsForm,
     ExamForm,
@@ -36,54 +45,10 @@ from students.models import (
     ExamMail,
     Mailing,
     Student,
-    StudentImport,
     submission_model,
 )
 
-ROSTER_PAGE_SIZE = 50
 SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
-
-
-def _exam(request, pk):
-    """An exam the examiner owns or shares, or 404: other examiners' exams do not exist for
-    them. Its pages and files show times in the exam's zone."""
-    return _zoned(get_object_or_404(Exam.objects.visible_to(request.user), pk=pk))
-
-
-def _exam_to_change(request, pk):
-    """As _exam, for a change: an archived exam is read-only and refuses it."""
-    return _refuse_if_archived(_exam(request, pk))
-
-
-def _owned_exam(request, pk):
-    """The examiner's own exam, or 404, even for a co-examiner: deleting an exam and
-    choosing who shares it are the owner's alone."""
-    return _zoned(get_object_or_404(Exam, pk=pk, owner=request.user))
-
-
-def _student(request, exam_pk, pk):
-    student = get_object_or_404(
-        Student.objects.select_related("exam"),
-        pk=pk,
-        exam__in=Exam.objects.visible_to(request.user).filter(pk=exam_pk),
-    )
-    _zoned(student.exam)
-    return student
-
-
-def _student_to_change(request, exam_pk, pk):
-    student = _student(request, exam_pk, pk)
-    _refuse_if_archived(student.exam)
-    return student
-
-
-def _zoned(exam):
-    timezone.activate(exam.zone)
-    return exam
-
-
-def _refuse_if_archived(exam):
-    return exam.refuse_if_archived()
 
 
 class LoginView(auth_views.LoginView):
@@ -130,9 +95,7 @@ def _exams_with_counts(exams):
 
 @login_required
 def exam_create(request):
-    zone = ExaminerProfile.objects.filter(user=request.user).values_list("time_zone", flat=True)
-    exam = Exam(owner=request.user, time_zone=zone.first() or settings.TIME_ZONE)
-    form = ExamForm(request.POST or None, instance=exam)
+    form = ExamForm(request.POST or None, instance=Exam.new_for(request.user))
     if form.is_valid():
         exam = form.save()
         messages.success(
@@ -145,7 +108,7 @@ def exam_create(request):
 
 @login_required
 def exam_edit(request, pk):
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     form = ExamForm(request.POST or None, instance=exam)
     if form.is_valid():
         form.save()
@@ -158,10 +121,10 @@ def exam_edit(request, pk):
 @login_required
 @require_GET
 def exam_detail(request, pk):
-    exam = _exam(request, pk)
+    exam = access.exam(request, pk)
     roster = RosterForm(request.GET)
     students = mail.with_last_mail(roster.students(exam)).with_current_submission()
-    page = Paginator(students, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(students, RosterForm.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_mail_progress(exam),
         "exam": exam,
@@ -181,11 +144,11 @@ def exam_detail(request, pk):
 def exam_live(request, pk):
     """The exam page's counts and newest uploads alone, for the page to refresh while the
     exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too. The exam,
-    its access check (as _exam's) and its summary come in one query (live.watch)."""
+    its access check (as access.exam's) and its summary come in one query (live.watch)."""
     exam, summary = live.watch(Exam.objects.visible_to(request.user), pk)
     if exam is None:
         raise Http404
-    context = _live(_zoned(exam), chart=bool(request.GET.get("chart")), summary=summary)
+    context = _live(access.zoned(exam), chart=bool(request.GET.get("chart")), summary=summary)
     return render(request, "students/_live.html", context)
 
 
@@ -209,7 +172,7 @@ def _query_without_page(request):
 
 @login_required
 def student_create(request, exam_pk):
-    exam = _exam_to_change(request, exam_pk)
+    exam = access.exam_to_change(request, exam_pk)
     form = StudentForm(request.POST or None, instance=Student(exam=exam))
     if form.is_valid():
         try:
@@ -230,7 +193,7 @@ def student_create(request, exam_pk):
 
 @login_required
 def student_edit(request, exam_pk, pk):
-    student = _student_to_change(request, exam_pk, pk)
+    student = access.student_to_change(request, exam_pk, pk)
     form = StudentForm(request.POST or None, instance=student)
     if form.is_valid():
         try:
@@ -264,7 +227,7 @@ def collapse_repeats(events):
 @login_required
 @require_GET
 def student_detail(request, exam_pk, pk):
-    student = _student(request, exam_pk, pk)
+    student = access.student(request, exam_pk, pk)
     context = {
         "exam": student.exam,
         "student": student,
@@ -279,7 +242,7 @@ def student_detail(request, exam_pk, pk):
 @login_required
 @require_GET
 def submission_download(request, exam_pk, pk, submission_pk):
-    student = _student(request, exam_pk, pk)
+    student = access.student(request, exam_pk, pk)
     submission = get_object_or_404(
         student.submissions, pk=submission_pk, file_deleted_at__isnull=True
     )
@@ -289,7 +252,7 @@ def submission_download(request, exam_pk, pk, submission_pk):
 @login_required
 def student_new_link(request, exam_pk, pk):
     """A confirmation page (GET), then the new link (POST from it)."""
-    student = _student_to_change(request, exam_pk, pk)
+    student = access.student_to_change(request, exam_pk, pk)
     if request.method != "POST":
         return confirmations.page(
             request,
@@ -311,7 +274,7 @@ def student_new_link(request, exam_pk, pk):
 def exam_state(request, pk):
     """Open now, close now, or follow the times again: a confirmation page saying what
     happens to how many students (GET ?state=…), then the change (POST from it)."""
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     form = ExamStateForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         return redirect(exam)
@@ -334,7 +297,7 @@ def exam_state(request, pk):
 
 @login_required
 def student_extension(request, exam_pk, pk):
-    student = _student_to_change(request, exam_pk, pk)
+    student = access.student_to_change(request, exam_pk, pk)
     form = ExtensionForm(request.POST or None, instance=student)
     if form.is_valid():
         student.extend_deadline(form.cleaned_data["extended_until"], by=request.user)
@@ -350,7 +313,7 @@ def student_extension(request, exam_pk, pk):
 def student_extra_uploads(request, exam_pk, pk):
     """Give one student extra uploads, or take them back (0): a form that says what it will
     do, then the post."""
-    student = _student_to_change(request, exam_pk, pk)
+    student = access.student_to_change(request, exam_pk, pk)
     form = ExtraUploadsForm(request.POST or None, initial={"extra_uploads": student.extra_uploads})
     if form.is_valid():
         student.give_extra_uploads(form.cleaned_data["extra_uploads"], by=request.user)
@@ -410,7 +373,7 @@ def import_template(request):
 
 @login_required
 def import_upload(request, pk):
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         exam.pending_imports.all().delete()
@@ -422,22 +385,12 @@ def import_upload(request, pk):
     return render(request, "students/import_upload.html", context, status=_status(form))
 
 
-def _pending_import(request, exam_pk, pk):
-    pending = get_object_or_404(
-        StudentImport.objects.select_related("exam"),
-        pk=pk,
-        exam__in=Exam.objects.visible_to(request.user).filter(pk=exam_pk),
-    )
-    _refuse_if_archived(_zoned(pending.exam))
-    return pending
-
-
 @login_required
 @require_GET
 def import_preview(request, exam_pk, pk):
     """Every row and its problems (`?show=problems`: only the rows with problems); the
     column step first when the header row does not say which column is which."""
-    pending = _pending_import(request, exam_pk, pk)
+    pending = access.pending_import(request, exam_pk, pk)
     try:
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
@@ -456,7 +409,7 @@ def import_preview(request, exam_pk, pk):
 @login_required
 def import_columns(request, exam_pk, pk):
     """Which column is which, for a file whose header row we do not recognise."""
-    pending = _pending_import(request, exam_pk, pk)
+    pending = access.pending_import(request, exam_pk, pk)
     header, sample = imports.head(pending.text)
     initial = pending.columns or imports.guess(header)
     form = ColumnsForm(header, sample, request.POST or None, initial=initial)
@@ -473,7 +426,7 @@ def import_columns(request, exam_pk, pk):
 @require_GET
 def import_skipped(request, exam_pk, pk):
     """The rows the import skips, as the file had them with their problems, as CSV."""
-    pending = _pending_import(request, exam_pk, pk)
+    pending = access.pending_import(request, exam_pk, pk)
     try:
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
@@ -485,7 +438,7 @@ def import_skipped(request, exam_pk, pk):
 @login_required
 @require_POST
 def import_confirm(request, exam_pk, pk):
-    pending = _pending_import(request, exam_pk, pk)
+    pending = access.pending_import(request, exam_pk, pk)
     try:
         result = imports.confirm(pending)
     except imports.AlreadyImported:
@@ -516,7 +469,7 @@ def _imported_message(imported, skipped):
 @login_required
 @require_POST
 def import_cancel(request, exam_pk, pk):
-    pending = _pending_import(request, exam_pk, pk)
+    pending = access.pending_import(request, exam_pk, pk)
     pending.delete()
     messages.success(request, gettext("Import cancelled; nobody was added."))
     return redirect(pending.exam)
@@ -528,7 +481,7 @@ def import_cancel(request, exam_pk, pk):
 @login_required
 @require_GET
 def roster_csv(request, pk):
-    exam = _exam(request, pk)
+    exam = access.exam(request, pk)
     students = exam.students.select_related("exam").with_current_submission()
 
     def link(student):
@@ -551,7 +504,7 @@ def _csv_response(rows, name, request):
 @login_required
 @require_GET
 def exam_slips(request, pk):
-    exam = _exam(request, pk)
+    exam = access.exam(request, pk)
     roster = RosterForm(request.GET)
     page = Paginator(roster.students(exam), SLIPS_PAGE_SIZE).get_page(request.GET.get("page"))
     slips = [
@@ -566,7 +519,7 @@ def exam_slips(request, pk):
 @login_required
 @require_GET
 def exam_zip(request, pk):
-    exam = _exam(request, pk)
+    exam = access.exam(request, pk)
     response = StreamingHttpResponse(
         exports.zip_stream(exam, by=request.user), content_type="application/zip"
     )
@@ -583,7 +536,7 @@ def exam_zip(request, pk):
 def mailing_new(request, pk, kind):
     """Write upload links or a reminder: the form, then a preview of one real mail and
     “Send to N students”, then the queue. The click queues rows; the worker sends."""
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     kind = Mailing.Kind(kind)
     subject, message = mail.words(exam, kind)
     default_audience = "waiting" if kind == Mailing.Kind.REMINDER else "never_sent"
@@ -605,6 +558,7 @@ def mailing_new(request, pk, kind):
     if "send" in request.POST and data["expected"] == count and count:
         mail.remember_words(exam, kind, data["subject"], data["message"])
         mail.queue_mailing(exam, kind, data["subject"], data["message"], students, request.user)
+        tasks.wake_worker()
         messages.success(
             request,
             ngettext(
@@ -628,11 +582,11 @@ def mailing_new(request, pk, kind):
 @login_required
 @require_POST
 def mailing_resend(request, pk, mailing_pk):
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     mailing = get_object_or_404(exam.mailings, pk=mailing_pk)
     count = outbox.requeue(mailing.mails.all())
     if count:
-        mail.wake_worker()
+        tasks.wake_worker()
     messages.success(
         request,
         ngettext(
@@ -649,7 +603,7 @@ def mailing_resend(request, pk, mailing_pk):
 @require_GET
 def mailing_progress(request, pk):
     """The exam page's mail progress alone, for the page to refresh while mail goes out."""
-    exam = _exam(request, pk)
+    exam = access.exam(request, pk)
     return render(request, "students/_mail_progress.html", {"exam": exam, **_mail_progress(exam)})
 
 
@@ -662,7 +616,7 @@ def _mail_progress(exam):
 
 @login_required
 def exam_mail_settings(request, pk):
-    exam = _exam_to_change(request, pk)
+    exam = access.exam_to_change(request, pk)
     form = ExamMailForm(
         request.POST or None,
         instance=ExamMail.objects.filter(exam=exam).first() or ExamMail(exam=exam),

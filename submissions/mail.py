@@ -1,11 +1,11 @@
 """The public side's mail: the receipt after an upload, and the examiner's notice the day
-before files are deleted. Queued through the examiner side's outbox (students.mail)."""
+before files are deleted. Queued through the examiner side's outbox (students.mail); the
+tasks (submissions.tasks) send them."""
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -16,23 +16,6 @@ from students.models import Exam, Mail
 from submissions.models import Submission
 
 log = logging.getLogger(__name__)
-
-
-def queue_receipt_after_commit(submission):
-    """Once the upload's transaction commits, leave the receipt to the worker. Never for a
-    student without an address, and never at the upload's expense: a failure is logged."""
-    if not submission.student.email:
-        return
-
-    def enqueue():
-        from submissions.tasks import send_receipt
-
-        try:
-            send_receipt.enqueue(submission.pk)
-        except DatabaseError:
-            log.exception("Could not queue the receipt of submission %s", submission.pk)
-
-    transaction.on_commit(enqueue)
 
 
 def receipt(submission):
@@ -66,7 +49,6 @@ def receipt(submission):
         "submissions/mail/receipt",
         context,
         lang=submission.language or mail.language(student),
-        wake=False,
         exam=exam,
         student=student,
     )

@@ -1,12 +1,32 @@
 """Background work of the public side, run by `manage.py worker`."""
 
+import logging
+
+from django.db import DatabaseError, transaction
 from django_tasks import task
 
 from students import clock, outbox
 from students.models import Mail
-from students.tasks import schedule_delivery
+from students.tasks import schedule_delivery, wake_worker
 from submissions import mail
 from submissions.models import Submission
+
+log = logging.getLogger(__name__)
+
+
+def queue_receipt_after_commit(submission):
+    """Once the upload's transaction commits, leave the receipt to the worker. Never for a
+    student without an address, and never at the upload's expense: a failure is logged."""
+    if not submission.student.email:
+        return
+
+    def enqueue():
+        try:
+            send_receipt.enqueue(submission.pk)
+        except DatabaseError:
+            log.exception("Could not queue the receipt of submission %s", submission.pk)
+
+    transaction.on_commit(enqueue)
 
 
 @task()
@@ -30,4 +50,5 @@ def send_receipt(submission_id):
 
 @clock.every_minute
 def deletion_notices():
-    mail.queue_deletion_notices()
+    if mail.queue_deletion_notices():
+        wake_worker()

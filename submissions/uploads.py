@@ -9,8 +9,8 @@ from django.utils.translation import gettext, gettext_lazy
 from students import filetypes, times
 from students.filetypes import MAKE_IT_SMALLER, too_large_message
 from submissions import storage
-from submissions.mail import queue_receipt_after_commit
 from submissions.models import Event, Submission, UploadsExhausted, submission_key
+from submissions.tasks import queue_receipt_after_commit
 
 log = logging.getLogger(__name__)
 

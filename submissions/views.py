@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,9 +24,6 @@ from submissions.uploads import (
 )
 
 log = logging.getLogger(__name__)
-
-# What a multipart body may carry besides the file: boundaries, headers, the form token.
-BODY_OVERHEAD = 64 * 1024
 
 
 def _student(upload_code):
@@ -54,7 +52,7 @@ def upload(request, upload_code):
     if request.method == "POST":
         limit = student.exam.max_upload_bytes
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > limit + BODY_OVERHEAD:
+        if declared > limit + settings.UPLOAD_BODY_OVERHEAD:
             return _too_large(request, student)
         request.upload_limit = limit
         # A body can take minutes to arrive on a slow connection.

@@ -121,7 +121,7 @@ def test_the_token_never_reaches_a_log(client, token, caplog, settings):
 
 # --- The page -------------------------------------------------------------------------
 
-PAGE = reverse("students:api_tokens")
+PAGE = reverse("api_tokens:list")
 
 
 def test_the_page_needs_a_login(client):
@@ -169,7 +169,7 @@ def test_the_form_offers_only_the_examiners_own_exams(examiner_client, exam):
 
 
 def test_revoke_stops_the_token(examiner_client, token, client):
-    response = examiner_client.post(reverse("students:api_token_revoke", args=[token.pk]))
+    response = examiner_client.post(reverse("api_tokens:revoke", args=[token.pk]))
 
     assert response.status_code == 302
     token.refresh_from_db()
@@ -181,7 +181,7 @@ def test_revoke_stops_the_token(examiner_client, token, client):
 def test_revoking_another_examiners_token_404s(examiner_client):
     theirs, _ = ApiToken.objects.issue(UserFactory(), name="x", scope="read")
 
-    response = examiner_client.post(reverse("students:api_token_revoke", args=[theirs.pk]))
+    response = examiner_client.post(reverse("api_tokens:revoke", args=[theirs.pk]))
 
     assert response.status_code == 404
     theirs.refresh_from_db()

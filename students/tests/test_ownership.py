@@ -28,22 +28,24 @@ NAMED_BY_SEGMENT = {
 }
 # Examiner URLs that name no object: each examiner sees only their own list or form there.
 NAMES_NO_OBJECT = {
-    "exam_list",
-    "exam_list_archived",
-    "exam_create",
-    "time_zone",
-    "api_tokens",
-    "examiner_invite",
-    "import_template",
+    "students:exam_list",
+    "students:exam_list_archived",
+    "students:exam_create",
+    "students:time_zone",
+    "students:examiner_invite",
+    "students:import_template",
+    "api_tokens:list",
 }
 # Deleting an exam and choosing who shares it: the owner's alone, 404 for a co-examiner.
-OWNER_ONLY = {"exam_delete", "exam_sharing", "exam_unshare"}
+OWNER_ONLY = {"students:exam_delete", "students:exam_sharing", "students:exam_unshare"}
+# The examiner's side: the dashboard, and the API token pages beside it.
+EXAMINER_NAMESPACES = {"students", "api_tokens"}
 
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 def examiner_urls():
-    """(name, route) of every URL in the `students` namespace: the examiner's side."""
+    """(namespace:name, route) of every URL on the examiner's side."""
 
     def walk(patterns, prefix, namespace):
         for pattern in patterns:
@@ -53,8 +55,8 @@ def examiner_urls():
                     prefix + str(pattern.pattern),
                     pattern.namespace or namespace,
                 )
-            elif namespace == "students":
-                yield pattern.name, prefix + str(pattern.pattern)
+            elif namespace in EXAMINER_NAMESPACES:
+                yield f"{namespace}:{pattern.name}", prefix + str(pattern.pattern)
 
     return list(walk(get_resolver().url_patterns, "", None))
 
@@ -130,7 +132,7 @@ def test_every_examiner_url_404s_for_another_examiners_objects(client):
             kwargs = {
                 param: owner[kind].pk for (param, kind), owner in zip(params, owners, strict=True)
             }
-            url = reverse(f"students:{name}", kwargs=kwargs)
+            url = reverse(name, kwargs=kwargs)
             got = statuses(client, url)
             assert set(got) <= {404, 405} and 404 in got, f"{name} {url}: GET, POST -> {got}"
         walked.append(name)
@@ -149,7 +151,7 @@ def test_every_examiner_url_works_for_the_owner(client):
             continue
         mine = objects_of(me, client)
         client.force_login(me)
-        url = reverse(f"students:{name}", kwargs={p: mine[kind].pk for p, kind in params})
+        url = reverse(name, kwargs={p: mine[kind].pk for p, kind in params})
         got = statuses(client, url)
         assert got != (404, 404) and 404 not in got, f"{name} {url}: GET, POST -> {got}"
 
@@ -165,7 +167,7 @@ def test_every_examiner_url_works_for_a_co_examiner_but_the_owners_own(client):
             continue
         shared = objects_of(owner, client, co_examiner=co_examiner)
         client.force_login(co_examiner)
-        url = reverse(f"students:{name}", kwargs={p: shared[kind].pk for p, kind in params})
+        url = reverse(name, kwargs={p: shared[kind].pk for p, kind in params})
         got = statuses(client, url)
         if name in OWNER_ONLY:
             assert set(got) <= {404, 405} and 404 in got, f"{name} {url}: GET, POST -> {got}"
@@ -183,7 +185,7 @@ def test_a_former_co_examiner_gets_404_everywhere(client):
         shared = objects_of(owner, client, co_examiner=former)
         shared["exam"].co_examiners.remove(former)
         client.force_login(former)
-        url = reverse(f"students:{name}", kwargs={p: shared[kind].pk for p, kind in params})
+        url = reverse(name, kwargs={p: shared[kind].pk for p, kind in params})
         got = statuses(client, url)
         assert set(got) <= {404, 405} and 404 in got, f"{name} {url}: GET, POST -> {got}"
 
@@ -192,9 +194,7 @@ def test_a_former_co_examiner_gets_404_everywhere(client):
 def test_every_examiner_url_needs_a_login(client):
     objects = objects_of(UserFactory(), client)
     for name, route in examiner_urls():
-        url = reverse(
-            f"students:{name}", kwargs={p: objects[kind].pk for p, kind in parameters(route)}
-        )
+        url = reverse(name, kwargs={p: objects[kind].pk for p, kind in parameters(route)})
         response = client.get(url)
         assert response.status_code in {302, 405}, f"{name} {url}: {response.status_code}"
         if response.status_code == 302:
@@ -214,7 +214,7 @@ def other_urls():
                     prefix + str(pattern.pattern),
                     pattern.namespace or namespace,
                 )
-            elif namespace != "students":
+            elif namespace not in EXAMINER_NAMESPACES:
                 name = f"{namespace}:{pattern.name}" if namespace else pattern.name
                 yield name, pattern.pattern.converters
 
@@ -223,7 +223,7 @@ def other_urls():
 
 @pytest.mark.django_db
 def test_no_examiner_url_hides_outside_the_walk(client):
-    """A URL that needs a login but lives outside the `students` namespace would escape the
+    """A URL that needs a login but lives outside the examiner's namespaces would escape the
     ownership walk above: move it there, or teach the walk about it."""
     for name, converters in other_urls():
         if name in {"login", "logout"}:
