@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken
 from students.forms import ExamForm
-from students.models import Exam
+from students.models import EXAM_FIELDS, Exam
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -37,9 +37,7 @@ class ApiExamForm(ExamForm):
     max_upload_mb = None
 
     class Meta(ExamForm.Meta):
-        fields = [
-            "max_upload_bytes" if name == "max_upload_mb" else name for name in ExamForm.Meta.fields
-        ] + ["manual_state"]
+        fields = [*EXAM_FIELDS, "manual_state"]
 
     def __init__(self, *args, **kwargs):
         # ExamForm's own __init__ only fills in the megabytes field, which is not here.

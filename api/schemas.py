@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AwareDatetime, Field, StringConstraints
 
+from students import imports
+
 Text = Annotated[str, StringConstraints(max_length=300)]
 
 
@@ -162,7 +164,8 @@ class StudentPage(Schema):
 
 
 class BulkIn(Schema):
-    students: list[StudentIn] = Field(..., min_length=1, max_length=20_000)
+    # As many as a roster file may hold (students.imports.MAX_ROWS).
+    students: list[StudentIn] = Field(..., min_length=1, max_length=imports.MAX_ROWS)
 
 
 class BulkOut(Schema):

@@ -7,7 +7,6 @@ import re
 import segno
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from django.utils.translation import ngettext
 from zipstream import ZIP_STORED, ZipStream
 
 from depository import storage
@@ -74,12 +73,7 @@ def kept_until(submission):
     """The file's deletion date by the one rule (with_expiry), or why there is none."""
     if not submission or not submission.has_file():
         return ""
-    if submission.expires_at is None:
-        days = submission.student.exam.retention_days
-        return ngettext(
-            "%(days)d day after uploads close", "%(days)d days after uploads close", days
-        ) % {"days": days}
-    return local_time(submission.expires_at)
+    return times.kept_until(submission, write=local_time)
 
 
 class Echo:

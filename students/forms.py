@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from students import filetypes, imports, mail
 from students.filetypes import too_large_message
-from students.models import MAX_EXTRA_UPLOADS, Exam, ExaminerProfile, ExamMail, Student
+from students.models import (
+    EXAM_FIELDS,
+    EXAM_TIME_FIELDS,
+    MAX_EXTRA_UPLOADS,
+    Exam,
+    ExaminerProfile,
+    ExamMail,
+    Student,
+)
 from students.text import plain_text
 
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
@@ -32,9 +40,6 @@ class ZonedDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         with timezone.override(self.zone):
             return super().to_python(value)
-
-
-EXAM_TIMES = ["opens_at", "closes_at", "cutoff_at"]
 
 
 def language_choices():
@@ -67,22 +72,9 @@ class ExamForm(forms.ModelForm):
 
     class Meta:
         model = Exam
-        fields = [
-            "title",
-            "language",
-            "time_zone",
-            "opens_at",
-            "closes_at",
-            "cutoff_at",
-            "max_upload_mb",
-            "max_uploads",
-            "allowed_extensions",
-            "retention_days",
-            "instructions",
-            "contact",
-            "statement",
-        ]
-        field_classes = dict.fromkeys(EXAM_TIMES, ZonedDateTimeField)
+        # The exam's fields, the limit in megabytes (max_upload_mb) for a person.
+        fields = ["max_upload_mb" if name == "max_upload_bytes" else name for name in EXAM_FIELDS]
+        field_classes = dict.fromkeys(EXAM_TIME_FIELDS, ZonedDateTimeField)
         widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
@@ -90,7 +82,7 @@ class ExamForm(forms.ModelForm):
         size = Decimal(self.instance.max_upload_bytes) / MB
         self.fields["max_upload_mb"].initial = size.quantize(Decimal("0.01")).normalize()
         zone = self._zone()
-        for name in EXAM_TIMES:
+        for name in EXAM_TIME_FIELDS:
             field = self.fields[name]
             field.zone = zone
             field.label = f"{field.label} ({zone})"
@@ -98,7 +90,7 @@ class ExamForm(forms.ModelForm):
 
     GROUPS = [
         (_("The exam"), ["title", "instructions", "contact", "statement", "language"]),
-        (_("When"), ["time_zone", *EXAM_TIMES]),
+        (_("When"), ["time_zone", *EXAM_TIME_FIELDS]),
         (_("Files"), ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
     ]
 
@@ -114,7 +106,7 @@ class ExamForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        opens, due, cutoff = (cleaned.get(name) for name in EXAM_TIMES)
+        opens, due, cutoff = (cleaned.get(name) for name in EXAM_TIME_FIELDS)
         if cutoff and not due:
             self.add_error("cutoff_at", _("A cut-off needs a due time before it."))
         elif cutoff and cutoff <= due:
@@ -258,6 +250,14 @@ def _column_label(index, name, sample):
     return _("Column %(number)s: “%(name)s”") % values
 
 
+def extension_for(exam, until):
+    """`until` as a student's extension of `exam`'s deadline (the bulk form's and the
+    student's own), or the reason it cannot be one."""
+    if not exam.can_extend_to(until):
+        raise forms.ValidationError(_("An extension must end after the exam's due time."))
+    return until
+
+
 class RosterForm(forms.Form):
     """The roster's search box, filter and sort order, read from the query string; a page
     of it holds PAGE_SIZE students, on the exam's page and in the API alike."""
@@ -358,11 +358,7 @@ class BulkForm(forms.Form):
         return data
 
     def clean_extended_until(self):
-        until = self.cleaned_data["extended_until"]
-        closes_at = self.exam.closes_at
-        if until and closes_at and until <= closes_at:
-            raise forms.ValidationError(_("An extension must end after the exam's due time."))
-        return until
+        return extension_for(self.exam, self.cleaned_data["extended_until"])
 
     def has_selection(self):
         """An action and some students to do it to (what the action needs may still be
@@ -413,11 +409,7 @@ class ExtensionForm(forms.ModelForm):
         field.label = f"{field.label} ({self.instance.exam.time_zone})"
 
     def clean_extended_until(self):
-        until = self.cleaned_data["extended_until"]
-        closes_at = self.instance.exam.closes_at
-        if until and closes_at and until <= closes_at:
-            raise forms.ValidationError(_("An extension must end after the exam's due time."))
-        return until
+        return extension_for(self.instance.exam, self.cleaned_data["extended_until"])
 
 
 class ExtraUploadsForm(forms.Form):

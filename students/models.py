@@ -68,6 +68,25 @@ def validate_time_zone(value):
         raise ValidationError(_("“%(value)s” is not a time zone we know."), params={"value": value})
 
 
+# What an examiner sets on an exam, in the order the exam form asks for it (the pages'
+# ExamForm and the API's ApiExamForm). A copy for the next term takes over all of it but
+# the times, which start afresh (Exam.COPIED_FIELDS).
+EXAM_TIME_FIELDS = ["opens_at", "closes_at", "cutoff_at"]
+EXAM_FIELDS = [
+    "title",
+    "language",
+    "time_zone",
+    *EXAM_TIME_FIELDS,
+    "max_upload_bytes",
+    "max_uploads",
+    "allowed_extensions",
+    "retention_days",
+    "instructions",
+    "contact",
+    "statement",
+]
+
+
 class ExamQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The exams `user` owns or shares: every other exam does not exist for them."""
@@ -199,18 +218,7 @@ class Exam(models.Model):
     objects = ExamQuerySet.as_manager()
 
     # What a copy for the next term takes over; times, state and archiving start afresh.
-    COPIED_FIELDS = [
-        "title",
-        "language",
-        "time_zone",
-        "max_upload_bytes",
-        "max_uploads",
-        "allowed_extensions",
-        "retention_days",
-        "instructions",
-        "contact",
-        "statement",
-    ]
+    COPIED_FIELDS = [name for name in EXAM_FIELDS if name not in EXAM_TIME_FIELDS]
 
     class Meta:
         ordering = ["-created_at"]
@@ -246,6 +254,11 @@ class Exam(models.Model):
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def can_extend_to(self, until):
+        """Whether a student's deadline may be moved to `until` (None: taken away): an
+        extension ends after the exam's due time."""
+        return until is None or self.closes_at is None or until > self.closes_at
 
     @classmethod
     def new_for(cls, examiner):

@@ -62,6 +62,18 @@ def format_time(value, style="", zone=None):
     return f"{dateformat.format(local, str(FORMATS[style]))} {zone_name(local)}"
 
 
+def kept_until(submission, write=format_time):
+    """Until when a submission's file is kept, as every page, CSV and mail says it: the time
+    it is deleted (`submission.expires_at`, Submission.objects.with_expiry's one rule), as
+    `write` writes a time, or before uploads close, "3 days after uploads close"."""
+    if submission.expires_at:
+        return write(submission.expires_at)
+    days = submission.student.exam.retention_days
+    return ngettext(
+        "%(days)d day after uploads close", "%(days)d days after uploads close", days
+    ) % {"days": days}
+
+
 def duration(value):
     """A span as people say it: "3 days 4 h", "2 h 13 min", "5 min", "less than a minute"."""
     minutes = int(value.total_seconds() // 60)

@@ -8,8 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
 
 from students import mail, times
 from students.models import Exam, Mail
@@ -23,32 +22,29 @@ def receipt(submission):
     student = submission.student
     exam = student.exam
     zone = exam.zone
-    context = {
-        "exam": exam,
-        "student": student,
-        "submission": submission,
-        "size": filesizeformat(submission.size),
-        "accepted": mail.format_time(submission.accepted_at, zone),
-        "kept_until": mail.format_time(submission.expires_at, zone)
-        if submission.expires_at
-        else ngettext(
-            "%(days)d day after uploads close",
-            "%(days)d days after uploads close",
-            exam.retention_days,
-        )
-        % {"days": exam.retention_days},
-        "late": times.duration(submission.late_by) if submission.late_by is not None else "",
-        "receipt_url": settings.SITE_URL
-        + reverse("submissions:receipt", args=[student.upload_code, submission.verification_code]),
-        "verify_url": settings.SITE_URL + reverse("submissions:verify"),
-    }
+    lang = submission.language or mail.language(student)
+    with translation.override(lang):  # sizes, times and sentences in the mail's language
+        context = {
+            "exam": exam,
+            "student": student,
+            "submission": submission,
+            "size": filesizeformat(submission.size),
+            "accepted": mail.format_time(submission.accepted_at, zone),
+            "kept_until": times.kept_until(submission, lambda at: mail.format_time(at, zone)),
+            "late": times.duration(submission.late_by) if submission.late_by is not None else "",
+            "receipt_url": settings.SITE_URL
+            + reverse(
+                "submissions:receipt", args=[student.upload_code, submission.verification_code]
+            ),
+            "verify_url": settings.SITE_URL + reverse("submissions:verify"),
+        }
     return mail.queue(
         f"receipt:{submission.pk}",
         Mail.Kind.RECEIPT,
         student.email,
         "submissions/mail/receipt",
         context,
-        lang=submission.language or mail.language(student),
+        lang=lang,
         exam=exam,
         student=student,
     )

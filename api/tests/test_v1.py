@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from api.tests.conftest import bearer
 from conftest import s3_keys
-from students import removal
+from students import imports, removal
 from students.models import Exam, Student
 from students.tests.factories import StudentFactory
 from submissions.models import Event, Submission
@@ -220,6 +220,12 @@ def test_bulk_create_is_all_or_nothing_with_the_rows_errors(api, student):
     assert by_row[3] == ["The nickname “n1” is also on line 1."]
     assert "already in this exam" in by_row[4][0]
     assert Student.objects.filter(exam=student.exam).count() == 1
+
+
+def test_bulk_create_takes_as_many_rows_as_a_roster_file(client):
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["BulkIn"]
+
+    assert schema["properties"]["students"]["maxItems"] == imports.MAX_ROWS
 
 
 def test_bulk_create_adds_every_row(api, exam):

@@ -1,6 +1,5 @@
 from django import template
 from django.utils import timezone
-from django.utils.translation import ngettext
 
 from students import times
 
@@ -38,9 +37,4 @@ def seconds_until(value):
 def kept_until(submission):
     """Until when a submission's file is kept: its time, or, before uploads close, how
     long after they close: {% kept_until submission %} → "3 days after uploads close"."""
-    if submission.expires_at:
-        return times.format_time(submission.expires_at)
-    days = submission.student.exam.retention_days
-    return ngettext(
-        "%(days)d day after uploads close", "%(days)d days after uploads close", days
-    ) % {"days": days}
+    return times.kept_until(submission)

@@ -69,6 +69,16 @@ def test_the_confirmed_post_extends_the_ticked_students_only(examiner_client, ex
     assert other.extended_until is None
 
 
+def test_an_extension_one_minute_past_the_due_time_is_given(examiner_client, exam):
+    student = StudentFactory(exam=exam)
+    data = {"action": "extend", "student": [student.pk], "expected": 1}
+
+    examiner_client.post(bulk_url(exam), {**data, "extended_until": "2030-06-01T12:01"})
+
+    student.refresh_from_db()
+    assert student.extended_until == datetime(2030, 6, 1, 12, 1, tzinfo=UTC)
+
+
 def test_all_matching_reaches_every_page_of_the_filter(examiner_client, exam):
     waiting = students(exam, 60)
     for student in students(exam, 3):
@@ -99,6 +109,7 @@ def test_a_changed_number_of_students_asks_again(examiner_client, exam):
     [
         ({"action": "extend"}, "No students are selected"),
         ({"action": "extend", "extended_until": "2030-06-01T11:00"}, "must end after"),
+        ({"action": "extend", "extended_until": "2030-06-01T12:00"}, "must end after"),
         ({"action": "extend"}, "Choose the new deadline"),
         ({"action": "extra_uploads", "extra_uploads": 51}, "less than or equal to 50"),
         ({"action": "extra_uploads"}, "Say how many"),

@@ -103,6 +103,24 @@ def test_an_extension_lets_one_student_upload_after_the_deadline(examiner_client
     assert post_upload(examiner_client, other).status_code == 403
 
 
+@pytest.mark.parametrize(("until", "given"), [("12:00", False), ("12:01", True)])
+def test_an_extension_ending_exactly_at_the_due_time_is_refused(
+    examiner_client, exam, student, until, given
+):
+    exam.time_zone = "UTC"
+    exam.closes_at = datetime(2030, 6, 1, 12, tzinfo=UTC)
+    exam.save()
+
+    response = examiner_client.post(
+        extension_url(student), {"extended_until": f"2030-06-01T{until}"}
+    )
+
+    student.refresh_from_db()
+    assert (response.status_code, student.extended_until is not None) == (
+        (302, True) if given else (422, False)
+    )
+
+
 def test_an_extension_must_end_after_the_exams_deadline(examiner_client, exam, student):
     exam.closes_at = timezone.now() + timedelta(days=2)
     exam.save()

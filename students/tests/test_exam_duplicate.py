@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from api.forms import ApiExamForm
 from students.forms import ExamForm
 from students.models import Exam, ExamMail
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
@@ -47,6 +48,7 @@ def test_every_setting_on_the_exam_form_but_the_times_is_copied():
     settings_on_the_form = set(ExamForm.Meta.fields) - times - {"max_upload_mb"}
 
     assert settings_on_the_form | {"max_upload_bytes"} == set(Exam.COPIED_FIELDS)
+    assert set(ApiExamForm.Meta.fields) - times - {"manual_state"} == set(Exam.COPIED_FIELDS)
 
 
 def test_the_form_offers_a_title(examiner_client, last_term):

@@ -5,9 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.template import Context, Template
 from django.test import Client
+from django.utils import translation
 
+from students import exports
 from students.tests.factories import ExamFactory, StudentFactory
+from submissions import mail as submission_mail
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
@@ -318,3 +322,28 @@ def test_the_database_refuses_a_cut_off_before_the_due_time():
 
     with pytest.raises(IntegrityError):
         ExamFactory(closes_at=DUE, cutoff_at=DUE - MINUTE)
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [("en", "3 days after uploads close"), ("de", "3 Tage nach Ende der Uploads")],
+)
+def test_the_page_the_csv_and_the_receipt_say_alike_when_a_kept_file_goes(
+    client, language, sentence
+):
+    """Opened by hand, an exam keeps its files until it closes again: the receipt page,
+    the roster CSV and the receipt mail all say so in one sentence."""
+    exam = ExamFactory(closes_at=DUE, manual_state="open", retention_days=3, language=language)
+    student = StudentFactory(exam=exam, language=language)
+    submission = Submission.objects.with_expiry().get(pk=upload(client, student).pk)
+    assert submission.expires_at is None
+    submission.language = language  # as if uploaded from a page in that language
+
+    with translation.override(language):
+        page = Template("{% load times %}{% kept_until s %}").render(Context({"s": submission}))
+        csv = exports.kept_until(submission)
+    with translation.override("en"):  # the worker's language: the mail is the student's
+        receipt = submission_mail.receipt(submission)
+
+    assert page == csv == sentence
+    assert sentence in receipt.text
