@@ -66,3 +66,11 @@ def student_keys(first_name, last_name, nickname, email):
     """(search key, sort key) of a student's names: Student.fill_keys and its migration."""
     search = search_text(" ".join([first_name, last_name, nickname, email]))
     return search, sort_text(last_name, first_name, nickname)
+
+
+def nickname_key(nickname):
+    """What makes two nicknames the same in one exam: Unicode's caseless match (case folded,
+    so "straße" and "STRASSE" are one nickname, as are "ǅ" and "ǆ"). The student form, the
+    roster import and the database's unique constraint (Student.nickname_key) all compare
+    this, on SQLite and PostgreSQL alike, where the databases' own lower() differ."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", nickname.strip()).casefold())

@@ -11,7 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from students import filetypes, imports, mail
+from students import collation, filetypes, imports, mail
 from students.filetypes import too_large_message
 from students.models import (
     EXAM_FIELDS,
@@ -169,7 +169,9 @@ class StudentForm(forms.ModelForm):
 
     def clean_nickname(self):
         nickname = self.cleaned_data["nickname"].strip()
-        taken = Student.objects.filter(exam=self.instance.exam, nickname__iexact=nickname)
+        taken = Student.objects.filter(
+            exam=self.instance.exam, nickname_key=collation.nickname_key(nickname)
+        )
         if taken.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(
                 _("A student with nickname “%(nickname)s” is already in this exam."),

@@ -12,6 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_supported_language_variant, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
+from students import collation
 from students.filetypes import too_large_message
 from students.models import Student, StudentImport
 from students.text import plain_text
@@ -289,11 +290,12 @@ def language_code(value, errors):
 
 def check(exam, rows):
     """Add the errors a row has only next to others: a nickname twice in the file, or one the
-    exam already has. Nicknames compare without regard to case, as the student form does."""
-    taken = {nickname.casefold() for nickname in exam.students.values_list("nickname", flat=True)}
+    exam already has. Nicknames compare by collation.nickname_key, as the student form and
+    the database do."""
+    taken = set(exam.students.values_list("nickname_key", flat=True))
     first_line = {}
     for row in rows:
-        key = row.nickname.casefold()
+        key = collation.nickname_key(row.nickname)
         if not key:
             continue
         if key in taken:

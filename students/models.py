@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -371,7 +370,7 @@ class StudentQuerySet(models.QuerySet):
         )
 
     def bulk_create(self, objs, *args, **kwargs):
-        """As Django's, with each student's search and sort keys filled, as save() fills them."""
+        """As Django's, with each student's keys filled, as save() fills them."""
         objs = list(objs)
         for student in objs:
             student.fill_keys()
@@ -469,6 +468,8 @@ class Student(models.Model):
     # that sorts by the alphabet (see students.collation).
     search_key = models.CharField(max_length=600, blank=True, default="", editable=False)
     sort_key = models.CharField(max_length=700, blank=True, default="", editable=False)
+    # The nickname as compared for uniqueness within the exam (collation.nickname_key).
+    nickname_key = models.CharField(max_length=600, default="", editable=False)
 
     objects = StudentQuerySet.as_manager()
 
@@ -483,7 +484,7 @@ class Student(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                Lower("nickname"), "exam", name="unique_nickname_per_exam_any_case"
+                fields=["exam", "nickname_key"], name="unique_nickname_key_per_exam"
             ),
             models.CheckConstraint(
                 condition=Q(uploads_used__gte=0), name="uploads_used_non_negative"
@@ -501,7 +502,7 @@ class Student(models.Model):
         self.fill_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and set(update_fields) & NAME_FIELDS:
-            kwargs["update_fields"] = {*update_fields, "search_key", "sort_key"}
+            kwargs["update_fields"] = {*update_fields, "search_key", "sort_key", "nickname_key"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -514,6 +515,7 @@ class Student(models.Model):
         self.search_key, self.sort_key = collation.student_keys(
             self.first_name, self.last_name, self.nickname, self.email
         )
+        self.nickname_key = collation.nickname_key(self.nickname)
 
     def mail_language(self):
         """The language this student's mails are written in: their own, else the exam's."""
