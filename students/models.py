@@ -629,6 +629,25 @@ class WorkerHeartbeat(models.Model):
         return cls.objects.aggregate(last=models.Max("beat_at"))["last"]
 
 
+class ClockRun(models.Model):
+    """When the workers' clock last ran a set of jobs (students.clock): however many workers
+    there are, the first to claim a period runs its jobs, the others skip them."""
+
+    name = models.CharField(max_length=100, unique=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def claim(cls, name, every, at=None):
+        """Whether the caller runs `name` now: True for one caller once `every` has passed
+        since it last ran (a conditional update, so two workers cannot both win)."""
+        at = at or timezone.now()
+        cls.objects.get_or_create(name=name, defaults={"ran_at": at - every})
+        return cls.objects.filter(name=name, ran_at__lte=at - every).update(ran_at=at) == 1
+
+
 class ExaminerProfile(models.Model):
     """What an examiner chose for themselves: for now, the time zone their times are shown in."""
 

@@ -40,6 +40,12 @@ def resume_delivery():
         schedule_delivery(timezone.now())
 
 
+@clock.every_hour
+def prune_task_results():
+    """Finished task rows older than two weeks."""
+    clock.run_command("prune_db_task_results", min_age_days=14)
+
+
 @clock.every_minute
 def automatic_reminders():
     if mail.queue_automatic_reminders():

@@ -48,6 +48,18 @@ def send_receipt(submission_id):
     return sent
 
 
+@clock.every_hour
+def purge_expired():
+    """Files past their retention, then objects no submission owns, in that order."""
+    clock.run_command("purge_expired")
+    clock.run_command("reconcile_storage", delete=True)
+
+
+@clock.every_hour
+def purge_code_misses():
+    clock.run_command("purge_code_misses")
+
+
 @clock.every_minute
 def deletion_notices():
     if mail.queue_deletion_notices():

@@ -1,10 +1,7 @@
-import tomllib
-
 import pytest
 import time_machine
 from django.core.management import call_command
 
-from conftest import ROOT
 from submissions import throttle
 from submissions.models import CodeMissCount
 
@@ -50,9 +47,3 @@ def test_it_is_safe_to_run_twice_and_quiet_at_verbosity_0(settings, capsys):
         assert purge(capsys, verbosity=0) == ""
         assert purge(capsys).strip() == "Deleted 0 wrong-code counts of past windows"
         assert not CodeMissCount.objects.exists()
-
-
-def test_production_runs_it_in_the_hourly_maintenance_process():
-    processes = tomllib.loads((ROOT / "fly.toml").read_text())["processes"]
-
-    assert "python manage.py purge_code_misses;" in processes["maintenance"]
