@@ -1,8 +1,9 @@
 """
 The outbox: every mail is a row (students.models.Mail) that a worker takes, sends once and
-marks sent or failed. Taking a row is a conditional update under one lock, so two workers
-never take the same mail; the lock also counts the last minute's sends, so all workers
-together stay under EMAIL_RATE_PER_MINUTE.
+marks sent or failed. Taking a row is a conditional update (it takes the row only if the
+row is still due and no other worker has tried it since it was read), so two workers never
+take the same mail, lock or no lock. One lock serialises the taking, so the last minute's
+sends are counted right and all workers together stay under EMAIL_RATE_PER_MINUTE.
 """
 
 import logging
@@ -52,6 +53,16 @@ def claim(mails=None):
     """Take one due mail for this worker and return it (None when nothing is due), or raise
     RateLimited when the last minute's sends have reached the limit."""
     mails = Mail.objects.all() if mails is None else mails
+    while True:
+        taken = _take(mails)
+        if taken is not _LOST:
+            return taken
+
+
+_LOST = object()  # another worker took the mail first: look again
+
+
+def _take(mails):
     with transaction.atomic():
         _lock()
         now = timezone.now()
@@ -63,7 +74,7 @@ def claim(mails=None):
             return None
         if mail.attempts >= MAX_ATTEMPTS:  # its worker died during the last try
             _fail(mail, "The worker sending this mail stopped; it may not have arrived.")
-            return claim(mails)
+            return _LOST
         taken = {
             "state": Mail.State.SENDING,
             "attempts": mail.attempts + 1,
@@ -72,7 +83,10 @@ def claim(mails=None):
             # Made with the claim, so every try of this mail carries the same Message-ID.
             "message_id": mail.message_id or new_message_id(),
         }
-        Mail.objects.filter(pk=mail.pk).update(**taken)
+        # Taken only if still due and untried since it was read: the claim holds by itself.
+        unchanged = Mail.objects.due(now).filter(pk=mail.pk, attempts=mail.attempts)
+        if not unchanged.update(**taken):
+            return _LOST
     for name, value in taken.items():
         setattr(mail, name, value)
     return mail

@@ -1,13 +1,17 @@
 """Sending the outbox through a real SMTP server on loopback, with the real worker."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from students import mail as student_mail
-from students.models import Mail, Mailing
+from students import outbox
+from students.models import Mail, Mailing, new_message_id
 from students.tests.factories import StudentFactory
 from students.tests.smtp import body, free_port, run_worker
 
@@ -200,3 +204,31 @@ def test_the_message_id_stays_the_same_across_tries(smtp, exam):
     assert refused["Message-ID"] == accepted["message"]["Message-ID"]
     assert accepted["message"]["Message-ID"] == Mail.objects.get().message_id
     assert Mail.objects.get().attempts == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
+def test_two_workers_that_read_the_same_mail_at_once_take_it_once(exam, monkeypatch):
+    """The claim's own condition stops the second worker, even without the lock that
+    serialises claims (taken away here: the fault of a lock that does not hold)."""
+    StudentFactory(exam=exam)
+    queue_links(exam)
+    both_read = threading.Barrier(2, timeout=10)
+
+    def message_id_once_both_have_read():
+        both_read.wait()  # each worker has selected the same due mail by now
+        return new_message_id()
+
+    monkeypatch.setattr(outbox, "_lock", lambda: None)
+    monkeypatch.setattr(outbox, "new_message_id", message_id_once_both_have_read)
+
+    def worker(_):
+        try:
+            return outbox.claim()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        taken = list(pool.map(worker, range(2)))
+
+    assert sorted(mail is None for mail in taken) == [False, True]
+    assert Mail.objects.get().attempts == 1
