@@ -213,6 +213,7 @@ def test_an_upload_that_started_before_the_deadline_counts(client, exam, student
     assert response.status_code == 302
     submission = student.submissions.get()
     assert submission.accepted_at == DEADLINE + timedelta(minutes=1)  # after the deadline
+    assert submission.late_by is None  # on time: lateness is judged as of the start
 
 
 def test_an_upload_that_started_after_the_deadline_is_refused(client, exam, student, slow_network):
@@ -238,6 +239,22 @@ def test_accept_upload_checks_the_rules_as_of_the_start(student):
         submission = accept_upload(student, upload, "token-1", at=DEADLINE - timedelta(seconds=1))
 
     assert submission.accepted_at == DEADLINE + timedelta(minutes=5)
+
+
+def test_lateness_is_counted_to_the_uploads_start_not_its_arrival(
+    client, exam, student, slow_network
+):
+    global clock
+    exam.closes_at = DEADLINE
+    exam.cutoff_at = DEADLINE + timedelta(hours=1)
+    exam.save()
+
+    with time_machine.travel(DEADLINE + timedelta(minutes=5), tick=False) as clock:
+        assert post_upload(client, student).status_code == 302
+
+    submission = student.submissions.get()
+    assert submission.accepted_at == DEADLINE + timedelta(minutes=7)
+    assert submission.late_by == timedelta(minutes=5)
 
 
 def test_after_choosing_a_zone_it_goes_back_to_the_page_it_came_from(examiner_client, exam):
