@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from students.models import ExamArchived
 from students.tests.factories import StudentFactory
+from submissions.tests.helpers import post_upload, upload_url
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,18 @@ def test_the_refusal_is_a_permission_denied_for_the_pages(exam):
 
     with pytest.raises(PermissionDenied):
         exam.refuse_if_archived()
+
+
+def test_an_exam_opened_by_hand_before_its_opening_time_has_opened(client, exam):
+    """Opened by hand counts as opened: the page offers the upload and does not say when it
+    opens, and the post is taken."""
+    exam.opens_at = timezone.now() + timedelta(days=1)
+    exam.save()
+    exam.set_manual_state("open")
+    student = StudentFactory(exam=exam)
+
+    page = client.get(upload_url(student)).content.decode()
+
+    assert exam.has_opened() and exam.is_open()
+    assert 'data-testid="not-open"' not in page and "Upload your answer" in page
+    assert post_upload(client, student).status_code == 302
