@@ -66,7 +66,10 @@ def receive(request, student, *, md5=False):
 
     exam = student.exam
     form = UploadForm(
-        {"form_token": form_token(request, student)},
+        {
+            "form_token": form_token(request, student),
+            "statement": request.POST.get("statement_accepted", ""),  # read as the page does
+        },
         request.FILES,
         max_bytes=exam.max_upload_bytes,
         allowed_extensions=exam.allowed_extensions,
@@ -91,8 +94,7 @@ def receive(request, student, *, md5=False):
             form.cleaned_data["file"],
             form.cleaned_data["form_token"],
             at=started,
-            statement_accepted=request.POST.get("statement_accepted", "").lower()
-            in {"1", "true", "on", "yes"},
+            statement_accepted=form.cleaned_data.get("statement", False),
         )
     except UploadRefused as refusal:
         uploads.log_refusal(student, refusal.message)

@@ -9,6 +9,17 @@ from submissions.storage import safe_filename
 from submissions.validators import AllowedTypesValidator, MaxFileSizeValidator
 
 
+class StatementInput(forms.CheckboxInput):
+    """The honour statement's box, ticked only by a value that says yes: "on" from a
+    browser, 1, true or yes from a script (the API passes its statement_accepted here), in
+    any case. Django's own box would read "0" or "no" as ticked."""
+
+    YES = {"on", "1", "true", "yes"}
+
+    def value_from_datadict(self, data, files, name):
+        return str(data.get(name, "")).strip().lower() in self.YES
+
+
 class UploadForm(forms.Form):
     # The token comes first so the form's fields stay ahead of the file in the body.
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -22,7 +33,7 @@ class UploadForm(forms.Form):
     )
 
     # Both boxes are ticked in the browser before the file is sent (the file comes last).
-    statement = forms.BooleanField(required=False)
+    statement = forms.BooleanField(required=False, widget=StatementInput)
     confirm_last = forms.BooleanField(
         label=_("I understand that this is my last upload: I cannot replace this file later."),
         error_messages={

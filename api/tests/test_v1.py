@@ -539,3 +539,22 @@ def test_verification_of_a_superseded_file_has_no_link(client, student):
         False,
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("on", True), ("1", True), ("true", True), ("YES", True), ("", False), ("0", False)]
+    + [("false", False), ("no", False), ("off", False)],
+)
+def test_the_api_reads_the_honour_statement_as_the_page_does(client, student, value, accepted):
+    student.exam.statement = "This is my own work."
+    student.exam.save()
+    other = StudentFactory(exam=student.exam)
+
+    page = post_upload(client, student, statement=value)
+    api = client.post(
+        f"/api/v1/uploads/{other.upload_code}",
+        {"file": answer(b"%PDF-1.7 answer"), "statement_accepted": value},
+    )
+
+    assert (page.status_code == 302, api.status_code == 201) == (accepted, accepted)
