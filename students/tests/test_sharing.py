@@ -85,14 +85,17 @@ def test_the_co_examiners_exam_page_offers_neither_sharing_nor_deleting(client, 
     assert reverse("students:exam_archive", args=[exam.pk]) in page
 
 
-def test_the_owner_removes_a_co_examiner(examiner_client, client, exam):
-    colleague = UserFactory()
-    exam.co_examiners.add(colleague)
+def test_the_owner_removes_a_co_examiner_and_only_them(examiner_client, client, exam):
+    colleague, other = UserFactory(), UserFactory()
+    exam.co_examiners.add(colleague, other)
+    elsewhere = ExamFactory(owner=exam.owner)
+    elsewhere.co_examiners.add(colleague)
 
     response = examiner_client.post(reverse("students:exam_unshare", args=[exam.pk, colleague.pk]))
 
     assert response.status_code == 302
-    assert not exam.co_examiners.exists()
+    assert list(exam.co_examiners.all()) == [other]
+    assert list(elsewhere.co_examiners.all()) == [colleague]
     client.force_login(colleague)
     assert client.get(exam.get_absolute_url()).status_code == 404
 
