@@ -48,6 +48,25 @@ def test_it_401s_without_a_valid_token(client, token, header):
     assert response.json()["status"] == 401
 
 
+def test_a_token_with_the_right_prefix_and_a_wrong_remainder_401s(client, token):
+    """A token is found by its whole digest; the visible prefix proves nothing."""
+    forged = token.token[:12] + ("A" if token.token[12] != "A" else "B") + token.token[13:]
+
+    response = client.get(EXAMS, HTTP_AUTHORIZATION=f"Bearer {forged}")
+
+    assert response.status_code == 401
+
+
+def test_revoking_twice_keeps_the_first_time(token):
+    first = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    with time_machine.travel(first, tick=False):
+        token.revoke()
+    token.revoke()
+
+    token.refresh_from_db()
+    assert token.revoked_at == first
+
+
 def test_a_revoked_token_stops_at_once(client, token):
     token.revoke()
 
