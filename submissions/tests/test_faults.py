@@ -190,3 +190,10 @@ def test_a_failed_delete_of_the_old_file_keeps_the_new_submission(client, studen
     assert earlier.superseded_at is not None and earlier.file_deleted_at is None
     assert sorted(s3_keys(s3)) == sorted([earlier.file.name, current.file.name])
     assert client.get(response["Location"]).status_code == 200
+    # The earlier object is still in storage, but nothing opens it: not the student's old
+    # receipt, not the script API's download by its verification code.
+    code = earlier.verification_code
+    assert client.get(f"/u/{student.upload_code}/receipt/{code}/file/").status_code == 410
+    assert client.get(f"/api/v0/verifications/{code}/download_url").status_code == 404
+    current_url = f"/api/v0/verifications/{current.verification_code}/download_url"
+    assert client.get(current_url).status_code == 200
