@@ -505,6 +505,15 @@ def test_right_codes_never_count(client, student, settings):
         assert client.get(f"/api/v1/uploads/{student.upload_code}").status_code == 200
 
 
+def test_only_wrong_codes_count_not_other_refusals_at_a_right_code(client, student, settings):
+    """A script whose uploads are refused (no file, 422) at its right code is not a guesser."""
+    settings.CODE_MISS_LIMIT = 2
+    for _ in range(4):
+        problem(client.post(f"/api/v1/uploads/{student.upload_code}", {}), 422)
+
+    assert client.get(f"/api/v1/uploads/{student.upload_code}").status_code == 200
+
+
 def test_the_upload_status_says_what_the_page_says(client, student):
     upload(client, student)
 
