@@ -73,6 +73,21 @@ def test_behind_the_proxy_a_header_that_is_no_time_counts_as_now(
     assert post_started(client, closed_ten_seconds_ago, elapsed).status_code == 403
 
 
+def test_behind_the_proxy_a_negative_elapsed_counts_as_now_not_as_later(client, student, settings):
+    """Ten seconds before the deadline, a header saying the upload starts 20 s from now is
+    no time: the upload started now, on time."""
+    settings.BEHIND_BUFFERING_PROXY = True
+    now = timezone.now()
+    student.exam.closes_at = now + timedelta(seconds=10)
+    student.exam.save()
+
+    with time_machine.travel(now, tick=False):
+        response = post_started(client, student, "-20")
+
+    assert response.status_code == 302
+    assert Submission.objects.get().late_by is None
+
+
 def test_without_the_proxy_the_header_is_ignored(client, closed_ten_seconds_ago, settings):
     settings.BEHIND_BUFFERING_PROXY = False
 
