@@ -177,7 +177,9 @@ def test_the_slips_sheet_is_404_for_another_examiner(examiner_client):
 
 
 def check_against_manifest(archive):
-    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    raw = archive.read("manifest.csv")
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw.startswith(b"\xef\xbb\xbf" * 2)  # Excel
+    manifest = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     names = set(archive.namelist()) - {"manifest.csv"}
     assert {row["file"] for row in manifest} == names
     for row in manifest:
