@@ -87,3 +87,11 @@ def test_tasks_call_mail_and_mail_never_calls_tasks(app):
     not even inside a function."""
     assert imports_in(f"{app}/mail.py", of=f"{app}.tasks") == []
     assert imports_in(f"{app}/mail.py", of="students.tasks") == []
+
+
+def test_the_outbox_tables_have_a_module_of_their_own_and_keep_their_names():
+    from students.models import Mail, Mailing
+
+    assert {Mail.__module__, Mailing.__module__} == {"students.outbox_models"}
+    assert (Mail._meta.db_table, Mailing._meta.db_table) == ("students_mail", "students_mailing")
+    assert "class Mail(" not in (ROOT / "students" / "models.py").read_text()

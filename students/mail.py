@@ -1,7 +1,7 @@
 """
 The examiner's side's mail: upload links and reminders to students, notices to the
 examiner, invitations and password resets. Each mail is queued as an outbox row
-(students.models.Mail) and written in its recipient's language by the worker.
+(students.outbox_models.Mail) and written in its recipient's language by the worker.
 """
 
 import re

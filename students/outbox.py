@@ -1,5 +1,5 @@
 """
-The outbox: every mail is a row (students.models.Mail) that a worker takes, sends once and
+The outbox: every mail is a row (students.outbox_models.Mail) that a worker takes, sends once and
 marks sent or failed. Taking a row is a conditional update (it takes the row only if the
 row is still due and no other worker has tried it since it was read), so two workers never
 take the same mail, lock or no lock. One lock serialises the taking, so the last minute's
