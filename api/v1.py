@@ -314,7 +314,8 @@ def roster_json(request, exam_id: int):
     """The roster CSV's columns for every student, as JSON objects (empty cells are null)."""
     exam = access.exam(request, exam_id)
     rows = _roster_rows(request, exam)
-    keys = [_key(header) for header in next(rows)]
+    next(rows)  # the headings, in the request's language; the keys are the English ones
+    keys = [_key(header) for header in exports.english_keys(exports.ROSTER_HEADER)]
     return [
         {key: (None if value == "" else value) for key, value in zip(keys, row, strict=True)}
         for row in rows

@@ -6,8 +6,8 @@ import re
 
 import segno
 from django.core.files.storage import default_storage
-from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy, ngettext
 from zipstream import ZIP_STORED, ZipStream
 
 from depository import storage
@@ -18,36 +18,49 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 64 * 1024
 
-# The headers stay English in every language: the API's roster JSON takes its keys from them.
+# The headings are written in the examiner's language; the API's roster JSON takes its keys
+# from the English ones (english_keys), so a script's keys never change with a language.
 ROSTER_HEADER = [
-    "nickname",
-    "first name",
-    "last name",
-    "email",
-    "upload link",
-    "uploads used",
-    "uploads allowed",
-    "due",
-    "cut-off",
-    "last upload",
-    "late by",
-    "file name",
-    "size (bytes)",
+    gettext_lazy("nickname"),
+    gettext_lazy("first name"),
+    gettext_lazy("last name"),
+    gettext_lazy("email"),
+    gettext_lazy("upload link"),
+    gettext_lazy("uploads used"),
+    gettext_lazy("uploads allowed"),
+    gettext_lazy("due"),
+    gettext_lazy("cut-off"),
+    gettext_lazy("last upload"),
+    gettext_lazy("late by"),
+    gettext_lazy("file name"),
+    gettext_lazy("size (bytes)"),
     "SHA-256",
-    "verification code",
-    "file kept until",
+    gettext_lazy("verification code"),
+    gettext_lazy("file kept until"),
 ]
 MANIFEST_HEADER = [
-    "nickname",
-    "name",
-    "file",
-    "size (bytes)",
+    gettext_lazy("nickname"),
+    gettext_lazy("name"),
+    gettext_lazy("file"),
+    gettext_lazy("size (bytes)"),
     "SHA-256",
-    "accepted",
-    "late by",
-    "verification code",
-    "file kept until",
+    gettext_lazy("accepted"),
+    gettext_lazy("late by"),
+    gettext_lazy("verification code"),
+    gettext_lazy("file kept until"),
 ]
+
+
+def english_keys(header):
+    """The headings as written in English (the source language): stable names for a script."""
+    with translation.override(None):
+        return [str(heading) for heading in header]
+
+
+def headings(header):
+    """The headings in the active language."""
+    return [str(heading) for heading in header]
+
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -114,7 +127,7 @@ def csv_file(rows, delimiter=","):
 
 def roster_rows(exam, students, link):
     """The roster CSV's rows; `link(student)` gives a student's absolute upload link."""
-    yield ROSTER_HEADER
+    yield headings(ROSTER_HEADER)
     for student in students:
         submission = student.current_submission
         yield [
@@ -187,7 +200,7 @@ def zip_stream(exam, students=None, by=None):
     never the archive. With `by`, each file's download is logged with that examiner once
     the archive is written."""
     archive = ZipStream(compress_type=ZIP_STORED)
-    manifest = [MANIFEST_HEADER]
+    manifest = [headings(MANIFEST_HEADER)]
     used = set()
     written = []
     for submission in archive_submissions(exam, students).iterator(chunk_size=500):
@@ -219,6 +232,9 @@ def zip_stream(exam, students=None, by=None):
             ]
         )
     archive.add("".join(csv_lines(manifest)).encode("utf-8-sig"), "manifest.csv")
+    # The same for a spreadsheet that splits CSV on ";" (Excel in German or French).
+    manifest_semicolon = "".join(csv_lines(manifest, DELIMITERS["semicolon"]))
+    archive.add(manifest_semicolon.encode("utf-8-sig"), "manifest-semicolon.csv")
     yield from archive.finalize()
     if by is not None:
         _log_downloads(written, by)

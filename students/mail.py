@@ -21,11 +21,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.html import escape, linebreaks
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from students import times
 from students.models import ExamMail, Mail, Mailing, Student
@@ -83,9 +85,35 @@ def language(person=None):
     return getattr(person, "language", "") or translation.get_language() or settings.LANGUAGE_CODE
 
 
+# What a mail shows of times, sizes and durations is written when the mail is, in its
+# recipient's language: these give lazy text, so a context built before that language
+# applies (or in the sender's) still comes out whole in the recipient's.
+_later = lazy(lambda function, *args: function(*args), str)
+
+
 def format_time(moment, zone):
     """A time as every page writes it, with its zone: “Friday 12 March 2027, 14:00 CET”."""
-    return times.format_time(moment, "long", zone)
+    return _later(times.format_time, moment, "long", zone)
+
+
+def file_size(size):
+    """“2.5 MB”, “2,5 MB” in German."""
+    return _later(filesizeformat, size)
+
+
+def duration(span):
+    """“2 h 13 min”."""
+    return _later(times.duration, span)
+
+
+def days_after_close(days):
+    """“3 days after uploads close”."""
+    return _later(
+        lambda: (
+            ngettext("%(days)d day after uploads close", "%(days)d days after uploads close", days)
+            % {"days": days}
+        )
+    )
 
 
 # --- Words with placeholders ----------------------------------------------------------
@@ -127,7 +155,7 @@ def values_for(student):
     return {
         "name": student.full_name,
         "link": upload_link(student),
-        "deadline": format_time(deadline, time_zone(exam)) if deadline else gettext("none"),
+        "deadline": str(format_time(deadline, time_zone(exam))) if deadline else gettext("none"),
         "exam": exam.title,
         "instructions": instructions(exam),
     }
@@ -144,10 +172,34 @@ def words(exam, kind):
     else:
         subject, message = (saved.subject, saved.message) if saved else ("", "")
     default_subject, default_message = DEFAULT_WORDS[kind]
+    with translation.override(exam.language):  # the exam's language, not the screen's
+        return subject or str(default_subject), message or str(default_message)
+
+
+def are_default_words(kind, subject, message):
+    """True if `subject` and `message` are the default words of `kind` in one of our
+    languages: then each student gets them in their own (stored as empty words)."""
+    default_subject, default_message = DEFAULT_WORDS[kind]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            if (subject.strip(), message.strip()) == (
+                str(default_subject).strip(),
+                str(default_message).strip(),
+            ):
+                return True
+    return False
+
+
+def words_for_mail(kind, subject, message):
+    """The words a mail is written from: the mailing's own, or (stored empty) the default
+    words in the active language, the mail's."""
+    default_subject, default_message = DEFAULT_WORDS[kind]
     return subject or str(default_subject), message or str(default_message)
 
 
 def remember_words(exam, kind, subject, message):
+    if are_default_words(kind, subject, message):
+        subject, message = "", ""
     if kind == Mailing.Kind.REMINDER:
         words = {"reminder_subject": subject, "reminder_message": message}
     else:
@@ -165,6 +217,8 @@ def never_sent(students, kind=Mailing.Kind.LINK):
 def queue_mailing(exam, kind, subject, message, students, user=None, key=None):
     """One outbox row for each of `students` that has an address, in one transaction; the
     worker is woken once it commits. Returns the Mailing (None if `key` was used before)."""
+    if are_default_words(kind, subject, message):
+        subject, message = "", ""  # written in each student's language when sent
     fields = {"exam": exam, "kind": kind, "subject": subject, "message": message}
     with transaction.atomic():
         if key:
@@ -221,12 +275,13 @@ def render_mailing_mail(mail):
     name = "upload_link" if mailing.kind == Mailing.Kind.LINK else "reminder"
     with translation.override(mail.language):
         values = values_for(student)  # the deadline as the student's language writes it
+        subject, message = words_for_mail(mailing.kind, mailing.subject, mailing.message)
         context = {
             "exam": student.exam,
-            "text": fill(mailing.message, values),
-            "html": fill(mailing.message, values, html=True),
+            "text": fill(message, values),
+            "html": fill(message, values, html=True),
         }
-        mail.subject = one_line(fill(mailing.subject, values))[:300]
+        mail.subject = one_line(fill(subject, values))[:300]
         mail.text = render_to_string(f"students/mail/{name}.txt", context)
         mail.html = render_to_string(f"students/mail/{name}.html", context)
     # Stored by the outbox with the try's outcome.
@@ -241,7 +296,10 @@ def preview(exam, kind, subject, message, students):
     mail = Mail(mailing=mailing, student=student, to=student.email, language=language(student))
     mail.student_id = student.pk
     name = "upload_link" if kind == Mailing.Kind.LINK else "reminder"
+    if are_default_words(kind, subject, message):
+        subject, message = "", ""
     with translation.override(mail.language):
+        subject, message = words_for_mail(kind, subject, message)
         values = values_for(student)
         context = {
             "exam": exam,
@@ -317,8 +375,7 @@ def queue_automatic_reminders(now=None):
         exam = row.exam
         if exam.closes_at - timedelta(hours=row.reminder_hours) > now or not exam.is_open(now):
             continue
-        with translation.override(exam.language):  # the default words, in the exam's
-            subject, message = words(exam, Mailing.Kind.REMINDER)
+        subject, message = words(exam, Mailing.Kind.REMINDER)
         key = f"auto-reminder:{exam.pk}:{exam.closes_at.isoformat()}"
         students = exam.students.not_submitted()
         if queue_mailing(exam, Mailing.Kind.REMINDER, subject, message, students, key=key):

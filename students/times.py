@@ -2,7 +2,7 @@
 
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from django.utils.translation import ngettext, npgettext, pgettext, pgettext_lazy
 
 # Django's date format characters; each language's catalog gives its own order ("8.
 # Dezember 2026"), so a new language needs no code here.
@@ -52,15 +52,21 @@ def format_time(value, style="", zone=None):
     return f"{dateformat.format(local, str(FORMATS[style]))} {zone_name(local)}"
 
 
-def duration(value):
-    """A span as people say it: "3 days 4 h", "2 h 13 min", "5 min", "less than a minute"."""
+def duration(value, within=False):
+    """A span as people say it: "3 days 4 h", "2 h 13 min", "5 min", "less than a minute".
+    `within`: after "in" ("closes in 3 days"), which some languages decline ("in 3 Tagen")."""
     minutes = int(value.total_seconds() // 60)
     if minutes < 1:
         return _("less than a minute")
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        parts = [ngettext("%(n)d day", "%(n)d days", days) % {"n": days}]
+        if within:
+            # Translators: a number of days after "in" ("closes in 3 days"); German: Tagen
+            day_text = npgettext("in a span of", "%(n)d day", "%(n)d days", days)
+        else:
+            day_text = ngettext("%(n)d day", "%(n)d days", days)
+        parts = [day_text % {"n": days}]
         parts += [_("%(n)d h") % {"n": hours}] if hours else []
     else:
         parts = [_("%(n)d h") % {"n": hours}] if hours else []

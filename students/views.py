@@ -680,7 +680,7 @@ def examiner_invite(request):
     form = InviteForm(request.POST or None)
     if form.is_valid():
         try:
-            accounts.invite(form.cleaned_data["email"])
+            accounts.invite(form.cleaned_data["email"], invited_by=request.user)
         except accounts.CannotInvite as error:
             form.add_error("email", str(error))
         else:

@@ -6,12 +6,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import ngettext
 
-from students import mail, times
+from students import mail
 from students.models import Exam, Mail
 from submissions.models import Submission
 
@@ -49,17 +47,12 @@ def receipt(submission):
         "exam": exam,
         "student": student,
         "submission": submission,
-        "size": filesizeformat(submission.size),
+        "size": mail.file_size(submission.size),
         "accepted": mail.format_time(submission.accepted_at, zone),
         "kept_until": mail.format_time(submission.expires_at, zone)
         if submission.expires_at
-        else ngettext(
-            "%(days)d day after uploads close",
-            "%(days)d days after uploads close",
-            exam.retention_days,
-        )
-        % {"days": exam.retention_days},
-        "late": times.duration(late) if (late := late_by(submission)) is not None else "",
+        else mail.days_after_close(exam.retention_days),
+        "late": mail.duration(late) if (late := late_by(submission)) is not None else "",
         "receipt_url": settings.SITE_URL
         + reverse("submissions:receipt", args=[student.upload_code, submission.verification_code]),
         "verify_url": settings.SITE_URL + reverse("submissions:verify"),

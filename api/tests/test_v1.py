@@ -366,6 +366,18 @@ def test_the_roster_comes_as_json_and_as_the_pages_csv(api, student, exam, exami
     assert mine["uploads_used"] == 1
 
 
+def test_the_rosters_keys_stay_english_in_a_german_request(api, student, exam):
+    """The CSV's headings follow the language; a script's keys never do."""
+    rows = api.get(f"/api/v1/exams/{exam.pk}/roster", HTTP_ACCEPT_LANGUAGE="de").json()
+    csv = b"".join(
+        api.get(f"/api/v1/exams/{exam.pk}/roster.csv", HTTP_ACCEPT_LANGUAGE="de").streaming_content
+    )
+
+    assert list(rows[0])[:3] == ["nickname", "first_name", "last_name"]
+    assert "sha256" in rows[0] and "file_kept_until" in rows[0]
+    assert csv.decode("utf-8-sig").startswith("Kennung,Vorname,Nachname,")
+
+
 # --- Public: by code ------------------------------------------------------------------
 
 
