@@ -9,11 +9,19 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from students import filetypes, imports, mail
 from students.filetypes import too_large_message
-from students.models import MAX_EXTRA_UPLOADS, Exam, ExaminerProfile, ExamMail, Student
+from students.models import (
+    MAX_EXTRA_UPLOADS,
+    Exam,
+    ExaminerProfile,
+    ExamMail,
+    Student,
+    submission_model,
+)
 from students.text import plain_text
 
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
@@ -64,6 +72,9 @@ class ExamForm(forms.ModelForm):
         decimal_places=2,
         help_text=_("Students cannot upload a larger file. 3 MB suits most scanned answers."),
     )
+
+    # Sent back by the form that warned about a due time in the past (past_due_warning).
+    past_due_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Exam
@@ -121,7 +132,50 @@ class ExamForm(forms.ModelForm):
             self.add_error("cutoff_at", _("The cut-off must be after the due time."))
         if opens and due and opens >= due:
             self.add_error("opens_at", _("Uploads must open before they are due."))
+        if self.moves_due_into_the_past(due) and not cleaned.get("past_due_confirmed"):
+            self.past_due_warning = True
+            self.add_error("closes_at", self.past_due_message(due))
         return cleaned
+
+    past_due_warning = False
+
+    def moves_due_into_the_past(self, due):
+        """An existing exam's due time changed to a moment already past."""
+        return bool(
+            self.instance.pk and due and "closes_at" in self.changed_data and due < timezone.now()
+        )
+
+    def past_due_message(self, due):
+        """What a due time in the past does: every upload from now on is late (or refused
+        once the cut-off has passed); the uploads already in keep what was recorded."""
+        now = timezone.now()
+        exam = self.instance
+        waiting = exam.students.not_submitted().exclude(extended_until__gt=now).count()
+        received = (
+            submission_model()
+            .objects.current()
+            .filter(student__exam=exam, accepted_at__gt=due, late_by__isnull=True)
+            .count()
+        )
+        return " ".join(
+            [
+                ngettext(
+                    "This due time is in the past: %(count)s student who has not submitted "
+                    "yet can then only upload late (or not at all once the cut-off has passed).",
+                    "This due time is in the past: %(count)s students who have not submitted "
+                    "yet can then only upload late (or not at all once the cut-off has passed).",
+                    waiting,
+                )
+                % {"count": waiting},
+                ngettext(
+                    "%(count)s upload already received after it stays marked on time.",
+                    "%(count)s uploads already received after it stay marked on time.",
+                    received,
+                )
+                % {"count": received},
+                gettext("Save again to confirm."),
+            ]
+        )
 
     def clean_max_upload_mb(self):
         """The limit in bytes, set on the exam here: the model field is not on the form."""

@@ -263,6 +263,13 @@ class Exam(models.Model):
         ends = ends or self.cutoff_at or self.closes_at
         return ends is None or (at or timezone.now()) < ends
 
+    def is_in_late_window(self, at=None):
+        """Between the due time and the cut-off, by its times: open, but uploads are late."""
+        at = at or timezone.now()
+        if self.manual_state or not (self.closes_at and self.cutoff_at):
+            return False
+        return self.has_opened(at) and self.closes_at <= at < self.cutoff_at
+
     def set_manual_state(self, state):
         """Open or close the exam by hand, or hand it back to its times (""). Anything but
         "open" may end uploads now, so retention counts from now at the earliest."""
