@@ -5,7 +5,6 @@ the label of the one button that does it (a POST from that page).
 """
 
 from dataclasses import dataclass, field
-
 from datetime import timedelta
 
 from django.shortcuts import render
