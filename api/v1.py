@@ -22,9 +22,9 @@ from api.openapi import ProblemAPI, codes
 from api.problems import Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
 from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
-from students import exports, imports, removal
+from students import exports, imports, mail, removal
 from students.forms import ExtensionForm, RosterForm, StudentForm
-from students.models import Exam, ExaminerProfile, Student
+from students.models import Exam, ExaminerProfile, Mail, Student
 from students.views import ROSTER_PAGE_SIZE
 from submissions import codes as verification_codes
 from submissions.models import Submission
@@ -219,6 +219,8 @@ def update_student(request, exam_id: int, student_id: int, payload: schemas.Stud
         form.save()
     if extension is not None:
         student.extend_deadline(extension.cleaned_data["extended_until"], by=request.auth.user)
+        if student.extended_until:
+            mail.notify_students(Mail.Kind.EXTENSION, Student.objects.filter(pk=student.pk))
     return student
 
 

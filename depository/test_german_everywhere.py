@@ -16,7 +16,7 @@ from django.utils import translation
 from depository.test_catalogs import catalog
 from students import accounts, mail
 from students.models import ExamMail, Mail, Mailing
-from students.tests.factories import ExamFactory, StudentFactory
+from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 from submissions import mail as submission_mail
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload, upload_url
@@ -145,6 +145,12 @@ def test_every_mail_in_german_is_german_whole(term, settings):
                     mail.render_mailing_mail(row)
                     row.save()
             accounts.invite("neu@example.edu", invited_by=exam.owner, lang="de")
+            ids = list(exam.students.values_list("pk", flat=True))
+            mail.queue_student_notices(Mail.Kind.EXTENSION, ids, "now")
+            mail.queue_student_notices(Mail.Kind.EXTRA_UPLOADS, ids, "now")
+            colleague = UserFactory(email="kollegin@example.edu")
+            with translation.override("de"):  # the sharer's German screen
+                mail.queue_shared_notice(exam, colleague, by=exam.owner)
     with time_machine.travel(DUE + timedelta(minutes=1), tick=False), translation.override("en"):
         mail.queue_deadline_notices()
     with (
@@ -156,7 +162,7 @@ def test_every_mail_in_german_is_german_whole(term, settings):
     mails = list(Mail.objects.exclude(kind=Mail.Kind.PASSWORD_RESET))
     kinds = {row.kind for row in mails}
     assert kinds >= {"receipt", "link", "reminder", "deadline_passed", "deletion_soon"}
-    assert "invitation" in kinds
+    assert kinds >= {"invitation", "extension", "extra_uploads", "shared"}
     for row in mails:
         text = f"{row.subject}\n{row.text}\n{visible(row.html)}"
         assert english_in(text) == [], (row.kind, text)

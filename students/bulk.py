@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from students import exports, mail, times
 from students.forms import BulkForm, MailingForm
-from students.models import Mailing
+from students.models import Mail, Mailing
 from students.views import _exam_to_change
 
 
@@ -47,6 +47,8 @@ def bulk_action(request, pk):
 def _extend(request, exam, form, students):
     until = form.cleaned_data["extended_until"]
     count = students.extend_deadlines(until, by=request.user)
+    if until:
+        mail.notify_students(Mail.Kind.EXTENSION, students)
     messages.success(
         request,
         ngettext(
@@ -62,6 +64,8 @@ def _extend(request, exam, form, students):
 def _extra_uploads(request, exam, form, students):
     extra = form.cleaned_data["extra_uploads"]
     count = students.give_extra_uploads(extra, by=request.user)
+    if extra:
+        mail.notify_students(Mail.Kind.EXTRA_UPLOADS, students)
     messages.success(
         request,
         ngettext(

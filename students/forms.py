@@ -1,6 +1,7 @@
 import re
 import unicodedata
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -447,6 +448,15 @@ class ExamStateForm(forms.Form):
 
 
 class ExtensionForm(forms.ModelForm):
+    """A student's own deadline: typed, or the current one moved by a step (a button named
+    `add`). It starts from the student's current deadline, the exam's or their extension."""
+
+    STEPS = {
+        "hour": (timedelta(hours=1), _("+1 hour")),
+        "day": (timedelta(days=1), _("+1 day")),
+        "week": (timedelta(weeks=1), _("+1 week")),
+    }
+
     class Meta:
         model = Student
         fields = ["extended_until"]
@@ -457,11 +467,24 @@ class ExtensionForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, instance, **kwargs):
+        current = instance.deadline()
+        if data is not None and data.get("add") in self.STEPS and current:
+            data = data.copy()
+            moved = timezone.localtime(current + self.STEPS[data["add"]][0], instance.exam.zone)
+            data["extended_until"] = moved.strftime("%Y-%m-%dT%H:%M")
+        kwargs.setdefault("initial", {"extended_until": current})
+        super().__init__(data, *args, instance=instance, **kwargs)
         field = self.fields["extended_until"]
         field.zone = self.instance.exam.zone
         field.label = f"{field.label} ({self.instance.exam.time_zone})"
+
+    def steps(self):
+        """(name, label, the deadline it gives) for each step from the current deadline."""
+        current = self.instance.deadline()
+        if not current:
+            return []
+        return [(name, label, current + delta) for name, (delta, label) in self.STEPS.items()]
 
     def clean_extended_until(self):
         until = self.cleaned_data["extended_until"]

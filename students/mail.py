@@ -360,6 +360,87 @@ def queue(key, kind, to, template, context, lang=None, wake=True, **links):
     return mail if created else None
 
 
+# --- Notices: a student's new deadline or uploads, a co-examiner's new exam -------------
+
+STUDENT_NOTICES = {
+    Mail.Kind.EXTENSION: "students/mail/extension",
+    Mail.Kind.EXTRA_UPLOADS: "students/mail/extra_uploads",
+}
+
+
+def notify_students(kind, students):
+    """Once the change commits, tell each of `students` (with an address) what it gives
+    them, by a task: a bulk change to many students costs the request nothing more."""
+    ids = list(students.exclude(email="").values_list("pk", flat=True))
+    if not ids:
+        return
+    stamp = timezone.now().isoformat()
+
+    def enqueue():
+        from students.tasks import send_student_notices
+
+        send_student_notices.enqueue(str(kind), ids, stamp)
+
+    transaction.on_commit(enqueue)
+
+
+def queue_student_notices(kind, ids, stamp):
+    """The notice of `kind` to each student of `ids`, in their language, once per change
+    (`stamp`): their deadline now, or their uploads now."""
+    kind = Mail.Kind(kind)
+    count = 0
+    for student in Student.objects.filter(pk__in=ids).exclude(email="").select_related("exam"):
+        exam = student.exam
+        zone = time_zone(exam)
+        context = {
+            "exam": exam,
+            "student": student,
+            "deadline": format_time(student.deadline(), zone) if student.deadline() else "",
+            "cutoff": format_time(student.cutoff(), zone) if student.cutoff() else "",
+            "uploads": student.max_uploads(),
+            "left": student.uploads_left(),
+            "link": upload_link(student),
+        }
+        made = queue(
+            f"{kind}:{student.pk}:{stamp}",
+            kind,
+            student.email,
+            STUDENT_NOTICES[kind],
+            context,
+            lang=language(student),
+            wake=False,
+            exam=exam,
+            student=student,
+        )
+        count += bool(made)
+    if count:
+        wake_worker()
+    return count
+
+
+def queue_shared_notice(exam, user, by):
+    """Tell a co-examiner an exam is now shared with them, and by whom."""
+    if not user.email:
+        return None
+    from students.accounts import inviter_name
+
+    context = {
+        "exam": exam,
+        "user": user,
+        "sharer": inviter_name(by),
+        "exam_url": settings.SITE_URL + exam.get_absolute_url(),
+    }
+    return queue(
+        f"shared:{exam.pk}:{user.pk}:{timezone.now().isoformat()}",
+        Mail.Kind.SHARED,
+        user.email,
+        "students/mail/shared",
+        context,
+        lang=language(user),
+        exam=exam,
+    )
+
+
 # --- Automatic mail: reminders and notices to the examiner ------------------------------
 
 

@@ -736,6 +736,9 @@ class Mail(models.Model):
         DELETION_SOON = "deletion_soon", _("Files deleted tomorrow")
         PASSWORD_RESET = "password_reset", _("Password reset")
         INVITATION = "invitation", _("Invitation")
+        EXTENSION = "extension", _("Deadline extension")
+        EXTRA_UPLOADS = "extra_uploads", _("Extra uploads")
+        SHARED = "shared", _("Exam shared")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from students import mail
 from students.forms import ShareForm
 from students.views import _owned_exam
 
@@ -19,6 +20,7 @@ def exam_sharing(request, pk):
     if form.is_valid():
         user = form.cleaned_data["who"]
         exam.co_examiners.add(user)
+        mail.queue_shared_notice(exam, user, by=request.user)
         messages.success(
             request,
             gettext("%(name)s now shares “%(title)s”.")

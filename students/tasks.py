@@ -19,6 +19,12 @@ def deliver_mail():
     return sent
 
 
+@task()
+def send_student_notices(kind, student_ids, stamp):
+    """Write the notices of one change (an extension, extra uploads) and send them."""
+    return mail.queue_student_notices(kind, student_ids, stamp)
+
+
 def schedule_delivery(at):
     """A delivery task at `at`, unless one is already waiting to start by then."""
     waiting = DBTaskResult.objects.filter(task_path=deliver_mail.module_path, status="READY")

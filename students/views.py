@@ -34,6 +34,7 @@ from students.models import (
     Exam,
     ExaminerProfile,
     ExamMail,
+    Mail,
     Mailing,
     Student,
     StudentImport,
@@ -337,6 +338,8 @@ def student_extension(request, exam_pk, pk):
     form = ExtensionForm(request.POST or None, instance=student)
     if form.is_valid():
         student.extend_deadline(form.cleaned_data["extended_until"], by=request.user)
+        if student.extended_until:
+            mail.notify_students(Mail.Kind.EXTENSION, Student.objects.filter(pk=student.pk))
         messages.success(
             request, gettext("Saved the deadline of %(name)s.") % {"name": student.full_name}
         )
@@ -353,6 +356,8 @@ def student_extra_uploads(request, exam_pk, pk):
     form = ExtraUploadsForm(request.POST or None, initial={"extra_uploads": student.extra_uploads})
     if form.is_valid():
         student.give_extra_uploads(form.cleaned_data["extra_uploads"], by=request.user)
+        if student.extra_uploads:
+            mail.notify_students(Mail.Kind.EXTRA_UPLOADS, Student.objects.filter(pk=student.pk))
         messages.success(
             request,
             ngettext(
