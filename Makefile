@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
 
-.PHONY: run worker test e2e lint fmt migrations-check messages venv bench clean
+.PHONY: run worker test e2e screenshots lint fmt migrations-check messages venv bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: venv
 ## e2e: only the browser journeys (they need Chromium: apt-get install chromium)
 e2e: venv
 	$(BIN)/pytest e2e
+
+## screenshots: the browser journeys, rewriting the pictures in docs/screenshots/ (a test
+## run never touches them: every run leaves the working tree clean)
+screenshots: venv
+	REFRESH_SCREENSHOTS=1 $(BIN)/pytest e2e
 
 ## bench: the deadline rush on this machine (PostgreSQL on 127.0.0.1, moto's S3, nginx), about
 ## 6 minutes; writes bench/RESULTS.md. BENCH_DATABASE_URL picks the scratch database.

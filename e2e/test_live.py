@@ -66,10 +66,12 @@ def test_an_upload_shows_on_the_open_exam_page_without_a_reload(
     stale = page.get_by_test_id("roster-stale")
     expect(stale).to_be_visible()
     assert page.evaluate("() => window.notReloaded") is True
+    shot(
+        page, "exam-live", docs="exam-live.png", clip={"x": 0, "y": 0, "width": 1200, "height": 860}
+    )
     stale.get_by_role("link", name="Reload the list").click()
     expect(page.locator(".roster-summary")).to_contain_text("9 not yet submitted")
     expect(page.get_by_test_id("roster-stale")).to_be_hidden()
-    shot(page, "exam-live", clip={"x": 0, "y": 0, "width": 1200, "height": 860})
 
 
 def test_the_polling_pauses_in_a_hidden_tab_and_stops_once_the_exam_closes(
