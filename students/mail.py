@@ -16,6 +16,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Q,
     Subquery,
     Value,
     When,
@@ -445,23 +446,48 @@ def queue_shared_notice(exam, user, by):
 
 
 def queue_automatic_reminders(now=None):
-    """For exams that asked for it, remind those who have not submitted, N hours before the
-    deadline; once per exam and deadline, whichever worker gets there first."""
+    """For exams that asked for it, remind those who have not submitted, N hours before
+    their own deadline: the exam's, or their extension's. Once per exam and deadline,
+    whichever worker gets there first."""
     now = now or timezone.now()
     count = 0
-    settings_rows = ExamMail.objects.filter(
-        reminder_hours__isnull=False, exam__closes_at__gt=now
-    ).select_related("exam")
+    settings_rows = (
+        ExamMail.objects.filter(reminder_hours__isnull=False)
+        .filter(Q(exam__closes_at__gt=now) | Q(exam__students__extended_until__gt=now))
+        .select_related("exam")
+        .distinct()
+    )
     for row in settings_rows:
         exam = row.exam
-        if exam.closes_at - timedelta(hours=row.reminder_hours) > now or not exam.is_open(now):
-            continue
-        subject, message = words(exam, Mailing.Kind.REMINDER)
-        key = f"auto-reminder:{exam.pk}:{exam.closes_at.isoformat()}"
-        students = exam.students.not_submitted()
-        if queue_mailing(exam, Mailing.Kind.REMINDER, subject, message, students, key=key):
-            count += 1
+        before = timedelta(hours=row.reminder_hours)
+        for deadline, students in reminder_groups(exam, now):
+            if deadline - before > now or not exam.is_open(now, ends=deadline):
+                continue
+            subject, message = words(exam, Mailing.Kind.REMINDER)
+            key = f"auto-reminder:{exam.pk}:{deadline.isoformat()}"
+            if queue_mailing(exam, Mailing.Kind.REMINDER, subject, message, students, key=key):
+                count += 1
     return count
+
+
+def reminder_groups(exam, now):
+    """(deadline, students who have not submitted and whose deadline it is) for each
+    deadline of the exam still ahead: the exam's due time, and each later extension."""
+    waiting = exam.students.not_submitted()
+    own = (
+        Q(extended_until__gt=exam.closes_at) if exam.closes_at else Q(extended_until__isnull=False)
+    )
+    groups = []
+    if exam.closes_at and exam.closes_at > now:
+        groups.append((exam.closes_at, waiting.exclude(own)))
+    extensions = (
+        waiting.filter(own, extended_until__gt=now)
+        .order_by()
+        .values_list("extended_until", flat=True)
+        .distinct()
+    )
+    groups += [(until, waiting.filter(extended_until=until)) for until in extensions]
+    return groups
 
 
 def queue_deadline_notices(now=None):
