@@ -79,9 +79,7 @@ def test_a_moved_deadline_gets_its_own_reminder(exam):
     ("before", "reminded"),
     [(timedelta(hours=24, seconds=1), False), (timedelta(hours=24), True)],
 )
-def test_a_student_with_an_extension_is_reminded_before_their_own_deadline(
-    exam, before, reminded
-):
+def test_a_student_with_an_extension_is_reminded_before_their_own_deadline(exam, before, reminded):
     own = DEADLINE + timedelta(days=2)
     everyone = StudentFactory(exam=exam)
     extended = StudentFactory(exam=exam, extended_until=own)
