@@ -626,9 +626,18 @@ class DeleteExamForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.exam = exam
 
+    @staticmethod
+    def comparable(title):
+        """The title as typed on any keyboard: every dash (en, em, minus, non-breaking) a
+        hyphen, every run of spaces (non-breaking ones too) one space, none at the ends."""
+        title = "".join(
+            "-" if unicodedata.category(c) == "Pd" or c == "\u2212" else c for c in title
+        )
+        return " ".join(title.split())
+
     def clean_title(self):
         title = self.cleaned_data["title"]
-        if title.strip() != self.exam.title.strip():
+        if self.comparable(title) != self.comparable(self.exam.title):
             raise forms.ValidationError(
                 _("That is not this exam's title; type “%(title)s” exactly."),
                 params={"title": self.exam.title},
