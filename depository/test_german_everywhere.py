@@ -200,6 +200,8 @@ def pages(exam, done):
         reverse("students:student_extra_uploads", args=[exam.pk, student_pk]),
         reverse("students:student_remove", args=[exam.pk, student_pk]),
         reverse("students:student_new_link", args=[exam.pk, student_pk]),
+        reverse("submissions:preview", args=[exam.pk]),
+        reverse("submissions:preview", args=[exam.pk, student_pk]),
     ]
     public_pages = [
         reverse("home"),

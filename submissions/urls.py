@@ -12,6 +12,8 @@ urlpatterns = [
         name="own_file",
     ),
     path("verify/", views.verify, name="verify"),
+    path("exams/<int:exam_pk>/preview/", views.preview, name="preview"),
+    path("exams/<int:exam_pk>/students/<int:pk>/preview/", views.preview, name="preview"),
     path("verify/<str:verification_code>/download/", views.download, name="download"),
     path("files/<str:token>/", views.local_file, name="file"),
 ]

@@ -1,14 +1,16 @@
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from students import codes as upload_codes
-from students.models import Student
+from students.models import Exam, Student
 from submissions import codes, storage
 from submissions.forms import UploadForm, VerifyForm
 from submissions.models import Submission
@@ -120,6 +122,30 @@ def _upload_page(request, student, form, status, error=None):
         "now": timezone.now(),
     }
     return render(request, "submissions/upload.html", context, status=status)
+
+
+@login_required
+@require_GET
+def preview(request, exam_pk, pk=None):
+    """A student's page as they see it, for an examiner of the exam: that student's, or a
+    sample student's. Read only: nothing can be posted from it, and nothing is logged as
+    the student (the page view of a student logs nothing either; no link leads to a page
+    that would)."""
+    exam = get_object_or_404(Exam.objects.visible_to(request.user), pk=exam_pk)
+    if pk is None:
+        student = Student(exam=exam, nickname="s0000", first_name=_("Sam"), last_name=_("Sample"))
+    else:
+        student = get_object_or_404(exam.students.select_related("exam"), pk=pk)
+    timezone.activate(exam.zone)
+    context = {
+        "student": student,
+        "exam": exam,
+        "form": _upload_form(student),
+        "submission": student.current_submission if student.pk else None,
+        "now": timezone.now(),
+        "preview": True,
+    }
+    return render(request, "submissions/upload.html", context)
 
 
 @require_GET
