@@ -281,7 +281,7 @@ def submission_download_url(request, exam_id: int, student_id: int, submission_i
 
 
 def _roster_rows(request, exam):
-    students = exam.students.select_related("exam").with_current_submission()
+    students = RosterForm({}).students(exam).select_related("exam").with_current_submission()
 
     def link(student):
         return request.build_absolute_uri(student.get_upload_url())

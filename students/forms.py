@@ -247,7 +247,8 @@ class ImportForm(forms.Form):
         help_text=_(
             "One student per row, with a header row naming the columns nickname, first name, "
             "last name and email (and, if you like, language: de or en), in any order. Comma "
-            "or semicolon separated, UTF-8."
+            "or semicolon separated, in UTF-8 or as your spreadsheet saves it (we detect the "
+            "encoding)."
         ),
     )
 
@@ -256,7 +257,7 @@ class ImportForm(forms.Form):
         if upload.size > imports.MAX_BYTES:
             raise forms.ValidationError(too_large_message(upload.size, imports.MAX_BYTES))
         try:
-            self.text = imports.decode(upload.read())
+            self.text, self.encoding = imports.read_text(upload.read())
             imports.read(self.text)
         except imports.ColumnsUnknown:
             if not imports.head(self.text)[1]:

@@ -1,9 +1,11 @@
 """Reading a roster from CSV: every row checked and explained, then one bulk insert."""
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
 
+import charset_normalizer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -122,20 +124,80 @@ class Preview:
         return [row for row in self.rows if not row.is_valid()]
 
 
+# The encodings a class list arrives in, most likely first: UTF-8 (with or without a byte
+# order mark), then what Excel writes as "CSV" on Windows in western Europe, on a Mac, in
+# DOS's code page, and their neighbours. The detector picks among them; of those that read
+# the file equally well, the first here wins (Windows-1252, for a German Excel's default).
+ENCODINGS = ["utf_8", "cp1252", "mac_roman", "cp850", "iso8859_15", "cp1250"]
+ENCODING_NAMES = {
+    "utf_8": "UTF-8",
+    "utf_16": "UTF-16",
+    "cp1252": gettext_lazy("Windows-1252 (Excel's CSV on Windows)"),
+    "mac_roman": gettext_lazy("Mac Roman (Excel's CSV on an older Mac)"),
+    "cp850": gettext_lazy("DOS (code page 850)"),
+    "iso8859_15": "ISO 8859-15",
+    "cp1250": gettext_lazy("Windows-1250 (central Europe)"),
+}
+
+
+NOT_TEXT = gettext_lazy("This is not a CSV file: it looks like a spreadsheet or a binary.")
+
+
 def decode(data):
-    """The text of an uploaded CSV: UTF-8 with or without a byte order mark."""
-    if not data.strip():
-        raise UnreadableFile(_("This file is empty."))
+    """The text of an uploaded CSV, in whichever common encoding it was saved."""
+    return read_text(data)[0]
+
+
+def read_text(data):
+    """(text, encoding) of an uploaded CSV: UTF-8 (a BOM dropped) or UTF-16 by its byte
+    order mark, else the encoding charset-normalizer finds most plausible of ENCODINGS."""
     if len(data) > MAX_BYTES:
         raise UnreadableFile(too_large_message(len(data), MAX_BYTES))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _text(data.decode("utf-16")), "utf_16"
+        except UnicodeDecodeError:
+            raise UnreadableFile(NOT_TEXT) from None
     if b"\x00" in data:
-        raise UnreadableFile(_("This is not a CSV file: it looks like a spreadsheet or a binary."))
+        raise UnreadableFile(NOT_TEXT)
     try:
-        return data.decode("utf-8-sig")
+        return _text(data.decode("utf-8-sig")), "utf_8"
     except UnicodeDecodeError:
+        pass
+    encoding = detect(data)
+    if encoding is None:
         raise UnreadableFile(
-            _("This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")
-        ) from None
+            _(
+                "We cannot tell how this file is encoded. "
+                "In your spreadsheet, save it as “CSV UTF-8”."
+            )
+        )
+    return _text(data.decode(encoding)), encoding
+
+
+def _text(text):
+    if not text.strip():
+        raise UnreadableFile(_("This file is empty."))
+    if "\x00" in text:
+        raise UnreadableFile(NOT_TEXT)
+    return text
+
+
+def detect(data):
+    """The most plausible of ENCODINGS for `data` (None: none reads it as text)."""
+    matches = list(charset_normalizer.from_bytes(data, cp_isolation=ENCODINGS))
+    if not matches:
+        return None
+    least = min(match.chaos for match in matches)
+    plausible = [match for match in matches if match.chaos <= least + 0.01]
+    for encoding in ENCODINGS:
+        if any(encoding in match.could_be_from_charset for match in plausible):
+            return encoding
+    return plausible[0].encoding
+
+
+def encoding_name(encoding):
+    return str(ENCODING_NAMES.get(encoding, encoding))
 
 
 def _key(header):

@@ -636,6 +636,8 @@ class StudentImport(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="pending_imports")
     file_name = models.CharField(max_length=255)
     text = models.TextField()
+    # The encoding the file was read in (students.imports.ENCODINGS), said in the preview.
+    encoding = models.CharField(max_length=20, blank=True, default="")
     # Which column holds which field ({"nickname": 0, ...}), when the examiner picked them
     # because the header row did not say; None: read from the header.
     columns = models.JSONField(null=True, blank=True)
@@ -646,6 +648,11 @@ class StudentImport(models.Model):
 
     def get_absolute_url(self):
         return reverse("students:import_preview", args=[self.exam_id, self.pk])
+
+    def encoding_name(self):
+        from students.imports import encoding_name
+
+        return encoding_name(self.encoding) if self.encoding else ""
 
 
 # --- Mail -----------------------------------------------------------------------------

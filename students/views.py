@@ -413,7 +413,7 @@ def import_upload(request, pk):
     if form.is_valid():
         exam.pending_imports.all().delete()
         pending = exam.pending_imports.create(
-            file_name=form.cleaned_data["file"].name, text=form.text
+            file_name=form.cleaned_data["file"].name, text=form.text, encoding=form.encoding
         )
         return redirect(pending)
     return render(request, "students/import_upload.html", {"exam": exam, "form": form})
@@ -525,8 +525,11 @@ def import_cancel(request, exam_pk, pk):
 @login_required
 @require_GET
 def roster_csv(request, pk):
+    """The roster as the roster page lists it: its order (by the alphabet, not the
+    database's collation), and its search and filter when the link carries them."""
     exam = _exam(request, pk)
-    students = exam.students.select_related("exam").with_current_submission()
+    students = RosterForm(request.GET).students(exam).select_related("exam")
+    students = students.with_current_submission()
 
     def link(student):
         return request.build_absolute_uri(student.get_upload_url())

@@ -169,6 +169,31 @@ def test_the_slips_sheet_can_print_only_those_who_have_not_submitted(examiner_cl
     assert waiting.upload_code in html and done.upload_code not in html
 
 
+def test_the_roster_csv_is_in_the_roster_pages_order_on_any_database(examiner_client, exam):
+    """By the alphabet (students.collation), not by the database's collation: in
+    PostgreSQL's "C" or SQLite's binary order, "zeta" and "Ärzte" would come after "Baker"
+    and in the wrong order."""
+    for last in ["zeta", "Baker", "Ärzte", "Özdemir", "adams"]:
+        StudentFactory(exam=exam, last_name=last)
+
+    rows = read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))
+    page = examiner_client.get(exam.get_absolute_url()).context["students"]
+
+    assert [row["last name"] for row in rows] == ["adams", "Ärzte", "Baker", "Özdemir", "zeta"]
+    assert [student.last_name for student in page] == [row["last name"] for row in rows]
+
+
+def test_the_roster_csv_keeps_the_pages_filter_when_the_link_carries_it(
+    examiner_client, exam, student
+):
+    post_upload(examiner_client, student)
+    StudentFactory(exam=exam, nickname="waiting")
+
+    rows = read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv?show=waiting"))
+
+    assert [row["nickname"] for row in rows] == ["waiting"]
+
+
 def test_the_roster_csvs_headings_are_in_the_examiners_language(examiner_client, exam, student):
     response = examiner_client.get(f"/exams/{exam.pk}/roster.csv", HTTP_ACCEPT_LANGUAGE="de")
 
