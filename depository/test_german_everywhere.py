@@ -27,8 +27,10 @@ GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de"}
 NOW = datetime(2030, 12, 2, 9, 0, tzinfo=UTC)  # a Monday
 DUE = datetime(2030, 12, 9, 17, 0, tzinfo=UTC)
 
-# Words both languages write alike, and the product's name.
+# Words both languages write alike, the product's name, and the regions of time zone names
+# (Europe/Berlin is a code, shown as tzdata writes it).
 ALLOWED = {"exam", "depository", "sha", "pdf", "zip", "csv", "api", "json", "docx", "utc"}
+ALLOWED |= {"europe", "america", "africa", "asia", "pacific", "atlantic", "indian", "arctic"}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 MONTHS = {"january", "february", "march", "may", "june", "july", "october", "december"}
 ENGLISH_CALENDAR = WEEKDAYS | MONTHS | {"mon", "tue", "wed", "thu", "fri", "jun", "jul", "oct"}
