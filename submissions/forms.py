@@ -1,10 +1,11 @@
 import secrets
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from students import filetypes
+from submissions import codes
 from submissions.storage import safe_filename
 from submissions.validators import AllowedTypesValidator, MaxFileSizeValidator
 
@@ -75,6 +76,32 @@ class VerifyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A malformed code (too long, control characters) is looked up like any other and
-        # is simply unknown: the answer must not tell malformed from unknown.
         self.fields["code"].validators = []
+
+    def clean_code(self):
+        """The code as stored. One that cannot be a code (no code exists that looks like it,
+        so saying so tells nothing about which codes exist) is told apart from an unknown
+        one, with what is wrong with it."""
+        typed = self.cleaned_data["code"]
+        if codes.normalize(typed) is None:
+            symbols = codes.symbols(typed)
+            if len(symbols) != codes.LENGTH:
+                raise forms.ValidationError(
+                    ngettext(
+                        "A verification code has %(length)s letters and digits, like "
+                        "7KQ2-M9XD-3HFP; this has %(count)s.",
+                        "A verification code has %(length)s letters and digits, like "
+                        "7KQ2-M9XD-3HFP; this has %(count)s.",
+                        len(symbols),
+                    ),
+                    params={"length": codes.LENGTH, "count": len(symbols)},
+                    code="length",
+                )
+            raise forms.ValidationError(
+                gettext(
+                    "A verification code has only letters and digits, and never the letter "
+                    "U: check the code against the receipt."
+                ),
+                code="characters",
+            )
+        return typed

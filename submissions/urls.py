@@ -12,8 +12,10 @@ urlpatterns = [
         name="own_file",
     ),
     path("verify/", views.verify, name="verify"),
-    path("exams/<int:exam_pk>/preview/", views.preview, name="preview"),
-    path("exams/<int:exam_pk>/students/<int:pk>/preview/", views.preview, name="preview"),
+    # An examiner's read-only preview of a student's page (here, as it is the public page).
+    path("preview/<int:exam_pk>/", views.preview, name="preview"),
+    path("preview/<int:exam_pk>/<int:pk>/", views.preview, name="preview"),
+    path("verify/download/", views.download, name="download_posted"),
     path("verify/<str:verification_code>/download/", views.download, name="download"),
     path("files/<str:token>/", views.local_file, name="file"),
 ]

@@ -178,15 +178,21 @@ def _receipt_of(upload_code, verification_code):
     return student, submission
 
 
-@require_GET
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 @code_page
 def verify(request):
-    form = VerifyForm(request.GET if "code" in request.GET else None)
+    """Look a code up. The page's form posts it, so a code stays out of the address bar,
+    the history and the logs; `?code=` still works for links made before. No CSRF cookie
+    (as on the upload page): a lookup changes nothing a forged request could want."""
+    data = request.POST if request.method == "POST" else request.GET
+    form = VerifyForm(data if "code" in data else None)
     submission = None
     status = 200
-    if form.is_valid():
-        code = form.cleaned_data["code"]
-        submission = _lookup(code)
+    if form.is_bound and not form.is_valid():
+        status = 400  # cannot be a code: not a miss, and said as such
+    elif form.is_valid():
+        submission = _lookup(form.cleaned_data["code"])
         status = 200 if submission else 404
         if submission:
             submission.log_lookup()
@@ -194,9 +200,14 @@ def verify(request):
     return render(request, "submissions/verify.html", context, status=status)
 
 
-@require_GET
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 @code_page
-def download(request, verification_code):
+def download(request, verification_code=None):
+    """The file of a code: posted from the lookup's result (the code in the body), or
+    named in the path by links made before."""
+    if verification_code is None:
+        verification_code = request.POST.get("code", "")
     submission = _lookup(verification_code)
     if submission is None:
         raise Http404
