@@ -1,12 +1,23 @@
-"""The JSON shapes of /api/v1/. Names follow the models; times are ISO 8601 with an offset."""
+"""The JSON shapes of /api/v1/. Names follow the models, one name for one thing (a link to
+a file is `download_url`, its lifetime `download_url_expires_in_seconds`, wherever they
+appear). Every time comes back in one format, ISO 8601 in UTC to the second:
+"2026-12-08T17:00:00Z"; times sent may carry any offset."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, PlainSerializer, StringConstraints
 
 Text = Annotated[str, StringConstraints(max_length=300)]
+
+
+def utc_time(moment):
+    """A time as every answer writes it: "2026-12-08T17:00:00Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Time = Annotated[datetime, PlainSerializer(utc_time, return_type=str)]
 
 
 class ExamOut(Schema):
@@ -14,9 +25,9 @@ class ExamOut(Schema):
     title: str
     language: str = Field(description="Mails to its students are written in it.")
     time_zone: str
-    opens_at: datetime | None
-    closes_at: datetime | None = Field(description="The due time.")
-    cutoff_at: datetime | None
+    opens_at: Time | None
+    closes_at: Time | None = Field(description="The due time.")
+    cutoff_at: Time | None
     retention_days: int
     instructions: str
     contact: str
@@ -26,12 +37,18 @@ class ExamOut(Schema):
     manual_state: Literal["", "open", "closed"]
     allowed_extensions: str
     is_open: bool
-    created_at: datetime
-    updated_at: datetime
+    is_archived: bool = Field(description="Archived: read-only until restored.")
+    archived_at: Time | None
+    created_at: Time
+    updated_at: Time
 
     @staticmethod
     def resolve_is_open(exam):
         return exam.is_open()
+
+    @staticmethod
+    def resolve_is_archived(exam):
+        return exam.is_archived()
 
 
 class ExamIn(Schema):
@@ -80,14 +97,14 @@ class SubmissionOut(Schema):
     md5: str | None
     content_type: str
     verification_code: str
-    accepted_at: datetime
+    accepted_at: Time
     late_by: timedelta | None = Field(description="How late after the due time; null: on time.")
     statement: str
-    expires_at: datetime | None = Field(
+    expires_at: Time | None = Field(
         description="When the file is deleted; null while the exam is open by hand."
     )
-    superseded_at: datetime | None
-    file_deleted_at: datetime | None
+    superseded_at: Time | None
+    file_deleted_at: Time | None
     is_current: bool
     has_file: bool
 
@@ -120,9 +137,9 @@ class StudentOut(Schema):
     uploads_used: int
     uploads_left: int
     extra_uploads: int
-    deadline: datetime | None
-    extended_until: datetime | None
-    created_at: datetime
+    deadline: Time | None
+    extended_until: Time | None
+    created_at: Time
     current_submission: SubmissionOut | None
 
     @staticmethod
@@ -182,7 +199,7 @@ class EventOut(Schema):
     label: str
     detail: str
     submission_id: int | None
-    created_at: datetime
+    created_at: Time
 
     @staticmethod
     def resolve_label(event):
@@ -190,8 +207,8 @@ class EventOut(Schema):
 
 
 class DownloadOut(Schema):
-    url: str
-    expires_in_seconds: int
+    download_url: str
+    download_url_expires_in_seconds: int
 
 
 class ReceiptOut(Schema):
@@ -203,9 +220,9 @@ class ReceiptOut(Schema):
     sha256: str
     md5: str | None
     content_type: str
-    accepted_at: datetime
+    accepted_at: Time
     late_by: timedelta | None
-    expires_at: datetime | None
+    expires_at: Time | None
     has_file: bool
 
     @staticmethod
@@ -224,7 +241,7 @@ class ReceiptOut(Schema):
 class UploadStatusOut(Schema):
     exam_title: str
     nickname: str
-    deadline: datetime | None
+    deadline: Time | None
     is_open: bool
     can_upload: bool
     uploads_used: int
@@ -248,10 +265,10 @@ class VerificationOut(Schema):
     size: int
     sha256: str
     md5: str | None
-    accepted_at: datetime
+    accepted_at: Time
     is_current: bool
-    superseded_at: datetime | None
-    file_deleted_at: datetime | None
+    superseded_at: Time | None
+    file_deleted_at: Time | None
     file_available: bool
     download_url: str | None
     download_url_expires_in_seconds: int | None
@@ -262,6 +279,6 @@ def download(request, submission, by):
     from django.conf import settings
 
     return {
-        "url": request.build_absolute_uri(submission.download_url(by)),
-        "expires_in_seconds": settings.DOWNLOAD_LINK_SECONDS,
+        "download_url": request.build_absolute_uri(submission.download_url(by)),
+        "download_url_expires_in_seconds": settings.DOWNLOAD_LINK_SECONDS,
     }

@@ -3,6 +3,7 @@ and verification by code for anyone holding the code, as on the pages."""
 
 import re
 import zoneinfo
+from datetime import datetime
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -319,9 +320,24 @@ def roster_json(request, exam_id: int):
     next(rows)  # the headings, in the request's language; the keys are the English ones
     keys = [_key(header) for header in exports.english_keys(exports.ROSTER_HEADER)]
     return [
-        {key: (None if value == "" else value) for key, value in zip(keys, row, strict=True)}
-        for row in rows
+        {key: _json_value(key, value) for key, value in zip(keys, row, strict=True)} for row in rows
     ]
+
+
+ROSTER_TIMES = {"due", "cut_off", "last_upload", "file_kept_until"}
+
+
+def _json_value(key, value):
+    """A roster cell as JSON: empty is null, a time is written as every answer writes one
+    (the CSV's local time with offset, for a spreadsheet, becomes UTC: schemas.utc_time)."""
+    if value == "":
+        return None
+    if key in ROSTER_TIMES:
+        try:
+            return schemas.utc_time(datetime.fromisoformat(value))
+        except ValueError:
+            return value  # "3 days after uploads close": no time yet
+    return value
 
 
 @api.get(
@@ -459,6 +475,5 @@ def verification(request, verification_code: str):
         "superseded_at": submission.superseded_at,
         "file_deleted_at": submission.file_deleted_at,
         "file_available": available,
-        "download_url": link["url"] if link else None,
-        "download_url_expires_in_seconds": link["expires_in_seconds"] if link else None,
+        **(link or {"download_url": None, "download_url_expires_in_seconds": None}),
     }

@@ -334,8 +334,8 @@ def test_the_examiners_download_url_is_logged_and_works(api, student, client):
 
     link = api.get(url).json()
 
-    assert link["expires_in_seconds"] == 600
-    assert b"".join(client.get(link["url"]).streaming_content) == b"%PDF-1.7 mine"
+    assert link["download_url_expires_in_seconds"] == 600
+    assert b"".join(client.get(link["download_url"]).streaming_content) == b"%PDF-1.7 mine"
     assert Event.objects.filter(kind="download", detail__contains="API token").exists()
 
 
