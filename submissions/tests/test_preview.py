@@ -4,7 +4,7 @@ nothing logged as the student."""
 import pytest
 from django.urls import reverse
 
-from students.tests.factories import ExamFactory, StudentFactory
+from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 from submissions.models import Event, Submission
 from submissions.tests.helpers import post_upload
 
@@ -80,3 +80,21 @@ def test_the_preview_is_404_for_another_examiner_and_asks_a_stranger_to_log_in(
     assert examiner_client.get(preview_url(other, student)).status_code == 404
     client.logout()
     assert client.get(preview_url(other)).status_code == 302
+
+
+def test_a_co_examiner_previews_a_shared_exam_and_a_former_one_gets_404(client, exam, student):
+    colleague = UserFactory()
+    exam.co_examiners.add(colleague)
+    client.force_login(colleague)
+
+    assert client.get(preview_url(exam, student)).status_code == 200
+
+    exam.co_examiners.remove(colleague)
+    assert client.get(preview_url(exam, student)).status_code == 404
+    assert client.get(preview_url(exam)).status_code == 404
+
+
+def test_a_student_of_another_exam_is_404_in_my_exams_preview(examiner_client, exam):
+    stranger = StudentFactory(exam=ExamFactory())
+
+    assert examiner_client.get(preview_url(exam, stranger)).status_code == 404
