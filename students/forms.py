@@ -611,7 +611,12 @@ class ExamMailForm(forms.ModelForm):
             ),
             "notify_deletion": _("Mail me the day before files are deleted"),
         }
-        help_texts = {"reminder_hours": _("Empty: no automatic reminder.")}
+        help_texts = {
+            "reminder_hours": _(
+                "Each student is reminded before their own deadline (with an extension, before "
+                "that). Empty: no automatic reminder."
+            )
+        }
 
 
 class InviteForm(forms.Form):
