@@ -48,8 +48,8 @@ def words(text):
     return found
 
 
-def english_only():
-    """Words of the English source strings that no German translation uses."""
+def vocabularies():
+    """(words of the English source strings, words of their German translations)."""
     english, german = set(), set()
     for domain in ("django", "djangojs"):
         for entry in polib.pofile(str(catalog("de", domain))):
@@ -57,10 +57,23 @@ def english_only():
             german |= words(entry.msgstr)
             for text in entry.msgstr_plural.values():
                 german |= words(text)
+    return english, german
+
+
+def english_only():
+    """Words of the English source strings that no German translation uses."""
+    english, german = vocabularies()
     return (english - german - ALLOWED) | ENGLISH_CALENDAR
 
 
+def german_only():
+    """Words of the German translations that no English source string uses."""
+    english, german = vocabularies()
+    return german - english - ALLOWED - {"depository"}
+
+
 ENGLISH = english_only()
+GERMAN_WORDS = german_only()
 
 
 class Text(HTMLParser):
@@ -245,3 +258,28 @@ def test_the_word_check_finds_an_english_word_in_german_text():
     assert english_in("Angenommen: Monday 7 December 2026, 16:36 CET") == ["december", "monday"]
     assert "uploaded" in english_in("Your file was uploaded.")
     assert english_in("Code 8VhNPZJ2dKHGkqkp s00001@example.edu https://x.test/u/the/") == []
+
+
+def test_an_english_students_mail_on_a_german_exam_is_english_whole(term, settings):
+    """The other way round: a student whose own language is English gets no German word,
+    though the exam is German and the examiner's screen too."""
+    exam, _done = term
+    english = StudentFactory(exam=exam, language="en", first_name="Jane", last_name="Doe")
+    with time_machine.travel(NOW, tick=False), translation.override("de"):
+        for kind in Mailing.Kind:
+            subject, message = mail.words(exam, kind)  # the form shows the exam's German
+            queued = mail.queue_mailing(
+                exam, kind, subject, message, exam.students.filter(pk=english.pk)
+            )
+            for row in queued.mails.all():
+                mail.render_mailing_mail(row)
+                row.save()
+        mail.queue_student_notices(Mail.Kind.EXTENSION, [english.pk], "now")
+
+    mails = list(Mail.objects.filter(student=english))
+    assert len(mails) == 3
+    for row in mails:
+        text = f"{row.subject}\n{row.text}\n{visible(row.html)}"
+        own = words(f"{exam.title} {exam.instructions}")  # the examiner's own words
+        assert sorted((words(text) - own) & GERMAN_WORDS) == [], (row.kind, text)
+        assert '<html lang="en">' in row.html, row.kind
