@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
 
-.PHONY: run worker test e2e lint fmt migrations-check messages venv bench clean
+.PHONY: run worker test e2e lint fmt migrations-check messages vendor venv bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,16 @@ messages: venv
 	$(BIN)/python manage.py makemessages $(MESSAGES_OPTIONS)
 	$(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_OPTIONS)
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+## vendor: the browser libraries in static/vendor/ fetched again from the npm registry, with
+## their licences (a maintainer's step; needs npm). The source map comment goes: the map is
+## not shipped, and the static files' manifest would look for it.
+PDF_LIB_VERSION := 1.17.1
+vendor:
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent pdf-lib@$(PDF_LIB_VERSION) >/dev/null \
+		&& tar xzf pdf-lib-$(PDF_LIB_VERSION).tgz) \
+		&& sed '/sourceMappingURL=/d' $$tmp/package/dist/pdf-lib.min.js > static/vendor/pdf-lib/pdf-lib.min.js \
+		&& cp $$tmp/package/LICENSE.md static/vendor/pdf-lib/LICENSE.md; rm -rf $$tmp
 
 migrations-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run

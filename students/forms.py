@@ -89,6 +89,11 @@ class ExamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         size = Decimal(self.instance.max_upload_bytes) / MB
         self.fields["max_upload_mb"].initial = size.quantize(Decimal("0.01")).normalize()
+        self.fields["max_uploads"].help_text = _(
+            "An exam is one file per student: each upload replaces the previous one, and the "
+            "last one counts. On an exam that takes PDF, students can photograph paper pages "
+            "on their phone and send them as one PDF."
+        )
         zone = self._zone()
         for name in EXAM_TIMES:
             field = self.fields[name]

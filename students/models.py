@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from students import collation, times
+from students import collation, filetypes, times
 from students.codes import new_upload_code
 
 
@@ -246,6 +246,11 @@ class Exam(models.Model):
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def takes_scanned_pages(self):
+        """Whether students can hand in photos of paper pages as one PDF: the exam takes
+        PDF (or any file)."""
+        return filetypes.makes_pdfs(filetypes.parse_extensions(self.allowed_extensions))
 
     def has_opened(self, at=None):
         """Past its opening time (or opened by hand): before it, students only see when."""

@@ -1,5 +1,6 @@
 import logging
 
+from django.core.exceptions import TooManyFilesSent
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from students import codes as upload_codes
 from students.models import Student
-from submissions import codes, storage
+from submissions import codes, scans, storage
 from submissions.forms import UploadForm, VerifyForm
 from submissions.models import Submission
 from submissions.throttle import code_page
@@ -75,7 +76,12 @@ def _upload_form(student, *args):
 
 def _upload(request, student):
     posted = request.method == "POST"  # an empty post is still a post, and gets its errors
-    form = _upload_form(student, *((request.POST, request.FILES) if posted else ()))
+    try:
+        form = _upload_form(student, *((request.POST, request.FILES) if posted else ()))
+    except TooManyFilesSent:
+        error = scans.TOO_MANY_PAGES % {"max": scans.MAX_PAGES}
+        log_refusal(student, error)
+        return _upload_page(request, student, _upload_form(student), 400, error)
     if getattr(request, "upload_over_limit", False):
         return _too_large(request, student)
     status, error = 200, None
@@ -118,6 +124,7 @@ def _upload_page(request, student, form, status, error=None):
         "form": form,
         "submission": student.current_submission,
         "now": timezone.now(),
+        "max_scan_pages": scans.MAX_PAGES,
     }
     return render(request, "submissions/upload.html", context, status=status)
 
