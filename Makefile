@@ -38,9 +38,12 @@ test: venv
 e2e: venv
 	$(BIN)/pytest e2e
 
-## bench: the deadline rush on this machine (PostgreSQL on 127.0.0.1, moto's S3, nginx), about
-## 6 minutes; writes bench/RESULTS.md. BENCH_DATABASE_URL picks the scratch database.
+## bench: photos made into one PDF on the server beside an ordinary upload (bench/scans.py,
+## under a minute), then the deadline rush on this machine (PostgreSQL on 127.0.0.1, moto's
+## S3, nginx), about 6 minutes; writes bench/RESULTS.md. BENCH_DATABASE_URL picks the scratch
+## database of the rush.
 bench: venv
+	$(BIN)/python bench/scans.py
 	$(BIN)/python bench/rush.py
 
 lint: venv

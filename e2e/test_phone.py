@@ -167,12 +167,14 @@ def test_five_photos_become_one_pdf_reordered_and_turned(pages, student, tmp_pat
     expect(page.get_by_test_id("scan-page")).to_have_count(5)
     page.get_by_role("button", name=words["up"]).click()  # pages: 1, 3, 2, 4, 5
     page.get_by_role("button", name=words["turn"]).click()  # the new page 2 (photo 3)
-    shot(page, f"scan-pages-{language}", full_page=True)
+    page.locator("#scan-pages").scroll_into_view_if_needed()
+    shot(page, f"scan-pages-{language}")
 
     page.get_by_role("button", name=words["make"]).click()
     expect(page.locator("#scan-status")).to_contain_text(words["ready"], timeout=60_000)
     expect(page.locator("#file-chosen")).to_contain_text("scan-5-pages.pdf")
-    shot(page, f"scan-ready-{language}", full_page=True)
+    page.locator("#scan-status").scroll_into_view_if_needed()
+    shot(page, f"scan-ready-{language}")
     page.get_by_role("button", name=words["upload"], exact=True).click()
     page.wait_for_url("**/receipt/**")
     expect(page.get_by_role("heading", level=1)).to_have_text(words["received"])
@@ -205,7 +207,8 @@ def test_a_scan_too_large_for_the_limit_is_refused_before_sending(
     page.get_by_role("button", name=WORDS[language]["make"]).click()
     # Five photos made smaller five times over: a slow phone's work, so a longer wait.
     expect(page.locator("#scan-status")).to_contain_text(WORDS[language]["too_big"], timeout=60_000)
-    shot(page, f"scan-too-large-{language}", full_page=True)
+    page.locator("#scan-status").scroll_into_view_if_needed()
+    shot(page, f"scan-too-large-{language}")
     assert posts == []
     student.refresh_from_db()
     assert student.uploads_used == 0
@@ -282,7 +285,8 @@ def test_an_answer_lost_on_the_way_back_is_sent_again_and_counted_once(
     page.get_by_role("button", name=words["upload"], exact=True).click()
     retry = page.locator("#upload-retry")
     expect(retry).to_contain_text(words["dropped"])
-    shot(page, f"upload-retry-{language}", full_page=True)
+    retry.scroll_into_view_if_needed()
+    shot(page, f"upload-retry-{language}")
     student.refresh_from_db()
     assert student.uploads_used == 1  # stored once, not yet confirmed to the student
 
