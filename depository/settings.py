@@ -279,6 +279,8 @@ SOCIALACCOUNT_PROVIDERS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Exam Depository"
+# A code typed in the last seconds of its 30 still counts (RFC 6238 allows one step).
+MFA_TOTP_TOLERANCE = 1
 # Examiners' addresses come from invitations (an administrator's) or a provider's verified
 # claim; allauth's own address verification is not used.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
