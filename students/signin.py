@@ -54,8 +54,9 @@ def must_set_up_second_factor(request):
     return (
         settings.SECOND_FACTOR_REQUIRED
         and request.user.is_authenticated
-        and not has_second_factor(request.user)
+        and not used_second_factor(request)  # the session knows: no query on each page
         and not signed_in_with(request, "socialaccount")
+        and not has_second_factor(request.user)
     )
 
 
