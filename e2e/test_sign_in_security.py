@@ -7,8 +7,8 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e.helpers import PASSWORD, shot
-from students.tests.signin import totp_code
+from e2e.helpers import PASSWORD, accessibility_violations, shot
+from students.tests.signin import give_totp, totp_code
 
 
 def log_in_with_password(page, user):
@@ -126,3 +126,24 @@ def test_a_superuser_without_a_second_factor_is_kept_out_of_the_admin(pages, exa
     shot(page, "admin-second-factor")
     page.get_by_role("link", name="Sign-in security").last.click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
+
+
+def test_the_sign_in_security_pages_have_no_serious_accessibility_violations(pages, examiner):
+    page = pages.new(bypass_csp=True)  # axe-core is injected as an inline script
+    secret = give_totp(examiner)
+    log_in_with_password(page, examiner)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+    found = accessibility_violations(page, "second-factor")
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign In").click()
+
+    page.get_by_role("link", name="Sign-in security").click()
+    found += accessibility_violations(page, "sign-in-security")
+    page.goto("/accounts/2fa/webauthn/add/")
+    confirm_password(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add Security Key")
+    found += accessibility_violations(page, "passkey-add")
+    page.goto("/accounts/2fa/recovery-codes/")
+    found += accessibility_violations(page, "recovery-codes")
+
+    assert found == []
