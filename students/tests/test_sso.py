@@ -2,6 +2,7 @@
 (conftest's `oidc`), driven over HTTP as a browser would."""
 
 import socket
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
@@ -140,4 +141,15 @@ def test_a_provider_that_goes_down_during_the_sign_in_gets_a_clear_page(client, 
 
     assert response.status_code == 503
     assert "cannot be reached at the moment" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_a_sign_in_the_provider_refused_gets_a_clear_page(client, oidc):
+    authorize = client.post(START)["Location"]
+    state = parse_qs(urlparse(authorize).query)["state"][0]
+
+    response = client.get(f"{START}callback/", {"error": "access_denied", "state": state})
+
+    assert response.status_code == 400
+    assert "did not complete the sign-in" in response.content.decode()
     assert not User.objects.exists()
