@@ -39,3 +39,13 @@ def sign_in(client, user, code=None, password=PASSWORD):
     if code is not None:
         response = client.post(reverse("mfa_authenticate"), {"code": code})
     return response
+
+
+def sign_in_as_superuser(client, **fields):
+    """A superuser signed in as the admin requires: password, then the app's code."""
+    from students.tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True, is_superuser=True, **fields)
+    response = sign_in(client, user, totp_code(give_totp(user)))
+    assert response.status_code == 302, response
+    return user
