@@ -14,6 +14,10 @@ pytestmark = pytest.mark.django_db
 EXAMS = "/exams/"
 
 
+def wrong_code(secret):
+    return f"{(int(totp_code(secret)) + 1) % 1_000_000:06d}"
+
+
 def test_the_password_alone_does_not_start_the_session(client, examiner):
     give_totp(examiner)
 
@@ -37,12 +41,36 @@ def test_the_code_from_the_authenticator_app_starts_it(client, examiner):
 
 def test_a_wrong_code_is_refused(client, examiner):
     secret = give_totp(examiner)
-    wrong = f"{(int(totp_code(secret)) + 1) % 1_000_000:06d}"
 
-    response = sign_in(client, examiner, wrong)
+    response = sign_in(client, examiner, wrong_code(secret))
 
     assert response.status_code == 200
     assert "Incorrect code." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_right_code_after_four_wrong_ones_still_signs_in(client, examiner):
+    secret = give_totp(examiner)
+    sign_in(client, examiner)
+    for _ in range(4):
+        client.post(reverse("mfa_authenticate"), {"code": wrong_code(secret)})
+
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+
+    assert response["Location"] == EXAMS
+
+
+def test_after_five_wrong_codes_even_the_right_one_waits(client, examiner):
+    """Guessing six digits is cut short: five tries in five minutes (allauth's limit)."""
+    secret = give_totp(examiner)
+    sign_in(client, examiner)
+    for _ in range(5):
+        client.post(reverse("mfa_authenticate"), {"code": wrong_code(secret)})
+
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
