@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
 
-.PHONY: run worker test e2e lint fmt migrations-check messages vendor venv bench clean
+.PHONY: run worker test e2e lint fmt migrations-check messages vendor venv oidc-provider bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# The single sign-on tests sign in through a real OpenID Connect provider run with node
+# (students/tests/oidc_provider); npm installs it from its lock file.
+OIDC_PROVIDER := students/tests/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
+
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
 
 $(DEV_KEY):
 	mkdir -p var
@@ -31,7 +39,7 @@ worker: venv $(DEV_KEY)
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite), one process per
 ## core (pytest-xdist; each has its own test database). `.venv/bin/pytest` alone runs it in one.
-test: venv
+test: venv oidc-provider
 	$(BIN)/pytest -n auto
 
 ## e2e: only the browser journeys (they need Chromium: apt-get install chromium)

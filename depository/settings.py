@@ -39,6 +39,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    # Sign-in: single sign-on (OpenID Connect, SAML 2.0) and second factors (README, "Signing in").
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -60,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "students.middleware.examiner_time_zone",
+    "allauth.account.middleware.AccountMiddleware",
+    "students.middleware.SecondFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -213,6 +222,73 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Single sign-on and second factors (django-allauth) -------------------------------
+# Examiners sign in with a password (the login above), a passkey, or their institution's
+# identity provider; allauth runs the second-factor step after the first and keeps what a
+# session used (students/signin.py). Its own sign-up, e-mail and password pages are not
+# mounted: accounts come from invitations and single sign-on only.
+ACCOUNT_ADAPTER = "students.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "students.signin.SocialAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# Who may become an examiner by signing in through a provider: an address the provider
+# says it verified in one of these domains, or one of these groups in the group claim.
+# Nobody else gets an account (existing examiners are linked by a verified address).
+EXAMINER_EMAIL_DOMAINS = [
+    d.lower().lstrip("@") for d in env.list("EXAMINER_EMAIL_DOMAINS", default=[])
+]
+EXAMINER_GROUPS = env.list("EXAMINER_GROUPS", default=[])
+EXAMINER_GROUPS_CLAIM = env.str("EXAMINER_GROUPS_CLAIM", default="groups")
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking by address is ours: verified only
+# OIDC_PROVIDERS: a JSON list, one object per provider (README, "Signing in"): id, name,
+# server_url (the issuer), client_id, secret; optionally scope (a list: add "groups" where
+# the provider sends the group claim for it) and verified_email (true, or a list of
+# domains: addresses the provider issues itself, for one that sends no email_verified
+# claim, as Microsoft Entra ID). SAML_PROVIDERS: a JSON list of id, name and allauth's SAML
+# "settings" (idp with entity_id and metadata_url, or sso_url and x509cert; attribute_mapping).
+OIDC_SETTINGS_KEYS = ["server_url", "scope", "verified_email"]
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": app["id"],
+                "name": app["name"],
+                "client_id": app["client_id"],
+                "secret": app.get("secret", ""),
+                "settings": {key: app[key] for key in OIDC_SETTINGS_KEYS if key in app},
+            }
+            for app in env.json("OIDC_PROVIDERS", default=[])
+        ],
+    },
+    "saml": {
+        "APPS": [
+            {
+                "provider_id": app["id"],
+                "client_id": app["id"],
+                "name": app["name"],
+                "settings": app["settings"],
+            }
+            for app in env.json("SAML_PROVIDERS", default=[])
+        ]
+    },
+}
+# Second factors for local accounts: a passkey (which also signs in on its own), an
+# authenticator app's code, and recovery codes for when both are lost.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Exam Depository"
+# A code typed in the last seconds of its 30 still counts (RFC 6238 allows one step).
+MFA_TOTP_TOLERANCE = 1
+# Examiners' addresses come from invitations (an administrator's) or a provider's verified
+# claim; allauth's own address verification is not used.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Every examiner who signs in with a password must set up a second factor before their
+# pages open (single sign-on sessions are left to the institution's provider). Superusers
+# always need one to reach the admin.
+SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=False)
+
 # English is the source; the browser's Accept-Language picks among LANGUAGES, and the
 # switcher in base.html keeps a choice in a cookie. Another language is a PO file in
 # locale/<code>/LC_MESSAGES/ plus one line here (README, "Languages").
@@ -332,6 +408,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Exam Depository <nor
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in mail are written by the worker, which has no request to take the host from.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The scheme of the callback URLs handed to identity providers (allauth), as the site's.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_URL.partition(":")[0]
 # At most this many mails leave per minute, across every worker, so a provider's limit
 # (often 60 to 600 a minute) is never hit.
 EMAIL_RATE_PER_MINUTE = env.int("EMAIL_RATE_PER_MINUTE", default=120)

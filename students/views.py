@@ -1,5 +1,8 @@
+import functools
+import logging
 import zoneinfo
 
+from allauth.mfa import app_settings as mfa_settings
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -15,7 +18,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import accounts, confirmations, exports, imports, live, mail, outbox
+from students import accounts, confirmations, exports, imports, live, mail, outbox, signin
 from students.forms import (
     ColumnsForm,
     ExamForm,
@@ -39,6 +42,8 @@ from students.models import (
     StudentImport,
     submission_model,
 )
+
+log = logging.getLogger(__name__)
 
 ROSTER_PAGE_SIZE = 50
 SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
@@ -87,17 +92,38 @@ def _refuse_if_archived(exam):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; an examiner's first login also takes their time zone from the
-    browser (static/js/timezone.js fills the hidden field), so it is never UTC by accident."""
+    """Django's login form, whose failures django-axes counts; a right password then goes on
+    through allauth's steps (students.signin), so an examiner with a second factor is asked
+    for it before the session starts. An examiner's first login also takes their time zone
+    from the browser (static/js/timezone.js fills the hidden field), so it is never UTC by
+    accident."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(passkey_login=mfa_settings.PASSKEY_LOGIN_ENABLED, **kwargs)
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        user = form.get_user()
         zone = self.request.POST.get("time_zone", "")
         if zone in zoneinfo.available_timezones():
-            ExaminerProfile.objects.get_or_create(
-                user=form.get_user(), defaults={"time_zone": zone}
-            )
-        return response
+            ExaminerProfile.objects.get_or_create(user=user, defaults={"time_zone": zone})
+        return signin.continue_after_password(self.request, user, self.get_success_url())
+
+
+def provider_sign_in(view):
+    """One of allauth's views for a sign-in through a provider (its start or its callback),
+    each of which fetches the provider's discovery document (or SAML metadata) first: a
+    provider that cannot be reached gets a page saying so, not a 500."""
+
+    @functools.wraps(view)
+    def start(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except OSError as error:  # requests' errors and urllib's are OSErrors
+            log.warning("Sign-in provider unreachable: %r", error)
+            context = {"unreachable": True}
+            return render(request, "registration/sso_failed.html", context, status=503)
+
+    return start
 
 
 @login_required
