@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from depository import storage
 from students import accounts, confirmations, exports, imports, live, mail, outbox
 from students.forms import (
     ColumnsForm,
@@ -169,10 +170,17 @@ def exam_detail(request, pk):
         "students": page.object_list,
         **_live(exam, chart=True),
         "deletions": submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2],
+        "missing_files": _missing_files(exam),
         "now": timezone.now(),
         "query": _query_without_page(request),
     }
     return render(request, "students/exam_detail.html", context)
+
+
+def _missing_files(exam):
+    """Files a ZIP download found gone from storage, as the exam page names them."""
+    submissions = submission_model().objects.filter(student__exam=exam).missing_from_storage()
+    return submissions.select_related("student").order_by("student__nickname")
 
 
 @login_required
@@ -559,11 +567,24 @@ def exam_slips(request, pk):
 @require_GET
 def exam_zip(request, pk):
     exam = _exam(request, pk)
-    response = StreamingHttpResponse(
-        exports.zip_stream(exam, by=request.user), content_type="application/zip"
-    )
+    return zip_response(request, exam, exports.zip_name(exam))
+
+
+def zip_response(request, exam, filename, students=None):
+    """The ZIP of the exam's files (or of `students`'), its length announced so a download
+    cut short fails in the browser; a 503 page, before anything is sent, when the storage
+    cannot be reached."""
+    try:
+        files = exports.zip_files(exam, students)
+    except storage.StorageUnavailable:
+        response = render(request, "students/zip_unavailable.html", {"exam": exam}, status=503)
+        response["Retry-After"] = "60"
+        return response
+    archive, stream = exports.zip_archive(files, by=request.user)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Length"] = len(archive)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=exports.zip_name(exam)
+        as_attachment=True, filename=filename
     )
     return response
 
