@@ -11,7 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from students import filetypes, imports, mail
+from students import filetypes, imports, mail, times
 from students.filetypes import too_large_message
 from students.models import MAX_EXTRA_UPLOADS, Exam, ExaminerProfile, ExamMail, Student
 from students.text import plain_text
@@ -23,6 +23,7 @@ class ZonedDateTimeField(forms.DateTimeField):
     """A date and time typed and shown in a given zone (the exam's), not the examiner's."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    default_validators = [times.validate_settable]
     zone = None
 
     def prepare_value(self, value):
@@ -32,6 +33,10 @@ class ZonedDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         with timezone.override(self.zone):
             return super().to_python(value)
+
+    def run_validators(self, value):
+        with timezone.override(self.zone):
+            super().run_validators(value)
 
 
 EXAM_TIMES = ["opens_at", "closes_at", "cutoff_at"]

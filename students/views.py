@@ -141,7 +141,12 @@ def exam_create(request):
             gettext("Created “%(title)s”. Now add your students.") % {"title": exam.title},
         )
         return redirect(exam)
-    return render(request, "students/exam_form.html", {"form": form})
+    return render(request, "students/exam_form.html", {"form": form}, status=_form_status(request))
+
+
+def _form_status(request):
+    """An invalid post re-renders with 422, so a failed post is told from a page view."""
+    return 422 if request.method == "POST" else 200
 
 
 @login_required
@@ -152,7 +157,8 @@ def exam_edit(request, pk):
         form.save()
         messages.success(request, gettext("Saved."))
         return redirect(exam)
-    return render(request, "students/exam_form.html", {"form": form, "exam": exam})
+    context = {"form": form, "exam": exam}
+    return render(request, "students/exam_form.html", context, status=_form_status(request))
 
 
 @login_required
