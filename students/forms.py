@@ -209,9 +209,7 @@ class ImportForm(forms.Form):
             self.text = imports.decode(upload.read())
             imports.read(self.text)
         except imports.ColumnsUnknown:
-            if not imports.head(self.text)[1]:
-                raise forms.ValidationError(imports.NO_STUDENTS) from None
-            # The examiner picks the columns next.
+            pass  # Every row was read: the examiner picks the columns next.
         except imports.UnreadableFile as error:
             raise forms.ValidationError(str(error)) from None
         return upload
@@ -232,7 +230,8 @@ class ColumnsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.header = header
         choices = [("", _("— none —"))] + [
-            (str(index), _column_label(index, name, sample)) for index, name in enumerate(header)
+            (str(index), _column_label(index, header[index], sample))
+            for index in self.offered(header)
         ]
         for column, label in self.LABELS.items():
             self.fields[column] = forms.TypedChoiceField(
@@ -242,6 +241,21 @@ class ColumnsForm(forms.Form):
                 empty_value=None,
                 required=column in imports.REQUIRED,
             )
+
+    @staticmethod
+    def offered(header):
+        """The columns a list offers: the first MAX_COLUMNS_OFFERED, and any further one the
+        header names as a field. A header of thousands of columns would make a page of
+        megabytes (five lists of every column) that no one could use."""
+        guessed = set(imports.guess(header).values())
+        return [
+            index
+            for index in range(len(header))
+            if index < imports.MAX_COLUMNS_OFFERED or index in guessed
+        ]
+
+    def is_cut_short(self):
+        return len(self.header) > imports.MAX_COLUMNS_OFFERED
 
     def clean(self):
         data = super().clean()
@@ -257,7 +271,7 @@ class ColumnsForm(forms.Form):
 
 def _column_label(index, name, sample):
     example = sample[index] if index < len(sample) else ""
-    values = {"number": index + 1, "name": name.strip(), "example": example.strip()[:40]}
+    values = {"number": index + 1, "name": name.strip()[:40], "example": example.strip()[:40]}
     if values["example"]:
         return _("Column %(number)s: “%(name)s”, e.g. “%(example)s”") % values
     return _("Column %(number)s: “%(name)s”") % values

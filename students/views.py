@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -438,6 +439,14 @@ def _pending_import(request, exam_pk, pk):
     return pending
 
 
+def _unreadable_import(request, pending, error):
+    """A pending file that cannot be imported after all (kept before the upload step read
+    every row): it goes, and the upload step says why, as it says for any file."""
+    pending.delete()
+    messages.error(request, str(error))
+    return redirect("students:import_upload", pending.exam_id)
+
+
 @login_required
 @require_GET
 def import_preview(request, exam_pk, pk):
@@ -448,6 +457,8 @@ def import_preview(request, exam_pk, pk):
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
         return redirect("students:import_columns", pending.exam_id, pending.pk)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     problems_only = request.GET.get("show") == "problems"
     context = {
         "exam": pending.exam,
@@ -470,7 +481,13 @@ def import_columns(request, exam_pk, pk):
         pending.columns = form.columns
         pending.save(update_fields=["columns"])
         return redirect(pending)
-    context = {"exam": pending.exam, "pending": pending, "form": form}
+    context = {
+        "exam": pending.exam,
+        "pending": pending,
+        "form": form,
+        "max_columns_offered": imports.MAX_COLUMNS_OFFERED,
+        "column_count": number_format(len(header), force_grouping=True),
+    }
     status = 422 if request.POST else 200
     return render(request, "students/import_columns.html", context, status=status)
 
@@ -484,6 +501,8 @@ def import_skipped(request, exam_pk, pk):
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
         return redirect("students:import_columns", pending.exam_id, pending.pk)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     name = exports.file_name(pending.exam, "csv", "skipped-rows")
     return _csv_response(imports.skipped_rows(preview), name, request)
 
@@ -500,6 +519,8 @@ def import_confirm(request, exam_pk, pk):
     except imports.ImportConflict as conflict:
         messages.error(request, str(conflict))
         return redirect(pending)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     skipped = len(result.invalid_rows)
     messages.success(
         request,
