@@ -3,7 +3,7 @@ never read by its attributes (the string "AAA" once made an exam titled "Aaa")."
 
 import pytest
 
-from api.tests.test_v0 import v0  # noqa: F401 (its fixture)
+from api.tests.conftest import bearer
 from api.tests.test_v1 import JSON, problem
 from students.models import Exam, Student
 
@@ -64,8 +64,10 @@ def test_an_object_still_creates_the_exam(api):
     assert Exam.objects.get().title == "AAA"
 
 
-def test_v0_refuses_a_body_that_is_not_an_object(v0, exam):
-    response = v0.post("/api/v0/students", '"AAA"', content_type=JSON)
+def test_v0_refuses_a_body_that_is_not_an_object(client, make_token, exam):
+    client.defaults.update(bearer(make_token(exam=exam)))
+
+    response = client.post("/api/v0/students", '"AAA"', content_type=JSON)
 
     assert response.status_code == 422
     assert not exam.students.exists()
