@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from students import filetypes, imports, mail, times
 from students.filetypes import too_large_message
-from students.models import MAX_EXTRA_UPLOADS, Exam, ExaminerProfile, ExamMail, Student
+from students.models import (
+    MAX_EXTRA_UPLOADS,
+    Exam,
+    ExaminerProfile,
+    ExamMail,
+    Student,
+    time_zones,
+)
 from students.text import plain_text
 
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
@@ -47,7 +54,7 @@ def language_choices():
 
 
 def time_zone_choices():
-    return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+    return [(zone, zone) for zone in sorted(time_zones())]
 
 
 class ExamForm(forms.ModelForm):
@@ -114,7 +121,7 @@ class ExamForm(forms.ModelForm):
     def _zone(self):
         """The zone the times are typed in: the one posted with them, else the exam's."""
         posted = self.data.get("time_zone") if self.is_bound else None
-        name = posted if posted in zoneinfo.available_timezones() else self.instance.time_zone
+        name = posted if posted in time_zones() else self.instance.time_zone
         return zoneinfo.ZoneInfo(name)
 
     def clean(self):

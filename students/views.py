@@ -1,5 +1,3 @@
-import zoneinfo
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -40,6 +38,7 @@ from students.models import (
     Student,
     StudentImport,
     submission_model,
+    time_zones,
 )
 
 ROSTER_PAGE_SIZE = 50
@@ -95,7 +94,7 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         zone = self.request.POST.get("time_zone", "")
-        if zone in zoneinfo.available_timezones():
+        if zone in time_zones():
             ExaminerProfile.objects.get_or_create(
                 user=form.get_user(), defaults={"time_zone": zone}
             )
@@ -396,7 +395,7 @@ def time_zone(request):
             gettext("Times are now shown in %(zone)s.") % {"zone": form.instance.time_zone},
         )
         return redirect(_safe_next(request) or "students:exam_list")
-    return render(request, "students/time_zone.html", {"form": form})
+    return render(request, "students/time_zone.html", {"form": form}, status=_form_status(request))
 
 
 def _safe_next(request):
