@@ -4,9 +4,40 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StringConstraints
+from ninja.schema import DjangoGetter
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 Text = Annotated[str, StringConstraints(max_length=300)]
+
+
+class ObjectIn(Schema):
+    """A request body (or one of its items) that must be a JSON object. ninja's Schema reads
+    anything else by its attributes, so the string "AAA" would be an exam titled "Aaa"
+    (str.title) rather than a refusal."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def must_be_an_object(cls, data):
+        # ninja hands every value over wrapped, to be read by its attributes.
+        value = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(value, dict):
+            raise PydanticCustomError(
+                "not_an_object",
+                "must be a JSON object ({...}), not {kind}",
+                {"kind": JSON_KINDS.get(type(value), "this")},
+            )
+        return data
+
+
+JSON_KINDS = {
+    str: "a string",
+    list: "an array",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
 
 
 class ExamOut(Schema):
@@ -34,7 +65,7 @@ class ExamOut(Schema):
         return exam.is_open()
 
 
-class ExamIn(Schema):
+class ExamIn(ObjectIn):
     title: Annotated[str, StringConstraints(max_length=200)]
     language: Annotated[str, StringConstraints(max_length=16)] | None = Field(
         None, description="One of the site's languages (en, de); default: the request's."
@@ -53,7 +84,7 @@ class ExamIn(Schema):
     allowed_extensions: Text = ""
 
 
-class ExamPatch(Schema):
+class ExamPatch(ObjectIn):
     title: Annotated[str, StringConstraints(max_length=200)] | None = None
     language: Annotated[str, StringConstraints(max_length=16)] | None = None
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -138,14 +169,14 @@ class StudentOut(Schema):
         return student.deadline()
 
 
-class StudentIn(Schema):
+class StudentIn(ObjectIn):
     nickname: Text
     first_name: Text
     last_name: Text
     email: Text = ""
 
 
-class StudentPatch(Schema):
+class StudentPatch(ObjectIn):
     nickname: Text | None = None
     first_name: Text | None = None
     last_name: Text | None = None
@@ -161,7 +192,7 @@ class StudentPage(Schema):
     results: list[StudentOut]
 
 
-class BulkIn(Schema):
+class BulkIn(ObjectIn):
     students: list[StudentIn] = Field(..., min_length=1, max_length=20_000)
 
 

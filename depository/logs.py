@@ -32,7 +32,10 @@ FLY_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 def route_name(request):
     match = getattr(request, "resolver_match", None)
     if match is not None:
-        return match.view_name
+        # An API operation names itself: its path's URL pattern is named after another
+        # method's (api.openapi.names_its_operation).
+        operation = getattr(request, "operation_name", None)
+        return f"{match.namespace}:{operation}" if operation else match.view_name
     if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return "static"
     return None  # no route matched: a 404, or a redirect before routing

@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from botocore.config import Config
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -402,7 +403,14 @@ LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
 # One URL names the mail server (django-environ): smtp://user:pass@host:587,
 # smtp+tls://..., smtp+ssl://..., or consolemail:// to print every mail (the default, and
 # what `make run` uses). `check --deploy` warns while production still prints its mail.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# An empty EMAIL_URL (`EMAIL_URL=` in an env file, a secret set to "") counts as unset.
+try:
+    vars().update(env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
+except ImproperlyConfigured:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not a mail server URL: use smtp+tls://user:password@host:587, "
+        "smtp+ssl://...:465 or smtp://...:25, or leave it empty to print mail instead."
+    ) from None
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Exam Depository <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

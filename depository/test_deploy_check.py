@@ -5,6 +5,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 FLY = tomllib.loads((ROOT / "fly.toml").read_text())
 EU_R2 = "https://0123456789abcdef0123456789abcdef.eu.r2.cloudflarestorage.com"
@@ -49,8 +51,9 @@ def test_check_deploy_reports_nothing_with_production_settings(migrated_database
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_check_deploy_warns_while_mail_is_only_printed(migrated_database_url):
-    result = check_deploy(migrated_database_url, EMAIL_URL="consolemail://")
+@pytest.mark.parametrize("email_url", ["consolemail://", ""])
+def test_check_deploy_warns_while_mail_is_only_printed(migrated_database_url, email_url):
+    result = check_deploy(migrated_database_url, EMAIL_URL=email_url)
 
     assert "submissions.W002" in result.stdout + result.stderr
     assert "EMAIL_URL is not set" in result.stdout + result.stderr

@@ -11,9 +11,16 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from students import filetypes, imports, mail
+from students import filetypes, imports, mail, times
 from students.filetypes import too_large_message
-from students.models import MAX_EXTRA_UPLOADS, Exam, ExaminerProfile, ExamMail, Student
+from students.models import (
+    MAX_EXTRA_UPLOADS,
+    Exam,
+    ExaminerProfile,
+    ExamMail,
+    Student,
+    time_zones,
+)
 from students.text import plain_text
 
 MB = 1024 * 1024  # as the pages print sizes (filesizeformat)
@@ -23,6 +30,7 @@ class ZonedDateTimeField(forms.DateTimeField):
     """A date and time typed and shown in a given zone (the exam's), not the examiner's."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    default_validators = [times.validate_settable]
     zone = None
 
     def prepare_value(self, value):
@@ -33,6 +41,10 @@ class ZonedDateTimeField(forms.DateTimeField):
         with timezone.override(self.zone):
             return super().to_python(value)
 
+    def run_validators(self, value):
+        with timezone.override(self.zone):
+            super().run_validators(value)
+
 
 EXAM_TIMES = ["opens_at", "closes_at", "cutoff_at"]
 
@@ -42,7 +54,7 @@ def language_choices():
 
 
 def time_zone_choices():
-    return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+    return [(zone, zone) for zone in sorted(time_zones())]
 
 
 class ExamForm(forms.ModelForm):
@@ -114,7 +126,7 @@ class ExamForm(forms.ModelForm):
     def _zone(self):
         """The zone the times are typed in: the one posted with them, else the exam's."""
         posted = self.data.get("time_zone") if self.is_bound else None
-        name = posted if posted in zoneinfo.available_timezones() else self.instance.time_zone
+        name = posted if posted in time_zones() else self.instance.time_zone
         return zoneinfo.ZoneInfo(name)
 
     def clean(self):
@@ -209,9 +221,7 @@ class ImportForm(forms.Form):
             self.text = imports.decode(upload.read())
             imports.read(self.text)
         except imports.ColumnsUnknown:
-            if not imports.head(self.text)[1]:
-                raise forms.ValidationError(imports.NO_STUDENTS) from None
-            # The examiner picks the columns next.
+            pass  # Every row was read: the examiner picks the columns next.
         except imports.UnreadableFile as error:
             raise forms.ValidationError(str(error)) from None
         return upload
@@ -232,7 +242,8 @@ class ColumnsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.header = header
         choices = [("", _("— none —"))] + [
-            (str(index), _column_label(index, name, sample)) for index, name in enumerate(header)
+            (str(index), _column_label(index, header[index], sample))
+            for index in self.offered(header)
         ]
         for column, label in self.LABELS.items():
             self.fields[column] = forms.TypedChoiceField(
@@ -242,6 +253,21 @@ class ColumnsForm(forms.Form):
                 empty_value=None,
                 required=column in imports.REQUIRED,
             )
+
+    @staticmethod
+    def offered(header):
+        """The columns a list offers: the first MAX_COLUMNS_OFFERED, and any further one the
+        header names as a field. A header of thousands of columns would make a page of
+        megabytes (five lists of every column) that no one could use."""
+        guessed = set(imports.guess(header).values())
+        return [
+            index
+            for index in range(len(header))
+            if index < imports.MAX_COLUMNS_OFFERED or index in guessed
+        ]
+
+    def is_cut_short(self):
+        return len(self.header) > imports.MAX_COLUMNS_OFFERED
 
     def clean(self):
         data = super().clean()
@@ -257,7 +283,7 @@ class ColumnsForm(forms.Form):
 
 def _column_label(index, name, sample):
     example = sample[index] if index < len(sample) else ""
-    values = {"number": index + 1, "name": name.strip(), "example": example.strip()[:40]}
+    values = {"number": index + 1, "name": name.strip()[:40], "example": example.strip()[:40]}
     if values["example"]:
         return _("Column %(number)s: “%(name)s”, e.g. “%(example)s”") % values
     return _("Column %(number)s: “%(name)s”") % values

@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 from datetime import timedelta
 from email.utils import make_msgid
@@ -63,8 +64,19 @@ def validate_language(value):
         raise ValidationError(_("“%(value)s” is not a language we offer."), params={"value": value})
 
 
+# tzdata names that are no place: `localtime` is whatever zone the server's machine is set
+# to, and `Factory` a placeholder whose times read "-00".
+NOT_PLACES = {"localtime", "Factory"}
+
+
+@functools.cache
+def time_zones():
+    """The zones an exam or an examiner may be in: tzdata's places."""
+    return frozenset(zoneinfo.available_timezones() - NOT_PLACES)
+
+
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zones():
         raise ValidationError(_("“%(value)s” is not a time zone we know."), params={"value": value})
 
 

@@ -81,6 +81,18 @@ class SubmissionQuerySet(models.QuerySet):
     def with_file(self):
         return self.filter(file_deleted_at__isnull=True)
 
+    def missing_from_storage(self):
+        """Current files a look at the storage (a ZIP download) found gone."""
+        return self.current().with_file().filter(file_missing_since__isnull=False)
+
+    def note_storage_check(self, missing, present):
+        """Record what a look at the storage found: the submissions (pks) in `missing` have no
+        stored file (since now, unless known before), those in `present` have theirs."""
+        self.filter(pk__in=missing, file_missing_since=None).update(
+            file_missing_since=timezone.now()
+        )
+        self.filter(pk__in=present).exclude(file_missing_since=None).update(file_missing_since=None)
+
     def with_expiry(self):
         """Annotates `expires_at`, the one rule for when a file is deleted: the exam's
         retention days after the later of its upload and the moment the examiner could
@@ -207,6 +219,9 @@ class Submission(models.Model):
     language = models.CharField(max_length=16, blank=True, editable=False)
     superseded_at = models.DateTimeField(null=True, blank=True)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
+    # When a look at the storage found the file gone without the app deleting it (a bucket
+    # rule, a deletion by hand): the exam page and every ZIP name it.
+    file_missing_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SubmissionQuerySet.as_manager()
 

@@ -32,7 +32,7 @@ def test_an_examiner_restricts_the_file_types(examiner_client, client, exam, stu
 def test_it_refuses_what_cannot_be_an_extension(examiner_client, exam):
     response = edit(examiner_client, exam, "pdf, <b>")
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "is not a file extension" in response.content.decode()
 
 
