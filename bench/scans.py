@@ -145,13 +145,12 @@ def report(rows):
     print(f"Photos posted without JavaScript, made into one PDF on the server ({ROUNDS} rounds)")
     print(f"database: {connection.vendor}; app CPU per upload, median")
     print()
-    print("| pages | bytes posted | one PDF of that size | the photos as one PDF | extra per page |")
+    print("| pages | bytes posted | one PDF of that size | the photos as one PDF | extra a page |")
     print("| ---: | ---: | ---: | ---: | ---: |")
     for pages, size, plain, scanned in rows:
         extra = (scanned - plain) / pages
-        print(
-            f"| {pages} | {size / 1e6:.2f} MB | {plain:.1f} ms | {scanned:.1f} ms | {extra:.1f} ms |"
-        )
+        sizes = f"| {pages} | {size / 1e6:.2f} MB "
+        print(f"{sizes}| {plain:.1f} ms | {scanned:.1f} ms | {extra:.1f} ms |")
 
 
 if __name__ == "__main__":

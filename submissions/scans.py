@@ -10,7 +10,6 @@ exam's size limit applies to it.
 import hashlib
 import io
 
-import img2pdf
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -24,8 +23,7 @@ TOO_MANY_PAGES = gettext_lazy(
     "please send fewer pages."
 )
 # Each photo fills an A4 page (turned to landscape for a landscape photo), as a scan would.
-A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
-LAYOUT = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into, auto_orient=True)
+A4_MM = (210, 297)
 # A photo that claims more pixels than this is refused before anything decodes it (a
 # 50-megapixel phone photo is 8,000 × 6,000).
 MAX_PIXELS = 60_000_000
@@ -41,9 +39,13 @@ def combine(photos, limit):
     anything that is not a photo, too many pages, or a PDF past `limit` bytes."""
     if len(photos) > MAX_PAGES:
         raise ValidationError(TOO_MANY_PAGES % {"max": MAX_PAGES}, code="too_many_pages")
+    import img2pdf  # with pikepdf behind it: loaded by the processes that make a PDF
+
     pages = [_page(photo) for photo in photos]
+    a4 = tuple(map(img2pdf.mm_to_pt, A4_MM))
+    layout = img2pdf.get_layout_fun(a4, fit=img2pdf.FitMode.into, auto_orient=True)
     try:
-        pdf = img2pdf.convert(pages, rotation=img2pdf.Rotation.ifvalid, layout_fun=LAYOUT)
+        pdf = img2pdf.convert(pages, rotation=img2pdf.Rotation.ifvalid, layout_fun=layout)
     except (img2pdf.ImageOpenError, ValueError, OSError) as error:
         raise _not_a_photo(photos[0].name) from error
     if len(pdf) > limit:
