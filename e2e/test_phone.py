@@ -317,3 +317,23 @@ def test_offline_then_back_online_sends_it_once(pages, student, tmp_path):
     student.refresh_from_db()
     assert student.uploads_used == 1
     assert student.submissions.count() == 1
+
+
+def test_a_photo_over_the_limit_goes_to_scan_pages_and_fits(pages, student, tmp_path):
+    exam_taking(student, "pdf, jpg", limit=200_000)
+    page = phone(pages, "en")
+    page.goto(student.get_upload_url())
+    photo = write(tmp_path, "IMG_9.jpeg", jpeg(2400, 3200, noise=True, quality=70))
+    assert photo.stat().st_size > 200_000
+
+    page.get_by_label("Your answer file").set_input_files(photo)
+    expect(page.locator("#file-chosen")).to_contain_text("more than the limit of")
+    expect(page.get_by_test_id("scan-page")).to_have_count(1)
+    page.get_by_role("button", name="Make PDF").click()
+    expect(page.locator("#scan-status")).to_contain_text("Your PDF is ready", timeout=60_000)
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_url("**/receipt/**")
+
+    submission = student.submissions.get()
+    assert submission.original_name == "scan-1-page.pdf"
+    assert submission.size <= 200_000

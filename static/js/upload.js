@@ -117,6 +117,30 @@
     return files.length > 1 || wrongType(files[0]) || tooLarge(files[0]);
   }
 
+  // Why photos chosen here went to "Scan pages", and what to do next.
+  function handOverNote(files) {
+    const [file] = files;
+    if (files.length > 1) {
+      return gettext("Your photos went to “Scan pages”: press “Make PDF”, then “Upload”.");
+    }
+    if (tooLarge(file)) {
+      return say(
+        gettext(
+          "%(name)s is %(size)s, more than the limit of %(limit)s. It went to “Scan pages”, " +
+            "which makes photos smaller: press “Make PDF”, then “Upload”.",
+        ),
+        { name: file.name, size: formatSize(file.size), limit: maxLabel },
+      );
+    }
+    return say(
+      gettext(
+        "This exam takes photos as a PDF, so %(name)s went to “Scan pages”: press " +
+          "“Make PDF”, then “Upload”.",
+      ),
+      { name: file.name },
+    );
+  }
+
   function chosenFile() {
     return scanned || input.files[0];
   }
@@ -125,8 +149,8 @@
     const files = Array.from(input.files);
     if (!scanned && forScanning(files)) {
       input.value = "";
-      chosen.textContent = "";
       showError(null);
+      chosen.textContent = handOverNote(files);
       form.dispatchEvent(new CustomEvent("scan-add", { detail: { files } }));
       return;
     }

@@ -191,3 +191,29 @@ def test_several_files_on_an_exam_that_cannot_take_a_pdf_are_refused(client, stu
     assert response.status_code == 400
     assert "Please choose one file: your answer is one file." in response.content.decode()
     assert not Submission.objects.exists()
+
+
+def test_the_api_takes_photos_as_one_pdf_and_a_jpeg_by_any_name(client, pdf_exam):
+    from submissions.tests.helpers import answer
+
+    photos = [answer(jpeg(100 + n, 160), f"IMG_{n}.JPEG") for n in range(3)]
+    response = client.post(f"/api/v1/uploads/{pdf_exam.upload_code}", {"file": photos})
+
+    assert response.status_code == 201
+    submission = pdf_exam.submissions.get()
+    assert submission.original_name == "scan-3-pages.pdf"
+    assert len(stored_pages(pdf_exam)[1]) == 3
+
+
+@pytest.mark.parametrize("page", ["upload", "receipt"])
+def test_the_students_pages_offer_no_examiner_login(client, student, page):
+    from django.urls import reverse
+
+    from submissions.tests.helpers import post_upload
+
+    response = post_upload(client, student)
+    url = response.url if page == "receipt" else upload_url(student)
+    html = client.get(url).content.decode()
+
+    assert reverse("login") not in html
+    assert "Examiner login" not in html
