@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEV_KEY := var/dev-secret-key
+# The key `make run` signs receipts with, kept so they still verify after a restart.
+DEV_RECEIPT_KEY := var/dev-receipt-key
+DEV_ENV = DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) RECEIPT_SIGNING_KEY=$$(cat $(DEV_RECEIPT_KEY))
 
-.PHONY: run worker test e2e lint fmt migrations-check messages venv bench clean
+.PHONY: run worker verify-receipt test e2e screenshots lint fmt migrations-check messages venv bench \
+	bench-receipt clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,16 +22,24 @@ $(DEV_KEY):
 	mkdir -p var
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
+$(DEV_RECEIPT_KEY): | venv
+	mkdir -p var
+	$(BIN)/python manage.py generate_receipt_key --bare > $@
+
 ## run: SQLite and local files in var/, an examiner login printed on first run
-run: venv $(DEV_KEY)
-	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py migrate --verbosity 0
-	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py ensure_examiner
+run: venv $(DEV_KEY) $(DEV_RECEIPT_KEY)
+	$(DEV_ENV) $(BIN)/python manage.py migrate --verbosity 0
+	$(DEV_ENV) $(BIN)/python manage.py ensure_examiner
 	$(MAKE) --no-print-directory worker & trap 'kill $$! 2>/dev/null' EXIT; \
-	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## worker: the background worker (mail), beside `make run`'s server or on its own
-worker: venv $(DEV_KEY)
-	DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) exec $(BIN)/python manage.py worker --no-reload
+worker: venv $(DEV_KEY) $(DEV_RECEIPT_KEY)
+	$(DEV_ENV) exec $(BIN)/python manage.py worker --no-reload
+
+## verify-receipt: check a receipt of `make run`'s site, e.g. make verify-receipt RECEIPT=r.json FILE=a.pdf
+verify-receipt: venv $(DEV_RECEIPT_KEY)
+	RECEIPT_SIGNING_KEY=$$(cat $(DEV_RECEIPT_KEY)) $(BIN)/python manage.py verify_receipt $(RECEIPT) $(FILE)
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite), one process per
 ## core (pytest-xdist; each has its own test database). `.venv/bin/pytest` alone runs it in one.

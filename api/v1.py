@@ -446,7 +446,9 @@ def verification(request, verification_code: str):
     return {
         "verification_code": submission.display_code,
         "exam_title": submission.student.exam.title,
-        "student_name": submission.student.full_name,
+        "student_name": None
+        if submission.student.name_is_hidden()
+        else submission.student.full_name,
         "original_name": submission.original_name,
         "size": submission.size,
         "sha256": submission.sha256,
