@@ -50,6 +50,11 @@ test: venv
 e2e: venv
 	$(BIN)/pytest e2e
 
+## screenshots: the browser journeys that make docs/screenshots/ again, writing there (a plain
+## test run writes its screenshots to e2e-artifacts/ only)
+screenshots: venv
+	E2E_DOC_SCREENSHOTS=1 $(BIN)/pytest e2e/test_receipt_checker.py
+
 ## bench: the deadline rush on this machine (PostgreSQL on 127.0.0.1, moto's S3, nginx), about
 ## 6 minutes; writes bench/RESULTS.md. BENCH_DATABASE_URL picks the scratch database.
 bench: venv

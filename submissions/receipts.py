@@ -7,6 +7,7 @@ mail and the API hand out holds the signed statement (a compact JWS) and its fac
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -14,6 +15,7 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from submissions import codes, signing
@@ -22,6 +24,7 @@ FORMAT = "exam-depository-receipt/1"
 # What a statement says happened. The two-step upload will sign its commitments as
 # "commitment", with the same facts.
 UPLOAD = "upload"
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 # A receipt file is a few kilobytes: anything larger is not one.
 MAX_RECEIPT_BYTES = 64 * 1024
 
@@ -162,7 +165,16 @@ class Check:
         return self.facts.get("code", "")
 
     def fact_rows(self):
-        return [(FACT_LABELS.get(name, name), value) for name, value in _ordered(self.facts)]
+        return [(FACT_LABELS.get(name, name), _readable(v)) for name, v in _ordered(self.facts)]
+
+
+def _readable(value):
+    """A fact as a person reads it: yes/no, and times with their zone (UTC)."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and TIME.match(value):
+        return value.replace("T", " ").replace("Z", " UTC")
+    return value
 
 
 def _place(name):

@@ -43,6 +43,8 @@ def words():
     """What the script says, in the active language (it has no catalog of its own)."""
     return {
         **{name: str(text) for name, text in receipts.MESSAGES.items()},
+        "yes": _("yes"),
+        "no": _("no"),
         "no_file": _("Add the answer file to check that it is the one on the receipt."),
         "signed_facts": _("What the signed statement says"),
         "choose_receipt": _("Please choose the receipt file (.json) to check."),

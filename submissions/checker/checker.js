@@ -53,6 +53,14 @@ function read(text) {
 const order = Object.keys(data.labels);
 const place = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
 const shown = (value) => (value === undefined ? words.nothing : JSON.stringify(value));
+const TIME = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)Z$/;
+
+function readable(value) {
+  if (value === true) return words.yes;
+  if (value === false) return words.no;
+  const time = TIME.exec(String(value));
+  return time ? `${time[1]} ${time[2]} UTC` : String(value);
+}
 
 async function check(receiptText, fileDigest) {
   const outcome = { problems: [], facts: {}, kid: "", valid: false, engine: "" };
@@ -162,7 +170,7 @@ function show(outcome, fileDigest) {
     const table = element("dl");
     for (const name of names) {
       table.append(element("dt", data.labels[name] || name));
-      table.append(element("dd", String(outcome.facts[name])));
+      table.append(element("dd", readable(outcome.facts[name])));
     }
     result.append(table);
   }
