@@ -66,4 +66,6 @@ def test_it_speaks_the_visitors_language(client):
 
     assert '<html lang="de">' in page
     assert "Signierte Eingangsbestätigung prüfen" in page
-    assert "Gültig: signiert von %(site)s mit Schlüssel %(kid)s." in page
+    data = json.loads(re.search(r'id="checker-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert data["words"]["valid"] == "Gültig: signiert von %(site)s mit Schlüssel %(kid)s."
+    assert data["labels"]["size"] == "Größe in Bytes"
