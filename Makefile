@@ -59,6 +59,11 @@ screenshots: venv
 ## 6 minutes; writes bench/RESULTS.md. BENCH_DATABASE_URL picks the scratch database.
 bench: venv
 	$(BIN)/python bench/rush.py
+	$(BIN)/python bench/receipt.py
+
+## bench-receipt: a signed receipt's size and its signing cost per upload (seconds, in-process)
+bench-receipt: venv
+	$(BIN)/python bench/receipt.py
 
 lint: venv
 	$(BIN)/ruff check .
