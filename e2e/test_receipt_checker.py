@@ -218,3 +218,16 @@ def test_the_receipt_page_shows_the_signed_receipt(pages, student, tmp_path):
         assert not has_sideways_scroll(page)
         section.scroll_into_view_if_needed()
         doc_shot(page, f"receipt-signed-{language}", full_page=True)
+        receipt = tmp_path / f"lookup-{language}.json"
+        download(page, LINKS[language][0]).save_as(receipt)
+
+        page.goto("/verify/")
+        page.locator("#id_receipt").set_input_files(receipt)
+        page.locator("form.receipt-check button[type=submit]").click()
+        result = page.get_by_test_id("receipt-check")
+        expect(result).to_have_attribute("data-state", "valid")
+        expect(result.get_by_role("heading", level=2)).to_contain_text(
+            {"en": "Valid: signed by", "de": "Gültig: signiert von"}[language]
+        )
+        assert not has_sideways_scroll(page)
+        doc_shot(page, f"verify-receipt-{language}", full_page=True)

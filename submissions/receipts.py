@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
@@ -161,6 +162,12 @@ class Check:
     @property
     def valid(self):
         return self.signature_ok and not self.problems
+
+    @property
+    def site_name(self):
+        """The site as the verdict names it: its host (exam-depository.fly.dev)."""
+        site = self.site or self.facts.get("site", "")
+        return urlsplit(site).netloc or site
 
     @property
     def code(self):

@@ -334,7 +334,7 @@ def test_the_lookup_page_checks_a_receipt_file(client, submission):
     assert response.status_code == 200
     page = response.content.decode()
     kid = signing.key_id(signing.signing_key())
-    assert "Valid: signed by http://127.0.0.1:8000 with key " + kid in page
+    assert f"Valid: signed by 127.0.0.1:8000 with key {kid}." in page
     assert submission.display_code in page
     assert "Download the file" in page  # the submission it names, as a lookup shows it
 

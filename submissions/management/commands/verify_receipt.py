@@ -41,8 +41,7 @@ class Command(BaseCommand):
             for problem in result.problems:
                 self.stderr.write(str(problem))
             raise CommandError(str(receipts.MESSAGES["invalid"]))
-        named = result.facts.get("site", "")
-        verdict = receipts.MESSAGES["valid"] % {"site": named, "kid": result.kid}
+        verdict = receipts.MESSAGES["valid"] % {"site": result.site_name, "kid": result.kid}
         self.stdout.write(self.style.SUCCESS(verdict))
         if answer:
             self.stdout.write(
