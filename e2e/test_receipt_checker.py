@@ -11,7 +11,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from e2e.helpers import answer_file, doc_shot, has_sideways_scroll
+from e2e.helpers import accessibility_violations, answer_file, doc_shot, has_sideways_scroll
 from submissions import signing
 
 PHONE = {"width": 375, "height": 740}
@@ -62,8 +62,8 @@ class Offline:
     """A browser context of its own (the `pages` fixture's watch is for the live server's
     pages), with the network off and every request that is not the file itself recorded."""
 
-    def __init__(self, browser, viewport, init_script=None):
-        self.context = browser.new_context(viewport=viewport)
+    def __init__(self, browser, viewport, init_script=None, **options):
+        self.context = browser.new_context(viewport=viewport, **options)
         self.context.set_offline(True)
         if init_script:
             self.context.add_init_script(init_script)
@@ -206,8 +206,12 @@ def test_without_webcrypto_ed25519_the_vendored_library_checks(pages, browser, s
 
 def test_the_receipt_page_shows_the_signed_receipt(pages, student, tmp_path):
     for language, viewport in [("en", PHONE), ("de", DESKTOP)]:
+        # axe is injected as an inline script, which the page's own CSP would rightly refuse.
         page = pages.new(
-            locale=language, extra_http_headers={"Accept-Language": language}, viewport=viewport
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            viewport=viewport,
+            bypass_csp=True,
         )
         page.goto(student.get_upload_url())
         page.locator("input[type=file]").set_input_files(answer_file(tmp_path, 20_000))
@@ -218,6 +222,7 @@ def test_the_receipt_page_shows_the_signed_receipt(pages, student, tmp_path):
         assert not has_sideways_scroll(page)
         section.scroll_into_view_if_needed()
         doc_shot(page, f"receipt-signed-{language}", full_page=True)
+        assert accessibility_violations(page, f"receipt-signed-{language}") == []
         receipt = tmp_path / f"lookup-{language}.json"
         download(page, LINKS[language][0]).save_as(receipt)
 
@@ -231,3 +236,15 @@ def test_the_receipt_page_shows_the_signed_receipt(pages, student, tmp_path):
         )
         assert not has_sideways_scroll(page)
         doc_shot(page, f"verify-receipt-{language}", full_page=True)
+        assert accessibility_violations(page, f"verify-receipt-{language}") == []
+
+
+def test_the_checker_page_is_accessible(pages, browser, student, tmp_path):
+    receipt, answer, checker = saved_receipt_and_checker(pages, student, tmp_path)
+    # axe is injected as an inline script, which the page's own policy would refuse.
+    offline = Offline(browser, DESKTOP, bypass_csp=True)
+    page = offline.open(checker)
+    check(page, tampered(receipt, tmp_path, size=1), answer)
+
+    assert accessibility_violations(page, "receipt-checker") == []
+    offline.close()
