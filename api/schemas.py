@@ -280,6 +280,9 @@ class VerificationOut(Schema):
     file_available: bool
     download_url: str | None
     download_url_expires_in_seconds: int | None
+    signed_receipt: SignedReceiptOut | None = Field(
+        description="Null for uploads made before receipts were signed."
+    )
 
 
 def download(request, submission, by):

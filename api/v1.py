@@ -27,6 +27,7 @@ from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Student
 from students.views import ROSTER_PAGE_SIZE
 from submissions import codes as verification_codes
+from submissions import receipts
 from submissions.models import Submission
 
 api = ProblemAPI(
@@ -460,4 +461,5 @@ def verification(request, verification_code: str):
         "file_available": available,
         "download_url": link["url"] if link else None,
         "download_url_expires_in_seconds": link["expires_in_seconds"] if link else None,
+        "signed_receipt": receipts.receipt_file(submission),
     }

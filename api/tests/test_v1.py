@@ -564,3 +564,5 @@ def test_verification_under_blind_review_names_no_student(client, exam, student)
 
     assert body["student_name"] is None
     assert student.last_name not in json.dumps(body)
+    assert student.nickname not in json.dumps(body)
+    assert body["signed_receipt"]["facts"]["code"] == code
