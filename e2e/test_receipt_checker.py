@@ -248,3 +248,19 @@ def test_the_checker_page_is_accessible(pages, browser, student, tmp_path):
 
     assert accessibility_violations(page, "receipt-checker") == []
     offline.close()
+
+
+def test_without_webcrypto_at_all_the_checker_says_how_to_open_it(
+    pages, browser, student, tmp_path
+):
+    """As on a page served over plain http://, where browsers give no WebCrypto."""
+    receipt, _answer, checker = saved_receipt_and_checker(pages, student, tmp_path)
+    no_subtle = "Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined });"
+    offline = Offline(browser, DESKTOP, init_script=no_subtle)
+    page = offline.open(checker)
+
+    result = check(page, receipt)
+
+    expect(result).to_have_attribute("data-state", "invalid")
+    expect(result).to_contain_text("This browser cannot check signatures on this page")
+    offline.close()

@@ -48,7 +48,10 @@ def words():
         "no_file": _("Add the answer file to check that it is the one on the receipt."),
         "signed_facts": _("What the signed statement says"),
         "choose_receipt": _("Please choose the receipt file (.json) to check."),
-        "no_hashing": _("This browser cannot compute a file’s SHA-256 here."),
+        "no_crypto": _(
+            "This browser cannot check signatures on this page: open the saved file from "
+            "your disk (its address starts with file://), in a current browser."
+        ),
     }
 
 

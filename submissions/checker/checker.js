@@ -185,12 +185,13 @@ form.addEventListener("submit", async (event) => {
     show({ problems: [words.choose_receipt], facts: {}, valid: false, engine: "" });
     return;
   }
+  if (!(window.crypto && crypto.subtle)) {
+    // Browsers give WebCrypto (and so SHA-512 and SHA-256) only to secure pages.
+    show({ problems: [words.no_crypto], facts: {}, valid: false, engine: "" });
+    return;
+  }
   let fileDigest = null;
   if (answer) {
-    if (!(window.crypto && crypto.subtle)) {
-      show({ problems: [words.no_hashing], facts: {}, valid: false, engine: "" });
-      return;
-    }
     fileDigest = { name: answer.name, sha256: await sha256(answer) };
   }
   show(await check(await receipt.text(), fileDigest), fileDigest);
