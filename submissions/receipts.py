@@ -253,7 +253,8 @@ def check(data, file=None, keys=None, site=None):
 
 def _why(invalid, keys):
     if invalid.reason == "unknown_key":
-        known = ", ".join(signing.key_id(k) for k in (keys or signing.published_keys()))
+        keys = signing.published_keys() if keys is None else keys
+        known = ", ".join(signing.key_id(k) for k in keys) or "none"
         return MESSAGES["unknown_key"] % {"kid": invalid.kid or "?", "known": known}
     if invalid.reason == "signature":
         return MESSAGES["bad_signature"] % {"kid": invalid.kid}
