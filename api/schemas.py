@@ -8,6 +8,8 @@ from ninja.schema import DjangoGetter
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from submissions import receipts
+
 Text = Annotated[str, StringConstraints(max_length=300)]
 
 
@@ -52,6 +54,9 @@ class ExamOut(Schema):
     instructions: str
     contact: str
     statement: str
+    blind_review: bool = Field(
+        description="Names hidden from the code lookup and from signed receipts' facts."
+    )
     max_upload_bytes: int
     max_uploads: int
     manual_state: Literal["", "open", "closed"]
@@ -78,6 +83,7 @@ class ExamIn(ObjectIn):
     instructions: Annotated[str, StringConstraints(max_length=5000)] = ""
     contact: Annotated[str, StringConstraints(max_length=200)] = ""
     statement: Text = ""
+    blind_review: bool = False
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] = ""
@@ -95,6 +101,7 @@ class ExamPatch(ObjectIn):
     instructions: Annotated[str, StringConstraints(max_length=5000)] | None = None
     contact: Annotated[str, StringConstraints(max_length=200)] | None = None
     statement: Text | None = None
+    blind_review: bool | None = None
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] | None = None
@@ -225,6 +232,17 @@ class DownloadOut(Schema):
     expires_in_seconds: int
 
 
+class SignedReceiptOut(Schema):
+    """The receipt file, as the receipt page and mail give it: the signed statement (a
+    compact JWS, Ed25519, checked with /.well-known/jwks.json) and the facts it signs."""
+
+    format: str
+    jws: str
+    facts: dict
+    keys: str = Field(description="Where the public keys are published (a JWK Set).")
+    checker: str = Field(description="Where to download the offline checker page.")
+
+
 class ReceiptOut(Schema):
     """A submission as its student (or a script acting for them) sees it."""
 
@@ -238,6 +256,9 @@ class ReceiptOut(Schema):
     late_by: timedelta | None
     expires_at: datetime | None
     has_file: bool
+    signed_receipt: SignedReceiptOut | None = Field(
+        description="Null for uploads made before receipts were signed."
+    )
 
     @staticmethod
     def resolve_verification_code(submission):
@@ -250,6 +271,10 @@ class ReceiptOut(Schema):
     @staticmethod
     def resolve_has_file(submission):
         return submission.has_file()
+
+    @staticmethod
+    def resolve_signed_receipt(submission):
+        return receipts.receipt_file(submission)
 
 
 class UploadStatusOut(Schema):
@@ -274,7 +299,7 @@ class UploadOut(Schema):
 class VerificationOut(Schema):
     verification_code: str
     exam_title: str
-    student_name: str
+    student_name: str | None = Field(description="Null when the exam is under blind review.")
     original_name: str
     size: int
     sha256: str
@@ -286,6 +311,9 @@ class VerificationOut(Schema):
     file_available: bool
     download_url: str | None
     download_url_expires_in_seconds: int | None
+    signed_receipt: SignedReceiptOut | None = Field(
+        description="Null for uploads made before receipts were signed."
+    )
 
 
 def download(request, submission, by):

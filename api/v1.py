@@ -27,6 +27,7 @@ from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Student
 from students.views import ROSTER_PAGE_SIZE
 from submissions import codes as verification_codes
+from submissions import receipts
 from submissions.models import Submission
 
 api = ProblemAPI(
@@ -446,7 +447,9 @@ def verification(request, verification_code: str):
     return {
         "verification_code": submission.display_code,
         "exam_title": submission.student.exam.title,
-        "student_name": submission.student.full_name,
+        "student_name": None
+        if submission.student.name_is_hidden()
+        else submission.student.full_name,
         "original_name": submission.original_name,
         "size": submission.size,
         "sha256": submission.sha256,
@@ -458,4 +461,5 @@ def verification(request, verification_code: str):
         "file_available": available,
         "download_url": link["url"] if link else None,
         "download_url_expires_in_seconds": link["expires_in_seconds"] if link else None,
+        "signed_receipt": receipts.receipt_file(submission),
     }

@@ -6,6 +6,8 @@ With nothing set, the app runs on SQLite in `var/` and keeps files in `var/media
 S3-compatible storage (Cloudflare R2 in production).
 """
 
+import base64
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -202,6 +204,19 @@ SUBMISSION_MAX_UPLOAD_BYTES = env.int("SUBMISSION_MAX_UPLOAD_BYTES", default=3 *
 SUBMISSION_MAX_UPLOADS = env.int("SUBMISSION_MAX_UPLOADS", default=5)
 SUBMISSION_RETENTION_DAYS = env.int("SUBMISSION_RETENTION_DAYS", default=3)
 DOWNLOAD_LINK_SECONDS = 600
+
+# --- Signed receipts ------------------------------------------------------------------
+# Every accepted upload gets a statement signed with this Ed25519 key (submissions.signing),
+# which anyone can check later with the published public keys alone. Made with `manage.py
+# generate_receipt_key`; `check --deploy` refuses production without it. Unset (tests, a
+# one-off command) a throwaway key signs, as for SECRET_KEY; `make run` keeps one in var/.
+RECEIPT_SIGNING_KEY_IS_SET = bool(env.str("RECEIPT_SIGNING_KEY", default=""))
+RECEIPT_SIGNING_KEY = env.str("RECEIPT_SIGNING_KEY", default="") or (
+    base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+)
+# The public parts of retired signing keys (comma separated): still published at
+# /.well-known/jwks.json, so receipts they signed keep verifying after a rotation.
+RECEIPT_PUBLIC_KEYS = env.list("RECEIPT_PUBLIC_KEYS", default=[])
 
 # --- Auth -----------------------------------------------------------------------------
 # `make run` keeps its first examiner login here (git-ignored) and shows it on start.

@@ -22,6 +22,7 @@ from depository.serve import TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
 from students.views import LoginView, provider_sign_in
 from submissions.throttle import too_many_resets
+from submissions.views import jwks
 
 
 class LogoutView(auth_views.LogoutView):
@@ -142,6 +143,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("healthz/deep", health.deep, name="healthz_deep"),
     # What nginx asks for when it refuses a body as too large.
     path(TOO_LARGE_PATH.removeprefix("/"), errorpages.too_large, name="too_large"),

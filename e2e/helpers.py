@@ -5,6 +5,7 @@ from pathlib import Path
 import axe_playwright_python
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "e2e-artifacts"
+DOC_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -13,6 +14,16 @@ def shot(page, name, **options):
     """Saves a screenshot into e2e-artifacts/ (git-ignored); docs/screenshots/ keeps a few."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", **options)
+
+
+def doc_shot(page, name, **options):
+    """A screenshot for docs/screenshots/, written there only by `make screenshots`
+    (E2E_DOC_SCREENSHOTS=1), so a test run leaves the tracked PNGs alone; else into
+    e2e-artifacts/ like any other."""
+    if os.environ.get("E2E_DOC_SCREENSHOTS") == "1":
+        page.screenshot(path=DOC_SCREENSHOTS / f"{name}.png", **options)
+    else:
+        shot(page, name, **options)
 
 
 def answer_file(folder, size, name="answer.pdf"):

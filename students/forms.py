@@ -93,6 +93,7 @@ class ExamForm(forms.ModelForm):
             "instructions",
             "contact",
             "statement",
+            "blind_review",
         ]
         field_classes = dict.fromkeys(EXAM_TIMES, ZonedDateTimeField)
         widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
@@ -114,7 +115,10 @@ class ExamForm(forms.ModelForm):
             field.widget.attrs["data-zoned"] = "true"
 
     GROUPS = [
-        (_("The exam"), ["title", "instructions", "contact", "statement", "language"]),
+        (
+            _("The exam"),
+            ["title", "instructions", "contact", "statement", "language", "blind_review"],
+        ),
         (_("When"), ["time_zone", *EXAM_TIMES]),
         (_("Files"), ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
     ]

@@ -199,6 +199,15 @@ class Exam(models.Model):
             "work.” Stored with each upload."
         ),
     )
+    blind_review = models.BooleanField(
+        _("blind review"),
+        default=False,
+        help_text=_(
+            "Hide students' names from the code lookup page and from the readable part of "
+            "their signed receipts, so reviewers who hold only verification codes mark "
+            "without names."
+        ),
+    )
     co_examiners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="shared_exams"
     )
@@ -222,6 +231,7 @@ class Exam(models.Model):
         "instructions",
         "contact",
         "statement",
+        "blind_review",
     ]
 
     class Meta:
@@ -523,6 +533,10 @@ class Student(models.Model):
     def full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
 
+    def name_is_hidden(self):
+        """Under blind review the public side names no student: codes only."""
+        return self.exam.blind_review
+
     @property
     def current_submission(self):
         """The live submission, from the roster's prefetch when there is one."""
@@ -770,6 +784,10 @@ class Mail(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     text = models.TextField(blank=True)
     html = models.TextField(blank=True)
+    # One text file sent with the mail (a receipt mail's signed receipt); empty: none. The
+    # database's default too, for the mailings' INSERT … SELECT, which leaves them out.
+    attachment_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    attachment = models.TextField(blank=True, default="", db_default="")
     message_id = models.CharField(max_length=200, default=new_message_id)
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -6,6 +6,7 @@ together stay under EMAIL_RATE_PER_MINUTE.
 """
 
 import logging
+import mimetypes
 import smtplib
 import time
 from datetime import timedelta
@@ -101,6 +102,9 @@ def message(mail, smtp=None):
     )
     if mail.html:
         email.attach_alternative(mail.html, "text/html")
+    if mail.attachment_name:
+        kind = mimetypes.guess_type(mail.attachment_name)[0] or "text/plain"
+        email.attach(mail.attachment_name, mail.attachment, kind)
     return email
 
 

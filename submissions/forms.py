@@ -1,11 +1,12 @@
 import secrets
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from students import filetypes
-from submissions import scans
+from submissions import receipts, scans
 from submissions.storage import safe_filename
 from submissions.validators import AllowedTypesValidator, MaxFileSizeValidator
 
@@ -119,3 +120,30 @@ class VerifyForm(forms.Form):
         # A malformed code (too long, control characters) is looked up like any other and
         # is simply unknown: the answer must not tell malformed from unknown.
         self.fields["code"].validators = []
+
+
+class ReceiptCheckForm(forms.Form):
+    receipt = forms.FileField(
+        label=_("Or check a receipt file"),
+        help_text=_(
+            "The signed receipt (.json) from the receipt page or the receipt mail: its "
+            "signature is checked with our published keys."
+        ),
+        error_messages={
+            "required": _("Please choose the receipt file (.json) to check."),
+            "empty": _("This file is empty (0 bytes). Please choose the receipt file (.json)."),
+        },
+    )
+
+    def clean_receipt(self):
+        receipt = self.cleaned_data["receipt"]
+        if receipt.size > receipts.MAX_RECEIPT_BYTES:
+            raise forms.ValidationError(
+                gettext(
+                    "This file is %(size)s: a receipt is a few kilobytes. Please choose the "
+                    "receipt file (.json) you downloaded or got by mail."
+                )
+                % {"size": filesizeformat(receipt.size)},
+                code="not_a_receipt",
+            )
+        return receipt

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from students import mail, times
 from students.models import Exam, Mail
+from submissions import receipts
 from submissions.models import Submission
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def receipt(submission):
         "receipt_url": settings.SITE_URL
         + reverse("submissions:receipt", args=[student.upload_code, submission.verification_code]),
         "verify_url": settings.SITE_URL + reverse("submissions:verify"),
+        "checker_url": settings.SITE_URL + reverse("submissions:checker"),
+        "receipt_file": receipts.filename(submission) if submission.receipt_jws else "",
     }
     return mail.queue(
         f"receipt:{submission.pk}",
@@ -74,6 +77,8 @@ def receipt(submission):
         wake=False,
         exam=exam,
         student=student,
+        attachment_name=receipts.filename(submission) if submission.receipt_jws else "",
+        attachment=receipts.receipt_json(submission),
     )
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from students import times
 from students.models import Student
-from submissions import codes, storage
+from submissions import codes, receipts, storage
 
 
 def submission_key(instance=None, filename=None):
@@ -150,7 +150,8 @@ class SubmissionQuerySet(models.QuerySet):
         the rules again under the lock, supersede the current submission and count the upload.
         Returns (new submission, the submission it superseded or None). The rules are checked
         as of `at` (when the upload started; default now), and so is lateness; it is accepted
-        now. `statement` is the exam's submission statement as the student accepted it.
+        now. `statement` is the exam's submission statement as the student accepted it. The
+        upload's receipt is signed here, so no recorded upload is ever without one.
         """
         now = timezone.now()
         with transaction.atomic():
@@ -172,8 +173,21 @@ class SubmissionQuerySet(models.QuerySet):
                 previous.superseded_at = now
                 previous.save(update_fields=["superseded_at"])
                 Event.log(locked, Event.Kind.SUPERSEDED, previous, previous.original_name)
+            code, late_by = codes.new_verification_code(), locked.late_by(at or now)
+            receipt_jws = receipts.sign_upload(
+                student=locked,
+                code=code,
+                name=original_name,
+                size=size,
+                sha256=sha256,
+                counts_from=at or now,
+                recorded_at=now,
+                late_by=late_by,
+            )
             submission = self.create(
                 student=locked,
+                verification_code=code,
+                receipt_jws=receipt_jws,
                 file=key,
                 original_name=original_name,
                 size=size,
@@ -181,7 +195,7 @@ class SubmissionQuerySet(models.QuerySet):
                 md5=md5,
                 content_type=content_type,
                 form_token=form_token,
-                late_by=locked.late_by(at or now),
+                late_by=late_by,
                 statement=statement,
                 language=translation.get_language() or "",
                 accepted_at=now,
@@ -217,6 +231,9 @@ class Submission(models.Model):
     # The language the student uploaded in (the request's), which their receipt mail is
     # written in: they just read that page, whatever the examiner set for them.
     language = models.CharField(max_length=16, blank=True, editable=False)
+    # The signed statement of this upload (a compact JWS, submissions.receipts): it stays
+    # when the file is deleted. Empty for uploads made before receipts were signed.
+    receipt_jws = models.TextField(blank=True, editable=False)
     superseded_at = models.DateTimeField(null=True, blank=True)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
     # When a look at the storage found the file gone without the app deleting it (a bucket
@@ -250,6 +267,9 @@ class Submission(models.Model):
 
     def is_late(self):
         return self.late_by is not None
+
+    def has_signed_receipt(self):
+        return bool(self.receipt_jws)
 
     # The audit trail's events about one submission, logged where they happen.
 

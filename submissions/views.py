@@ -2,16 +2,16 @@ import logging
 
 from django.core.exceptions import TooManyFilesSent
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from students import codes as upload_codes
 from students.models import Student
-from submissions import codes, scans, storage
-from submissions.forms import UploadForm, VerifyForm
+from submissions import checker, codes, receipts, scans, storage
+from submissions.forms import ReceiptCheckForm, UploadForm, VerifyForm
 from submissions.models import Submission
 from submissions.throttle import code_page
 from submissions.uploadrequest import started_at, unreadable_body
@@ -134,8 +134,29 @@ def _upload_page(request, student, form, status, error=None):
 def receipt(request, upload_code, verification_code):
     student, submission = _receipt_of(upload_code, verification_code)
     submission.log_receipt_viewed()
-    context = {"student": student, "exam": student.exam, "submission": submission}
+    context = {
+        "student": student,
+        "exam": student.exam,
+        "submission": submission,
+        "qr": receipts.qr_svg(submission),
+    }
     return render(request, "submissions/receipt.html", context)
+
+
+@require_GET
+@code_page
+def signed_receipt(request, upload_code, verification_code):
+    """The receipt file: the signed statement and its facts, to keep and to check offline."""
+    _student_of, submission = _receipt_of(upload_code, verification_code)
+    if not submission.has_signed_receipt():
+        raise Http404("This upload was made before receipts were signed.")
+    return _receipt_download(submission)
+
+
+def _receipt_download(submission):
+    response = HttpResponse(receipts.receipt_json(submission), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{receipts.filename(submission)}"'
+    return response
 
 
 @require_GET
@@ -171,8 +192,52 @@ def verify(request):
         status = 200 if submission else 404
         if submission:
             submission.log_lookup()
-    context = {"form": form, "submission": submission, "searched": form.is_valid()}
+    context = {
+        "form": form,
+        "receipt_form": ReceiptCheckForm(),
+        "submission": submission,
+        "searched": form.is_valid(),
+    }
     return render(request, "submissions/verify.html", context, status=status)
+
+
+# Like the upload page, the lookup page sends no Referer, so its form posts with `Origin:
+# null`; a forged post could only have a receipt checked, so no CSRF check.
+@csrf_exempt
+@require_POST
+@code_page
+def check_receipt(request):
+    """The lookup page, given a receipt file: its signature checked with the published keys,
+    and the submission it names looked up (if the site still has it)."""
+    receipt_form = ReceiptCheckForm(request.POST, request.FILES)
+    context = {"form": VerifyForm(), "receipt_form": receipt_form, "searched": False}
+    if not receipt_form.is_valid():
+        return render(request, "submissions/verify.html", context, status=400)
+    check = receipts.check(receipt_form.cleaned_data["receipt"].read())
+    submission = _lookup(check.code) if check.signature_ok else None
+    if submission:
+        submission.log_lookup()
+    context.update(check=check, submission=submission, searched=bool(submission))
+    return render(request, "submissions/verify.html", context, status=200 if check.valid else 422)
+
+
+@require_GET
+def receipt_checker(request):
+    """The offline checker: one HTML file with the published keys in it, to save and open
+    from disk (so it is a download, not a page of the site)."""
+    response = HttpResponse(checker.page(request), content_type="text/html; charset=utf-8")
+    name = checker.filename()
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def jwks(request):
+    """The public keys receipts are signed with (RFC 7517), current and retired."""
+    response = JsonResponse(receipts.signing.jwks())
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @require_GET

@@ -1,5 +1,6 @@
 """/api/v1/: every endpoint and its refusals, through the test client with real URLs."""
 
+import json
 import secrets
 from datetime import timedelta
 
@@ -515,3 +516,53 @@ def test_verification_of_a_superseded_file_has_no_link(client, student):
         False,
         None,
     )
+
+
+# --- Signed receipts and blind review -------------------------------------------------
+
+
+def test_an_upload_returns_the_signed_receipt_as_the_page_gives_it(client, student):
+    from submissions import receipts
+
+    body = upload(client, student, b"%PDF-1.7 signed").json()
+
+    submission = student.submissions.get()
+    signed = body["submission"]["signed_receipt"]
+    assert signed == receipts.receipt_file(submission)
+    assert receipts.check(json.dumps(signed)).valid
+    assert signed["facts"]["sha256"] == sha256(b"%PDF-1.7 signed")
+    status = client.get(f"/api/v1/uploads/{student.upload_code}").json()
+    assert status["current_submission"]["signed_receipt"] == signed
+
+
+def test_an_upload_from_before_signing_has_a_null_signed_receipt(client, student):
+    upload(client, student)
+    Submission.objects.update(receipt_jws="")
+
+    status = client.get(f"/api/v1/uploads/{student.upload_code}").json()
+
+    assert status["current_submission"]["signed_receipt"] is None
+
+
+def test_blind_review_is_an_exam_setting_of_the_api(api, exam):
+    assert api.get(f"/api/v1/exams/{exam.pk}").json()["blind_review"] is False
+
+    body = api.patch(f"/api/v1/exams/{exam.pk}", {"blind_review": True}, content_type=JSON).json()
+
+    assert body["blind_review"] is True
+    exam.refresh_from_db()
+    assert exam.blind_review is True
+
+
+def test_verification_under_blind_review_names_no_student(client, exam, student):
+    exam.blind_review = True
+    exam.save()
+    upload(client, student)
+    code = student.submissions.get().display_code
+
+    body = client.get(f"/api/v1/verifications/{code}").json()
+
+    assert body["student_name"] is None
+    assert student.last_name not in json.dumps(body)
+    assert student.nickname not in json.dumps(body)
+    assert body["signed_receipt"]["facts"]["code"] == code
