@@ -47,7 +47,7 @@ def saved_receipt_and_checker(pages, student, tmp_path, language="en"):
     page = pages.new(locale=language, extra_http_headers=headers)
     answer = answer_file(tmp_path, 40_000, "answer.pdf")
     page.goto(student.get_upload_url())
-    page.locator("input[type=file]").set_input_files(answer)
+    page.locator("input[type=file][name=file]").set_input_files(answer)
     page.locator("button.primary[type=submit]").click()
     page.wait_for_url("**/receipt/**")
     expect(page.locator(".receipt-qr svg.qr")).to_be_visible()
@@ -214,7 +214,7 @@ def test_the_receipt_page_shows_the_signed_receipt(pages, student, tmp_path):
             bypass_csp=True,
         )
         page.goto(student.get_upload_url())
-        page.locator("input[type=file]").set_input_files(answer_file(tmp_path, 20_000))
+        page.locator("input[type=file][name=file]").set_input_files(answer_file(tmp_path, 20_000))
         page.locator("button.primary[type=submit]").click()
         page.wait_for_url("**/receipt/**")
         section = page.locator(".signed-receipt")
