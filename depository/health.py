@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from depository import connections as database_connections
 from students.models import WorkerHeartbeat
 from submissions import storage, throttle
 
@@ -45,6 +46,19 @@ def health_check(name):
 def check_database():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+
+
+@health_check("connections")
+def check_connections():
+    """The deployment's pools together fit in the database's max_connections."""
+    budget = database_connections.budget()
+    if budget is None:
+        return None
+    if not budget.fits():
+        raise RuntimeError(
+            f"More connections configured than the database takes: {budget.describes()}"
+        )
+    return {"configured": budget.configured, "max": budget.available}
 
 
 @health_check("storage")

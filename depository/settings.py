@@ -91,6 +91,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'depository.sqlite3'}")
 }
+# Each process keeps a pool of up to DATABASE_POOL_MAX connections. How many processes
+# there are is the deployment's (fly.toml): `check --deploy` and /healthz/deep add them up,
+# app machines x WEB_CONCURRENCY x DATABASE_POOL_MAX + the workers' and the maintenance
+# process's, against the server's max_connections (depository/connections.py).
+DATABASE_POOL_MIN = env.int("DATABASE_POOL_MIN", default=2)
+DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", default=10)
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)  # gunicorn.conf.py reads it too
+APP_MACHINES = env.int("APP_MACHINES", default=1)
+WORKER_MACHINES = env.int("WORKER_MACHINES", default=1)
+MAINTENANCE_MACHINES = env.int("MAINTENANCE_MACHINES", default=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
@@ -101,11 +111,29 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "depository.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["pool"] = {
+        "min_size": DATABASE_POOL_MIN,
+        "max_size": DATABASE_POOL_MAX,
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
     }
+    # A database that stops answering must cost a request seconds, not minutes (a page
+    # waited 180 s on a hung one): a connection is given up on after connect_timeout; a
+    # peer that stops acknowledging after tcp_user_timeout, and an idle one that is gone
+    # after 10 + 3 x 5 s of keepalives; and the server cancels any statement (a lock
+    # waited on included) after DATABASE_STATEMENT_TIMEOUT, so an upload's record either
+    # commits within seconds or not at all, long before nginx gives up on it (120 s).
+    options.update(
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        keepalives=1,
+        keepalives_idle=10,
+        keepalives_interval=5,
+        keepalives_count=3,
+        tcp_user_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5) * 2000,
+    )
+    statement_ms = int(env.float("DATABASE_STATEMENT_TIMEOUT", default=10) * 1000)
+    # Any options given in DATABASE_URL come last, and win.
+    options["options"] = f"-c statement_timeout={statement_ms} {options.get('options', '')}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -22,7 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "s3cret-health-token-0123456789abcdef"
 
 
-HEALTHY = {"database": "ok", "storage": "ok", "throttle": "ok", "worker": "ok", "task_queue": "ok"}
+HEALTHY = {
+    "database": "ok",
+    "connections": "ok",
+    "storage": "ok",
+    "throttle": "ok",
+    "worker": "ok",
+    "task_queue": "ok",
+}
 
 
 @pytest.fixture(autouse=True)
