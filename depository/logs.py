@@ -78,8 +78,12 @@ class RequestContext(logging.Filter):
         return True
 
 
-# Paths whose segments after the prefix are secrets, and any query string.
-SECRET_PATH = re.compile(r"(/(?:u|verify|files)/)(?!\?)[^\s\"'?#]+")
+# Paths whose segments after the prefix are secrets (the pages' and the API's codes, the
+# password reset's and the invitation's tokens), and any query string.
+SECRET_PATH = re.compile(
+    r"(/(?:u|verify|files|api/v\d+/(?:uploads|verifications|submissions)"
+    r"|accounts/(?:reset|invitation))/)(?!\?)[^\s\"'?#]+"
+)
 QUERY = re.compile(r"\?\S*")
 MASK = "[redacted]"
 
