@@ -10,6 +10,8 @@ every check's status and latency, and is 503 when any one fails.
 import hmac
 import logging
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -72,6 +74,36 @@ def check_storage():
     location.mkdir(parents=True, exist_ok=True)
     if not os.access(location, os.W_OK):
         raise PermissionError(f"{location} is not writable")
+
+
+def upload_temp_dirs():
+    """Where a body is kept while it arrives: nginx's folder (behind depository/serve.py)
+    and the app's own, where an upload past FILE_UPLOAD_MAX_MEMORY_SIZE spools."""
+    dirs = {"app": settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()}
+    if settings.PROXY_BODY_TEMP_DIR:
+        dirs["proxy"] = settings.PROXY_BODY_TEMP_DIR
+    return dirs
+
+
+def has_room(free):
+    return free >= settings.UPLOAD_TEMP_MIN_FREE_BYTES
+
+
+@health_check("upload_temp")
+def check_upload_temp():
+    """Each folder that takes uploads as they arrive has room for some, and can be written:
+    full or read-only, every upload past 64 KiB fails before the app sees it."""
+    figures = {}
+    for name, path in upload_temp_dirs().items():
+        free = shutil.disk_usage(path).free
+        figures[f"{name}_free_bytes"] = free
+        if not has_room(free):
+            raise RuntimeError(
+                f"{path} has {free} bytes free, less than {settings.UPLOAD_TEMP_MIN_FREE_BYTES}"
+            )
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(f"{path} is not writable")
+    return figures
 
 
 @health_check("throttle")

@@ -209,6 +209,15 @@ FILE_UPLOAD_HANDLERS = ["submissions.uploadhandlers.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # The largest file the server will read for any form, whatever an exam allows.
 FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1024)
+# Where nginx keeps each body past 64 KiB while it arrives (depository/serve.py sets it for
+# the gunicorn it starts): /healthz/deep checks its free space beside the app's own
+# temporary folder, where uploads past FILE_UPLOAD_MAX_MEMORY_SIZE spool.
+PROXY_BODY_TEMP_DIR = env.str("PROXY_BODY_TEMP_DIR", default="")
+# Either folder with less free space than this fails /healthz/deep: less than a few
+# largest bodies at once, and uploads are about to fail.
+UPLOAD_TEMP_MIN_FREE_BYTES = env.int(
+    "UPLOAD_TEMP_MIN_FREE_BYTES", default=10 * (FILE_UPLOAD_HARD_LIMIT + 64 * 1024)
+)
 
 # The original service's MD5 beside our SHA-256 for every upload, not only for uploads
 # through its routes (/api/v0/): its clients can then compare it for files uploaded on the

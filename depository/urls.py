@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from depository import errorpages, health
-from depository.serve import TOO_LARGE_PATH
+from depository.serve import NOT_RECEIVED_PATH, TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
 from students.views import LoginView
 from submissions.throttle import too_many_resets
@@ -91,6 +91,7 @@ urlpatterns = [
     path("healthz/deep", health.deep, name="healthz_deep"),
     # What nginx asks for when it refuses a body as too large.
     path(TOO_LARGE_PATH.removeprefix("/"), errorpages.too_large, name="too_large"),
+    path(NOT_RECEIVED_PATH.removeprefix("/"), errorpages.not_received, name="not_received"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", PasswordResetView.as_view(), name="password_reset"),
