@@ -164,6 +164,10 @@ def test_a_refused_upload_is_one_line_with_its_reason(client, student, log_lines
         ("/accounts/reset/MQ/cz8w-abc123/", "/accounts/reset/[redacted]"),
         ("/accounts/invitation/MQ/cz8w-abc123/", "/accounts/invitation/[redacted]"),
         ("/api/v1/exams/3/students stays", "/api/v1/exams/3/students stays"),
+        (
+            "550 5.1.1 <ada.l+x@mail.example.org>: no such user",
+            "550 5.1.1 <[address]>: no such user",
+        ),
     ],
 )
 def test_redact_masks_codes_and_query_strings(text, expected):
