@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from depository import errorpages, health
+from depository import errorpages, health, sessions
 from depository.serve import NOT_RECEIVED_PATH, TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
 from students.views import LoginView
@@ -28,6 +28,17 @@ class LogoutView(auth_views.LogoutView):
 
     def get(self, request, *args, **kwargs):
         return render(request, "registration/logout_confirm.html")
+
+    def post(self, request, *args, **kwargs):
+        """While Redis is down a logout could not last (depository.sessions): it changes
+        nothing, and the page says the examiner is still logged in and to try again."""
+        try:
+            sessions.ensure_forgettable(request.session)  # before anything is logged out
+        except sessions.CacheUnavailable:
+            response = render(request, "registration/logout_unavailable.html", status=503)
+            response["Retry-After"] = "60"
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 def server_error(request):
