@@ -235,3 +235,18 @@ def test_a_logout_refused_while_redis_was_down_works_once_it_is_back_and_lasts(
     assert done.status_code == 302
     assert not is_logged_in(client)
     assert not list(redis_cache.scan_iter(f"{redis_cache.prefix}:*session*"))
+
+
+# --- The deploy that brought ExaminerBackend ---------------------------------------------
+
+
+def test_a_session_from_before_the_examiner_backend_stays_logged_in(settings, examiner):
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    client = logged_in(examiner)  # as the release before logged examiners in
+    settings.AUTHENTICATION_BACKENDS = ["students.backends.ExaminerBackend"]
+    assert not is_logged_in(client)  # Django's rule: that backend is gone
+
+    migration = import_module("students.migrations.0014_sessions_name_the_examiner_backend")
+    migration.rename(migration.MODEL_BACKEND, migration.EXAMINER_BACKEND)(django_apps, None)
+
+    assert is_logged_in(client)
