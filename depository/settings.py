@@ -132,8 +132,14 @@ else:
         tcp_user_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5) * 2000,
     )
     statement_ms = int(env.float("DATABASE_STATEMENT_TIMEOUT", default=10) * 1000)
+    # lock_timeout too: PostgreSQL stops a statement's timer before it commits, and Django's
+    # foreign keys are checked at the commit, where a wait for a locked table would
+    # otherwise have no end (and the upload be recorded after the student was told no).
     # Any options given in DATABASE_URL come last, and win.
-    options["options"] = f"-c statement_timeout={statement_ms} {options.get('options', '')}".strip()
+    options["options"] = (
+        f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms} "
+        f"{options.get('options', '')}"
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

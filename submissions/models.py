@@ -184,7 +184,9 @@ class SubmissionQuerySet(models.QuerySet):
                     kind=Mail.Kind.RECEIPT,
                     to=locked.email,
                     language=submission.language or locked.mail_language(),
-                    exam_id=locked.exam_id,
+                    # No exam: its foreign key would share-lock the exam's row, and an
+                    # upload must never wait for another transaction holding it. The
+                    # student's (locked above, by this transaction) leads to the exam.
                     student=locked,
                 )  # written by the worker as it sends it (submissions.mail.render_receipt)
         student.uploads_used = locked.uploads_used + 1

@@ -49,6 +49,7 @@ def test_a_page_answers_503_within_seconds_while_its_table_is_locked(served):
     with table_locked("students_student"):
         (status, page), seconds = timed(http_get, served + upload_url(student), timeout=30)
 
+    print(f"page answered {status} after {seconds:.1f} s on a locked table")
     assert status == 503
     assert "We lost touch with our database for a moment" in page
     assert seconds < STATEMENT_TIMEOUT + 3
@@ -69,9 +70,10 @@ def test_an_upload_refused_on_a_hung_database_is_never_recorded_afterwards(serve
     time.sleep(STATEMENT_TIMEOUT + 1)  # anything still waiting would now be recorded
 
     student.refresh_from_db()
+    print(f"upload answered {status} after {seconds:.1f} s on a locked table")
     assert status == 503
-    # The upload's own refusal, or the page for a connection lost on the way (its check
-    # for a repeated form also waited on the lock).
+    # The upload's own refusal, or the page for a database lost on the way (the refusal's
+    # line in the audit trail waited on the lock too).
     assert "Nothing was used up" in body or "no upload is used up unless" in body
     assert seconds < STATEMENT_TIMEOUT + 3
     assert Submission.objects.filter(student=student).count() == 0
