@@ -8,6 +8,7 @@ import json
 import logging
 from http import HTTPStatus
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,7 +20,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from depository.logs import route_name
-from depository.storage import STORAGE_ERRORS, StorageUnavailable
+from depository.storage import StorageUnavailable
 from students.models import ExamArchived
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,8 @@ def _server_error(request, exc):
             "API request %s %s: the database is unavailable: %r", request.method, route, exc
         )
         return unavailable("database_unavailable")
-    if isinstance(exc, StorageUnavailable | STORAGE_ERRORS):
+    # Not every OSError: a client that went away mid-body raises one too.
+    if isinstance(exc, StorageUnavailable | BotoCoreError | ClientError):
         log.warning("API request %s %s: the storage is unavailable: %r", request.method, route, exc)
         return unavailable("storage_unavailable")
     log.exception("API request %s %s failed", request.method, route)
