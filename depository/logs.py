@@ -82,8 +82,8 @@ class RequestContext(logging.Filter):
 # password reset's and the invitation's tokens), and any query string.
 SECRET_PATH = re.compile(
     r"(/(?:u|verify|files|api/v\d+/(?:uploads|verifications|submissions)"
-    r"|accounts/(?:reset|invitation))/)(?!\?)[^\s\"'?#]+"
-)
+    r"|accounts/(?:reset|invitation))/)(?!\?)(?![^\s\"'?#]*\.py\b)[^\s\"'?#]+"
+)  # (not a source file in a traceback: .../django/core/files/storage/base.py)
 QUERY = re.compile(r"\?\S*")
 # An email address is personal data: a mail server's refusal often repeats the recipient's.
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
