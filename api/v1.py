@@ -19,7 +19,7 @@ from api import access, schemas
 from api.auth import bearer, require_unbound, require_write
 from api.forms import ApiExamForm
 from api.openapi import ProblemAPI, codes
-from api.problems import Problem, ProblemOut, form_problem, not_found
+from api.problems import RETRY_AFTER_SECONDS, Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
 from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
 from students import exports, imports, removal
@@ -237,7 +237,12 @@ def remove_student(request, exam_id: int, student_id: int):
     try:
         removal.remove_student(student)
     except removal.StorageUnavailable:
-        raise Problem(503, removal.STORAGE_FAILED, code="storage_unavailable") from None
+        raise Problem(
+            503,
+            removal.STORAGE_FAILED,
+            code="storage_unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from None
     return Status(204, None)
 
 

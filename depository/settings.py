@@ -103,6 +103,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'depository.sqlite3'}")
 }
+# Each process keeps a pool of up to DATABASE_POOL_MAX connections. How many processes
+# there are is the deployment's (fly.toml): `check --deploy` and /healthz/deep add them up,
+# app machines x WEB_CONCURRENCY x DATABASE_POOL_MAX + the workers' and the maintenance
+# process's, against the server's max_connections (depository/connections.py).
+DATABASE_POOL_MIN = env.int("DATABASE_POOL_MIN", default=2)
+DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", default=10)
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)  # gunicorn.conf.py reads it too
+APP_MACHINES = env.int("APP_MACHINES", default=1)
+WORKER_MACHINES = env.int("WORKER_MACHINES", default=1)
+MAINTENANCE_MACHINES = env.int("MAINTENANCE_MACHINES", default=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
@@ -113,11 +123,35 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "depository.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["pool"] = {
+        "min_size": DATABASE_POOL_MIN,
+        "max_size": DATABASE_POOL_MAX,
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
     }
+    # A database that stops answering must cost a request seconds, not minutes (a page
+    # waited 180 s on a hung one): a connection is given up on after connect_timeout; a
+    # peer that stops acknowledging after tcp_user_timeout, and an idle one that is gone
+    # after 10 + 3 x 5 s of keepalives; and the server cancels any statement (a lock
+    # waited on included) after DATABASE_STATEMENT_TIMEOUT, so an upload's record either
+    # commits within seconds or not at all, long before nginx gives up on it (120 s).
+    options.update(
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        keepalives=1,
+        keepalives_idle=10,
+        keepalives_interval=5,
+        keepalives_count=3,
+        tcp_user_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5) * 2000,
+    )
+    statement_ms = int(env.float("DATABASE_STATEMENT_TIMEOUT", default=10) * 1000)
+    # lock_timeout too: PostgreSQL stops a statement's timer before it commits, and Django's
+    # foreign keys are checked at the commit, where a wait for a locked table would
+    # otherwise have no end (and the upload be recorded after the student was told no).
+    # Any options given in DATABASE_URL come last, and win.
+    options["options"] = (
+        f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms} "
+        f"{options.get('options', '')}"
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -193,6 +227,15 @@ FILE_UPLOAD_HANDLERS = ["submissions.uploadhandlers.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # The largest file the server will read for any form, whatever an exam allows.
 FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1024)
+# Where nginx keeps each body past 64 KiB while it arrives (depository/serve.py sets it for
+# the gunicorn it starts): /healthz/deep checks its free space beside the app's own
+# temporary folder, where uploads past FILE_UPLOAD_MAX_MEMORY_SIZE spool.
+PROXY_BODY_TEMP_DIR = env.str("PROXY_BODY_TEMP_DIR", default="")
+# Either folder with less free space than this fails /healthz/deep: less than a few
+# largest bodies at once, and uploads are about to fail.
+UPLOAD_TEMP_MIN_FREE_BYTES = env.int(
+    "UPLOAD_TEMP_MIN_FREE_BYTES", default=10 * (FILE_UPLOAD_HARD_LIMIT + 64 * 1024)
+)
 
 # The original service's MD5 beside our SHA-256 for every upload, not only for uploads
 # through its routes (/api/v0/): its clients can then compare it for files uploaded on the

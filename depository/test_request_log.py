@@ -155,6 +155,24 @@ def test_a_refused_upload_is_one_line_with_its_reason(client, student, log_lines
         ("/files/eyJhbGciOi:1t2:sig/", "/files/[redacted]"),
         ("https://r2/b/key?X-Amz-Signature=abc&X-Amz-Credential=k", "https://r2/b/key?[redacted]"),
         ("/verify/ and /exams/3/ stay", "/verify/ and /exams/3/ stay"),
+        (
+            '"POST /api/v1/uploads/abcDEF123_-/ HTTP/1.1"',
+            '"POST /api/v1/uploads/[redacted] HTTP/1.1"',
+        ),
+        ("/api/v1/verifications/7KQ2-M9XD-3HFP", "/api/v1/verifications/[redacted]"),
+        ("/api/v0/submissions/abcDEF123_-", "/api/v0/submissions/[redacted]"),
+        ("/api/v0/verifications/7KQ2/download_url", "/api/v0/verifications/[redacted]"),
+        ("/accounts/reset/MQ/cz8w-abc123/", "/accounts/reset/[redacted]"),
+        ("/accounts/invitation/MQ/cz8w-abc123/", "/accounts/invitation/[redacted]"),
+        ("/api/v1/exams/3/students stays", "/api/v1/exams/3/students stays"),
+        (
+            'File "/venv/django/core/files/storage/base.py"',
+            'File "/venv/django/core/files/storage/base.py"',
+        ),
+        (
+            "550 5.1.1 <ada.l+x@mail.example.org>: no such user",
+            "550 5.1.1 <[address]>: no such user",
+        ),
     ],
 )
 def test_redact_masks_codes_and_query_strings(text, expected):

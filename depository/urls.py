@@ -17,8 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from depository import errorpages, health
-from depository.serve import TOO_LARGE_PATH
+from depository import errorpages, health, sessions
+from depository.serve import NOT_RECEIVED_PATH, TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
 from students.views import LoginView, provider_sign_in
 from submissions.throttle import too_many_resets
@@ -33,6 +33,17 @@ class LogoutView(auth_views.LogoutView):
 
     def get(self, request, *args, **kwargs):
         return render(request, "registration/logout_confirm.html")
+
+    def post(self, request, *args, **kwargs):
+        """While Redis is down a logout could not last (depository.sessions): it changes
+        nothing, and the page says the examiner is still logged in and to try again."""
+        try:
+            sessions.ensure_forgettable(request.session)  # before anything is logged out
+        except sessions.CacheUnavailable:
+            response = render(request, "registration/logout_unavailable.html", status=503)
+            response["Retry-After"] = "60"
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 def server_error(request):
@@ -147,6 +158,7 @@ urlpatterns = [
     path("healthz/deep", health.deep, name="healthz_deep"),
     # What nginx asks for when it refuses a body as too large.
     path(TOO_LARGE_PATH.removeprefix("/"), errorpages.too_large, name="too_large"),
+    path(NOT_RECEIVED_PATH.removeprefix("/"), errorpages.not_received, name="not_received"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     *signin_urlpatterns,

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from students import times
-from students.models import Student
+from students.models import Mail, Student
 from submissions import codes, receipts, storage
 
 
@@ -202,8 +202,33 @@ class SubmissionQuerySet(models.QuerySet):
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
             Event.log(locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked))
+            if locked.email:
+                # The receipt is queued with the upload it is for, so no worker that dies
+                # before writing it can lose it: the outbox's lease covers it from here.
+                Mail.objects.create(
+                    key=receipt_key(submission.pk),
+                    kind=Mail.Kind.RECEIPT,
+                    to=locked.email,
+                    language=submission.language or locked.mail_language(),
+                    # No exam: its foreign key would share-lock the exam's row, and an
+                    # upload must never wait for another transaction holding it. The
+                    # student's (locked above, by this transaction) leads to the exam.
+                    student=locked,
+                )  # written by the worker as it sends it (submissions.mail.render_receipt)
         student.uploads_used = locked.uploads_used + 1
         return submission, previous
+
+
+RECEIPT_KEY = "receipt:"
+
+
+def receipt_key(submission_id):
+    """The receipt mail's outbox key: one receipt per submission."""
+    return f"{RECEIPT_KEY}{submission_id}"
+
+
+def receipt_submission_id(mail):
+    return int(mail.key.removeprefix(RECEIPT_KEY))
 
 
 class Submission(models.Model):

@@ -308,6 +308,9 @@ def test_when_storage_fails_the_student_stays(api, client, student, s3, settings
     body = problem(api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}"), 503)
 
     assert body["code"] == "storage_unavailable"
+    assert (
+        api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}")["Retry-After"] == "60"
+    )
     assert body["detail"] == str(removal.STORAGE_FAILED)
     assert "could not be reached" in body["detail"]
     assert Student.objects.filter(pk=student.pk).exists()
@@ -566,3 +569,21 @@ def test_verification_under_blind_review_names_no_student(client, exam, student)
     assert student.last_name not in json.dumps(body)
     assert student.nickname not in json.dumps(body)
     assert body["signed_receipt"]["facts"]["code"] == code
+
+
+@pytest.mark.parametrize("path", ["/api/v1/uploads/{}", "/api/v0/submissions/{}"])
+def test_an_upload_while_storage_is_down_is_a_503_to_retry(client, student, s3, settings, path):
+    """A real fault: the storage's address answers nothing (a closed port)."""
+    default = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**default, "OPTIONS": {**default["OPTIONS"], "endpoint_url": CLOSED}},
+    }
+
+    response = client.post(path.format(student.upload_code), {"file": answer()})
+
+    body = problem(response, 503)
+    assert response["Retry-After"] == "60"
+    assert body["code"] == "unavailable"
+    student.refresh_from_db()
+    assert (student.uploads_used, student.submissions.count()) == (0, 0)
