@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken
+from students import times
 from students.forms import ExamForm
 from students.models import Exam
 
@@ -22,6 +23,7 @@ class ApiTokenForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["exam"].queryset = Exam.objects.visible_to(user)
         self.fields["exam"].empty_label = _("All my exams")
+        self.fields["expires_at"].validators.append(times.validate_settable)
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]

@@ -7,7 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, PlainSerializer, StringConstraints
+from ninja.schema import DjangoGetter
+from pydantic import AwareDatetime, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from submissions import receipts
 
 Text = Annotated[str, StringConstraints(max_length=300)]
 
@@ -18,6 +22,35 @@ def utc_time(moment):
 
 
 Time = Annotated[datetime, PlainSerializer(utc_time, return_type=str)]
+
+
+class ObjectIn(Schema):
+    """A request body (or one of its items) that must be a JSON object. ninja's Schema reads
+    anything else by its attributes, so the string "AAA" would be an exam titled "Aaa"
+    (str.title) rather than a refusal."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def must_be_an_object(cls, data):
+        # ninja hands every value over wrapped, to be read by its attributes.
+        value = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(value, dict):
+            raise PydanticCustomError(
+                "not_an_object",
+                "must be a JSON object ({...}), not {kind}",
+                {"kind": JSON_KINDS.get(type(value), "this")},
+            )
+        return data
+
+
+JSON_KINDS = {
+    str: "a string",
+    list: "an array",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
 
 
 class ExamOut(Schema):
@@ -32,6 +65,9 @@ class ExamOut(Schema):
     instructions: str
     contact: str
     statement: str
+    blind_review: bool = Field(
+        description="Names hidden from the code lookup and from signed receipts' facts."
+    )
     max_upload_bytes: int
     max_uploads: int
     manual_state: Literal["", "open", "closed"]
@@ -51,7 +87,7 @@ class ExamOut(Schema):
         return exam.is_archived()
 
 
-class ExamIn(Schema):
+class ExamIn(ObjectIn):
     title: Annotated[str, StringConstraints(max_length=200)]
     language: Annotated[str, StringConstraints(max_length=16)] | None = Field(
         None, description="One of the site's languages (en, de); default: the request's."
@@ -64,13 +100,14 @@ class ExamIn(Schema):
     instructions: Annotated[str, StringConstraints(max_length=5000)] = ""
     contact: Annotated[str, StringConstraints(max_length=200)] = ""
     statement: Text = ""
+    blind_review: bool = False
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] = ""
     allowed_extensions: Text = ""
 
 
-class ExamPatch(Schema):
+class ExamPatch(ObjectIn):
     title: Annotated[str, StringConstraints(max_length=200)] | None = None
     language: Annotated[str, StringConstraints(max_length=16)] | None = None
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -81,6 +118,7 @@ class ExamPatch(Schema):
     instructions: Annotated[str, StringConstraints(max_length=5000)] | None = None
     contact: Annotated[str, StringConstraints(max_length=200)] | None = None
     statement: Text | None = None
+    blind_review: bool | None = None
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] | None = None
@@ -155,14 +193,14 @@ class StudentOut(Schema):
         return student.deadline()
 
 
-class StudentIn(Schema):
+class StudentIn(ObjectIn):
     nickname: Text
     first_name: Text
     last_name: Text
     email: Text = ""
 
 
-class StudentPatch(Schema):
+class StudentPatch(ObjectIn):
     nickname: Text | None = None
     first_name: Text | None = None
     last_name: Text | None = None
@@ -178,7 +216,7 @@ class StudentPage(Schema):
     results: list[StudentOut]
 
 
-class BulkIn(Schema):
+class BulkIn(ObjectIn):
     students: list[StudentIn] = Field(..., min_length=1, max_length=20_000)
 
 
@@ -211,6 +249,17 @@ class DownloadOut(Schema):
     download_url_expires_in_seconds: int
 
 
+class SignedReceiptOut(Schema):
+    """The receipt file, as the receipt page and mail give it: the signed statement (a
+    compact JWS, Ed25519, checked with /.well-known/jwks.json) and the facts it signs."""
+
+    format: str
+    jws: str
+    facts: dict
+    keys: str = Field(description="Where the public keys are published (a JWK Set).")
+    checker: str = Field(description="Where to download the offline checker page.")
+
+
 class ReceiptOut(Schema):
     """A submission as its student (or a script acting for them) sees it."""
 
@@ -224,6 +273,9 @@ class ReceiptOut(Schema):
     late_by: timedelta | None
     expires_at: Time | None
     has_file: bool
+    signed_receipt: SignedReceiptOut | None = Field(
+        description="Null for uploads made before receipts were signed."
+    )
 
     @staticmethod
     def resolve_verification_code(submission):
@@ -236,6 +288,10 @@ class ReceiptOut(Schema):
     @staticmethod
     def resolve_has_file(submission):
         return submission.has_file()
+
+    @staticmethod
+    def resolve_signed_receipt(submission):
+        return receipts.receipt_file(submission)
 
 
 class UploadStatusOut(Schema):
@@ -260,7 +316,7 @@ class UploadOut(Schema):
 class VerificationOut(Schema):
     verification_code: str
     exam_title: str
-    student_name: str
+    student_name: str | None = Field(description="Null when the exam is under blind review.")
     original_name: str
     size: int
     sha256: str
@@ -272,6 +328,9 @@ class VerificationOut(Schema):
     file_available: bool
     download_url: str | None
     download_url_expires_in_seconds: int | None
+    signed_receipt: SignedReceiptOut | None = Field(
+        description="Null for uploads made before receipts were signed."
+    )
 
 
 def download(request, submission, by):

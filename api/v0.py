@@ -59,7 +59,7 @@ class StudentV0(Schema):
     created_at: datetime
 
 
-class StudentCreateV0(Schema):
+class StudentCreateV0(schemas.ObjectIn):
     nickname: schemas.Text
     first_name: schemas.Text
     last_name: schemas.Text

@@ -20,7 +20,7 @@ from api import access, schemas
 from api.auth import bearer, require_unbound, require_write
 from api.forms import ApiExamForm
 from api.openapi import ProblemAPI, codes
-from api.problems import Problem, ProblemOut, form_problem, not_found
+from api.problems import RETRY_AFTER_SECONDS, Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
 from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
 from students import exports, imports, mail, removal
@@ -28,6 +28,7 @@ from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Mail, Student
 from students.views import ROSTER_PAGE_SIZE
 from submissions import codes as verification_codes
+from submissions import receipts
 from submissions.models import Submission
 
 api = ProblemAPI(
@@ -239,7 +240,12 @@ def remove_student(request, exam_id: int, student_id: int):
     try:
         removal.remove_student(student)
     except removal.StorageUnavailable:
-        raise Problem(503, removal.STORAGE_FAILED, code="storage_unavailable") from None
+        raise Problem(
+            503,
+            removal.STORAGE_FAILED,
+            code="storage_unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from None
     return Status(204, None)
 
 
@@ -465,7 +471,9 @@ def verification(request, verification_code: str):
     return {
         "verification_code": submission.display_code,
         "exam_title": submission.student.exam.title,
-        "student_name": submission.student.full_name,
+        "student_name": None
+        if submission.student.name_is_hidden()
+        else submission.student.full_name,
         "original_name": submission.original_name,
         "size": submission.size,
         "sha256": submission.sha256,
@@ -476,4 +484,5 @@ def verification(request, verification_code: str):
         "file_deleted_at": submission.file_deleted_at,
         "file_available": available,
         **(link or {"download_url": None, "download_url_expires_in_seconds": None}),
+        "signed_receipt": receipts.receipt_file(submission),
     }

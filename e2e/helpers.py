@@ -22,6 +22,11 @@ def shot(page, name, docs=None, **options):
         page.screenshot(path=DOCS_SCREENSHOTS / docs, **options)
 
 
+def doc_shot(page, name, **options):
+    """A screenshot kept in docs/screenshots/ under its own name (see `shot`)."""
+    shot(page, name, docs=f"{name}.png", **options)
+
+
 def answer_file(folder, size, name="answer.pdf"):
     """A file of `size` bytes that starts like a PDF; random, so no two uploads are alike."""
     path = folder / name

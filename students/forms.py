@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from students import filetypes, imports, mail
+from students import filetypes, imports, mail, times
 from students.filetypes import too_large_message
 from students.models import (
     MAX_EXTRA_UPLOADS,
@@ -22,6 +22,7 @@ from students.models import (
     ExamMail,
     Student,
     submission_model,
+    time_zones,
 )
 from students.text import plain_text
 
@@ -32,6 +33,7 @@ class ZonedDateTimeField(forms.DateTimeField):
     """A date and time typed and shown in a given zone (the exam's), not the examiner's."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    default_validators = [times.validate_settable]
     zone = None
 
     def prepare_value(self, value):
@@ -42,6 +44,10 @@ class ZonedDateTimeField(forms.DateTimeField):
         with timezone.override(self.zone):
             return super().to_python(value)
 
+    def run_validators(self, value):
+        with timezone.override(self.zone):
+            super().run_validators(value)
+
 
 EXAM_TIMES = ["opens_at", "closes_at", "cutoff_at"]
 
@@ -51,7 +57,7 @@ def language_choices():
 
 
 def time_zone_choices():
-    return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+    return [(zone, zone) for zone in sorted(time_zones())]
 
 
 class ExamForm(forms.ModelForm):
@@ -93,6 +99,7 @@ class ExamForm(forms.ModelForm):
             "instructions",
             "contact",
             "statement",
+            "blind_review",
         ]
         field_classes = dict.fromkeys(EXAM_TIMES, ZonedDateTimeField)
         widgets = {"instructions": forms.Textarea(attrs={"rows": 4})}
@@ -101,6 +108,11 @@ class ExamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         size = Decimal(self.instance.max_upload_bytes) / MB
         self.fields["max_upload_mb"].initial = size.quantize(Decimal("0.01")).normalize()
+        self.fields["max_uploads"].help_text = _(
+            "An exam is one file per student: each upload replaces the previous one, and the "
+            "last one counts. On an exam that takes PDF, students can photograph paper pages "
+            "on their phone and send them as one PDF."
+        )
         zone = self._zone()
         for name in EXAM_TIMES:
             field = self.fields[name]
@@ -109,7 +121,10 @@ class ExamForm(forms.ModelForm):
             field.widget.attrs["data-zoned"] = "true"
 
     GROUPS = [
-        (_("The exam"), ["title", "instructions", "contact", "statement", "language"]),
+        (
+            _("The exam"),
+            ["title", "instructions", "contact", "statement", "language", "blind_review"],
+        ),
         (_("When"), ["time_zone", *EXAM_TIMES]),
         (_("Files"), ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
     ]
@@ -121,7 +136,7 @@ class ExamForm(forms.ModelForm):
     def _zone(self):
         """The zone the times are typed in: the one posted with them, else the exam's."""
         posted = self.data.get("time_zone") if self.is_bound else None
-        name = posted if posted in zoneinfo.available_timezones() else self.instance.time_zone
+        name = posted if posted in time_zones() else self.instance.time_zone
         return zoneinfo.ZoneInfo(name)
 
     def clean(self):
@@ -260,9 +275,7 @@ class ImportForm(forms.Form):
             self.text, self.encoding = imports.read_text(upload.read())
             imports.read(self.text)
         except imports.ColumnsUnknown:
-            if not imports.head(self.text)[1]:
-                raise forms.ValidationError(imports.NO_STUDENTS) from None
-            # The examiner picks the columns next.
+            pass  # Every row was read: the examiner picks the columns next.
         except imports.UnreadableFile as error:
             raise forms.ValidationError(str(error)) from None
         return upload
@@ -283,7 +296,8 @@ class ColumnsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.header = header
         choices = [("", _("— none —"))] + [
-            (str(index), _column_label(index, name, sample)) for index, name in enumerate(header)
+            (str(index), _column_label(index, header[index], sample))
+            for index in self.offered(header)
         ]
         for column, label in self.LABELS.items():
             self.fields[column] = forms.TypedChoiceField(
@@ -293,6 +307,21 @@ class ColumnsForm(forms.Form):
                 empty_value=None,
                 required=column in imports.REQUIRED,
             )
+
+    @staticmethod
+    def offered(header):
+        """The columns a list offers: the first MAX_COLUMNS_OFFERED, and any further one the
+        header names as a field. A header of thousands of columns would make a page of
+        megabytes (five lists of every column) that no one could use."""
+        guessed = set(imports.guess(header).values())
+        return [
+            index
+            for index in range(len(header))
+            if index < imports.MAX_COLUMNS_OFFERED or index in guessed
+        ]
+
+    def is_cut_short(self):
+        return len(self.header) > imports.MAX_COLUMNS_OFFERED
 
     def clean(self):
         data = super().clean()
@@ -308,7 +337,7 @@ class ColumnsForm(forms.Form):
 
 def _column_label(index, name, sample):
     example = sample[index] if index < len(sample) else ""
-    values = {"number": index + 1, "name": name.strip(), "example": example.strip()[:40]}
+    values = {"number": index + 1, "name": name.strip()[:40], "example": example.strip()[:40]}
     if values["example"]:
         return _("Column %(number)s: “%(name)s”, e.g. “%(example)s”") % values
     return _("Column %(number)s: “%(name)s”") % values

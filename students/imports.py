@@ -20,6 +20,8 @@ from students.text import plain_text
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
+# The column step lists this many of a file's columns (a roster needs five).
+MAX_COLUMNS_OFFERED = 100
 
 # Header spellings we accept, normalised to lower case without spaces, dashes, dots or
 # underscores: English, German (a university's export), Moodle's (username, firstname,
@@ -273,18 +275,29 @@ def read(text, columns=None):
 
 
 def _read(text, chosen):
+    """The header and every data row. The whole file is read before its columns are looked
+    at, so a file too long or unreadable is refused as such whether or not its header row
+    names the columns, before the examiner is asked to pick them."""
+    header, lines = _lines(text)
+    if not lines:
+        raise UnreadableFile(NO_STUDENTS)
+    columns = _columns(header, chosen)
+    return header, [_row(line, cells, columns) for line, cells in lines]
+
+
+def _lines(text):
+    """The header row's cells, and (line number, cells) for each non-blank line after it."""
     reader = _reader(text)
     try:
         header = next(reader, None)
         if not header:
             raise UnreadableFile(_("This file is empty."))
-        columns = _columns(header, chosen)
-        rows = []
+        lines = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
-            rows.append(_row(reader.line_num, cells, columns))
-            if len(rows) > MAX_ROWS:
+            lines.append((reader.line_num, cells))
+            if len(lines) > MAX_ROWS:
                 raise UnreadableFile(
                     _("This file has more than %(count)s students.")
                     % {"count": number_format(MAX_ROWS, force_grouping=True)}
@@ -294,9 +307,7 @@ def _read(text, chosen):
             _("This is not a CSV file we can read (line %(line)s: %(error)s).")
             % {"line": reader.line_num, "error": error}
         ) from None
-    if not rows:
-        raise UnreadableFile(NO_STUDENTS)
-    return header, rows
+    return header, lines
 
 
 def _row(line, cells, columns):

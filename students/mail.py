@@ -335,22 +335,50 @@ def wake_worker(run_after=None):
 # --- Mail made whole when queued (one recipient, written in the request or the task) ---
 
 
+def write(template, context, lang):
+    """A mail's subject, text and HTML from `template` (.txt, .html and a one-line
+    _subject.txt), written in `lang`. `context` may be a function, called inside the
+    language's block, so that dates and sizes are formatted in that language too."""
+    with translation.override(lang):
+        context = {**(context() if callable(context) else context), "site_url": settings.SITE_URL}
+        subject = one_line(render_to_string(f"{template}_subject.txt", context))
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    return subject[:300], text, html
+
+
+# Mails queued before they are written (mailings, receipts) are written by the worker as it
+# takes them, by the renderer of their kind: `renders(kind)` registers one.
+RENDERERS = {}
+
+
+def renders(kind):
+    def register(render):
+        RENDERERS[kind] = render
+        return render
+
+    return register
+
+
+def render_mail(mail):
+    """Write a mail queued unwritten, by its kind's renderer (a mailing's by its mailing)."""
+    if mail.mailing_id:
+        return render_mailing_mail(mail)
+    return RENDERERS[mail.kind](mail)
+
+
 def queue(key, kind, to, template, context, lang=None, wake=True, **links):
     """Write one mail from `template` (.txt, .html and a one-line _subject.txt) in `lang`
     and queue it under `key`; an existing key makes nothing. Returns the Mail or None."""
     lang = lang or settings.LANGUAGE_CODE
-    with translation.override(lang):
-        context = {**context, "site_url": settings.SITE_URL}
-        subject = one_line(render_to_string(f"{template}_subject.txt", context))
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
+    subject, text, html = write(template, context, lang)
     mail, created = Mail.objects.get_or_create(
         key=key,
         defaults={
             "kind": kind,
             "to": to,
             "language": lang,
-            "subject": subject[:300],
+            "subject": subject,
             "text": text,
             "html": html,
             **links,

@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 from datetime import timedelta
 from email.utils import make_msgid
@@ -13,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from students import collation, times
+from students import collation, filetypes, times
 from students.codes import new_upload_code
 
 
@@ -63,8 +64,19 @@ def validate_language(value):
         raise ValidationError(_("“%(value)s” is not a language we offer."), params={"value": value})
 
 
+# tzdata names that are no place: `localtime` is whatever zone the server's machine is set
+# to, and `Factory` a placeholder whose times read "-00".
+NOT_PLACES = {"localtime", "Factory"}
+
+
+@functools.cache
+def time_zones():
+    """The zones an exam or an examiner may be in: tzdata's places."""
+    return frozenset(zoneinfo.available_timezones() - NOT_PLACES)
+
+
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zones():
         raise ValidationError(_("“%(value)s” is not a time zone we know."), params={"value": value})
 
 
@@ -187,6 +199,15 @@ class Exam(models.Model):
             "work.” Stored with each upload."
         ),
     )
+    blind_review = models.BooleanField(
+        _("blind review"),
+        default=False,
+        help_text=_(
+            "Hide students' names from the code lookup page and from the readable part of "
+            "their signed receipts, so reviewers who hold only verification codes mark "
+            "without names."
+        ),
+    )
     co_examiners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="shared_exams"
     )
@@ -210,6 +231,7 @@ class Exam(models.Model):
         "instructions",
         "contact",
         "statement",
+        "blind_review",
     ]
 
     class Meta:
@@ -246,6 +268,11 @@ class Exam(models.Model):
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def takes_scanned_pages(self):
+        """Whether students can hand in photos of paper pages as one PDF: the exam takes
+        PDF (or any file)."""
+        return filetypes.makes_pdfs(filetypes.parse_extensions(self.allowed_extensions))
 
     def has_opened(self, at=None):
         """Past its opening time (or opened by hand): before it, students only see when."""
@@ -513,6 +540,10 @@ class Student(models.Model):
     def full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
 
+    def name_is_hidden(self):
+        """Under blind review the public side names no student: codes only."""
+        return self.exam.blind_review
+
     @property
     def current_submission(self):
         """The live submission, from the roster's prefetch when there is one."""
@@ -770,6 +801,10 @@ class Mail(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     text = models.TextField(blank=True)
     html = models.TextField(blank=True)
+    # One text file sent with the mail (a receipt mail's signed receipt); empty: none. The
+    # database's default too, for the mailings' INSERT … SELECT, which leaves them out.
+    attachment_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    attachment = models.TextField(blank=True, default="", db_default="")
     message_id = models.CharField(max_length=200, default=new_message_id)
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

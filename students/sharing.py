@@ -1,6 +1,7 @@
 """Who shares an exam: the owner adds co-examiners (existing examiners) and removes them.
 A co-examiner can do everything with the exam but delete it or change who shares it, so
-these pages are the owner's alone (404 for anyone else)."""
+these pages are the owner's alone (404 for anyone else). An archived exam is read-only:
+its sharing too."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,10 @@ from students.views import _owned_exam
 
 @login_required
 def exam_sharing(request, pk):
+    """Who shares the exam; an archived exam's list is shown, and changes are refused."""
     exam = _owned_exam(request, pk)
+    if request.method == "POST":
+        exam.refuse_if_archived()
     form = ShareForm(exam, request.POST or None)
     if form.is_valid():
         user = form.cleaned_data["who"]
@@ -35,7 +39,7 @@ def exam_sharing(request, pk):
 @login_required
 @require_POST
 def exam_unshare(request, pk, user_pk):
-    exam = _owned_exam(request, pk)
+    exam = _owned_exam(request, pk).refuse_if_archived()
     user = get_object_or_404(exam.co_examiners, pk=user_pk)
     exam.co_examiners.remove(user)
     messages.success(

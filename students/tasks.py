@@ -13,7 +13,7 @@ from students.models import Mail
 def deliver_mail():
     """Send due mail for a while; when more is due later (a retry, the rate limit), leave a
     task for then. Several of these may run at once on several workers."""
-    sent, later = outbox.deliver(render=mail.render_mailing_mail)
+    sent, later = outbox.deliver(render=mail.render_mail)
     if later:
         schedule_delivery(later)
     return sent

@@ -1,5 +1,7 @@
-import zoneinfo
+import functools
+import logging
 
+from allauth.mfa import app_settings as mfa_settings
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -11,11 +13,13 @@ from django.db.models import Count, Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from students import accounts, confirmations, exports, imports, live, mail, outbox
+from depository import storage
+from students import accounts, confirmations, exports, imports, live, mail, outbox, signin
 from students.forms import (
     ColumnsForm,
     ExamForm,
@@ -39,7 +43,10 @@ from students.models import (
     Student,
     StudentImport,
     submission_model,
+    time_zones,
 )
+
+log = logging.getLogger(__name__)
 
 ROSTER_PAGE_SIZE = 50
 SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
@@ -88,17 +95,38 @@ def _refuse_if_archived(exam):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; an examiner's first login also takes their time zone from the
-    browser (static/js/timezone.js fills the hidden field), so it is never UTC by accident."""
+    """Django's login form, whose failures django-axes counts; a right password then goes on
+    through allauth's steps (students.signin), so an examiner with a second factor is asked
+    for it before the session starts. An examiner's first login also takes their time zone
+    from the browser (static/js/timezone.js fills the hidden field), so it is never UTC by
+    accident."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(passkey_login=mfa_settings.PASSKEY_LOGIN_ENABLED, **kwargs)
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        user = form.get_user()
         zone = self.request.POST.get("time_zone", "")
-        if zone in zoneinfo.available_timezones():
-            ExaminerProfile.objects.get_or_create(
-                user=form.get_user(), defaults={"time_zone": zone}
-            )
-        return response
+        if zone in time_zones():
+            ExaminerProfile.objects.get_or_create(user=user, defaults={"time_zone": zone})
+        return signin.continue_after_password(self.request, user, self.get_success_url())
+
+
+def provider_sign_in(view):
+    """One of allauth's views for a sign-in through a provider (its start or its callback),
+    each of which fetches the provider's discovery document (or SAML metadata) first: a
+    provider that cannot be reached gets a page saying so, not a 500."""
+
+    @functools.wraps(view)
+    def start(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except OSError as error:  # requests' errors and urllib's are OSErrors
+            log.warning("Sign-in provider unreachable: %r", error)
+            context = {"unreachable": True}
+            return render(request, "registration/sso_failed.html", context, status=503)
+
+    return start
 
 
 @login_required
@@ -141,7 +169,12 @@ def exam_create(request):
             gettext("Created “%(title)s”. Now add your students.") % {"title": exam.title},
         )
         return redirect(exam)
-    return render(request, "students/exam_form.html", {"form": form})
+    return render(request, "students/exam_form.html", {"form": form}, status=_form_status(request))
+
+
+def _form_status(request):
+    """An invalid post re-renders with 422, so a failed post is told from a page view."""
+    return 422 if request.method == "POST" else 200
 
 
 @login_required
@@ -152,7 +185,8 @@ def exam_edit(request, pk):
         form.save()
         messages.success(request, gettext("Saved."))
         return redirect(exam)
-    return render(request, "students/exam_form.html", {"form": form, "exam": exam})
+    context = {"form": form, "exam": exam}
+    return render(request, "students/exam_form.html", context, status=_form_status(request))
 
 
 @login_required
@@ -170,10 +204,17 @@ def exam_detail(request, pk):
         "students": page.object_list,
         **_live(exam, chart=True),
         "deletions": submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2],
+        "missing_files": _missing_files(exam),
         "now": timezone.now(),
         "query": _query_without_page(request),
     }
     return render(request, "students/exam_detail.html", context)
+
+
+def _missing_files(exam):
+    """Files a ZIP download found gone from storage, as the exam page names them."""
+    submissions = submission_model().objects.filter(student__exam=exam).missing_from_storage()
+    return submissions.select_related("student").order_by("student__nickname")
 
 
 @login_required
@@ -386,7 +427,7 @@ def time_zone(request):
             gettext("Times are now shown in %(zone)s.") % {"zone": form.instance.time_zone},
         )
         return redirect(_safe_next(request) or "students:exam_list")
-    return render(request, "students/time_zone.html", {"form": form})
+    return render(request, "students/time_zone.html", {"form": form}, status=_form_status(request))
 
 
 def _safe_next(request):
@@ -429,6 +470,14 @@ def _pending_import(request, exam_pk, pk):
     return pending
 
 
+def _unreadable_import(request, pending, error):
+    """A pending file that cannot be imported after all (kept before the upload step read
+    every row): it goes, and the upload step says why, as it says for any file."""
+    pending.delete()
+    messages.error(request, str(error))
+    return redirect("students:import_upload", pending.exam_id)
+
+
 @login_required
 @require_GET
 def import_preview(request, exam_pk, pk):
@@ -439,6 +488,8 @@ def import_preview(request, exam_pk, pk):
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
         return redirect("students:import_columns", pending.exam_id, pending.pk)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     problems_only = request.GET.get("show") == "problems"
     context = {
         "exam": pending.exam,
@@ -461,7 +512,13 @@ def import_columns(request, exam_pk, pk):
         pending.columns = form.columns
         pending.save(update_fields=["columns"])
         return redirect(pending)
-    context = {"exam": pending.exam, "pending": pending, "form": form}
+    context = {
+        "exam": pending.exam,
+        "pending": pending,
+        "form": form,
+        "max_columns_offered": imports.MAX_COLUMNS_OFFERED,
+        "column_count": number_format(len(header), force_grouping=True),
+    }
     status = 422 if request.POST else 200
     return render(request, "students/import_columns.html", context, status=status)
 
@@ -475,6 +532,8 @@ def import_skipped(request, exam_pk, pk):
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
         return redirect("students:import_columns", pending.exam_id, pending.pk)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     name = exports.file_name(pending.exam, "csv", "skipped-rows")
     return _csv_response(imports.skipped_rows(preview), name, request)
 
@@ -491,6 +550,8 @@ def import_confirm(request, exam_pk, pk):
     except imports.ImportConflict as conflict:
         messages.error(request, str(conflict))
         return redirect(pending)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     skipped = len(result.invalid_rows)
     messages.success(
         request,
@@ -567,11 +628,24 @@ def exam_slips(request, pk):
 @require_GET
 def exam_zip(request, pk):
     exam = _exam(request, pk)
-    response = StreamingHttpResponse(
-        exports.zip_stream(exam, by=request.user), content_type="application/zip"
-    )
+    return zip_response(request, exam, exports.zip_name(exam))
+
+
+def zip_response(request, exam, filename, students=None):
+    """The ZIP of the exam's files (or of `students`'), its length announced so a download
+    cut short fails in the browser; a 503 page, before anything is sent, when the storage
+    cannot be reached."""
+    try:
+        files = exports.zip_files(exam, students)
+    except storage.StorageUnavailable:
+        response = render(request, "students/zip_unavailable.html", {"exam": exam}, status=503)
+        response["Retry-After"] = "60"
+        return response
+    archive, stream = exports.zip_archive(files, by=request.user)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Length"] = len(archive)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=exports.zip_name(exam)
+        as_attachment=True, filename=filename
     )
     return response
 

@@ -9,16 +9,18 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from students import mail
+from students import mail, outbox
 from students.models import Exam, Mail
-from submissions.models import Submission
+from submissions import receipts
+from submissions.models import Submission, receipt_key, receipt_submission_id
 
 log = logging.getLogger(__name__)
 
 
 def queue_receipt_after_commit(submission):
-    """Once the upload's transaction commits, leave the receipt to the worker. Never for a
-    student without an address, and never at the upload's expense: a failure is logged."""
+    """Once the upload's transaction commits, wake a worker to send its receipt (queued
+    with the upload itself, SubmissionQuerySet.record). Never at the upload's expense: a
+    failure is logged, and the clock's resume_delivery sends the receipt within a minute."""
     if not submission.student.email:
         return
 
@@ -28,7 +30,7 @@ def queue_receipt_after_commit(submission):
         try:
             send_receipt.enqueue(submission.pk)
         except DatabaseError:
-            log.exception("Could not queue the receipt of submission %s", submission.pk)
+            log.exception("Could not wake a worker for the receipt of submission %s", submission.pk)
 
     transaction.on_commit(enqueue)
 
@@ -38,12 +40,12 @@ def late_by(submission):
     return submission.late_by
 
 
-def receipt(submission):
-    """Queue the receipt mail of `submission` (once: its key is the submission)."""
+def receipt_context(submission):
+    """What the receipt says; called in the language it is written in."""
     student = submission.student
     exam = student.exam
     zone = mail.time_zone(exam)
-    context = {
+    return {
         "exam": exam,
         "student": student,
         "submission": submission,
@@ -56,17 +58,54 @@ def receipt(submission):
         "receipt_url": settings.SITE_URL
         + reverse("submissions:receipt", args=[student.upload_code, submission.verification_code]),
         "verify_url": settings.SITE_URL + reverse("submissions:verify"),
+        "checker_url": settings.SITE_URL + reverse("submissions:checker"),
+        "receipt_file": receipts.filename(submission) if submission.receipt_jws else "",
     }
+
+
+RECEIPT_TEMPLATE = "submissions/mail/receipt"
+
+
+def with_expiry(submission_id):
+    return (
+        Submission.objects.with_expiry()
+        .select_related("student__exam")
+        .filter(pk=submission_id)
+        .first()
+    )
+
+
+@mail.renders(Mail.Kind.RECEIPT)
+def render_receipt(receipt_mail):
+    """Write a receipt queued with its upload, now, in its language (the outbox stores it
+    with the outcome of the try)."""
+    submission = with_expiry(receipt_submission_id(receipt_mail))
+    if submission is None:
+        raise outbox.Permanent("The upload this receipt was for has been removed.")
+    receipt_mail.subject, receipt_mail.text, receipt_mail.html = mail.write(
+        RECEIPT_TEMPLATE, lambda: receipt_context(submission), receipt_mail.language
+    )
+    if submission.receipt_jws:  # the signed receipt, attached as the page offers it
+        receipt_mail.attachment_name = receipts.filename(submission)
+        receipt_mail.attachment = receipts.receipt_json(submission)
+
+
+def receipt(submission):
+    """Queue the receipt mail of `submission`, written now (once: its key is the
+    submission). For an upload recorded before receipts were queued with their uploads."""
+    student = submission.student
     return mail.queue(
-        f"receipt:{submission.pk}",
+        receipt_key(submission.pk),
         Mail.Kind.RECEIPT,
         student.email,
-        "submissions/mail/receipt",
-        context,
+        RECEIPT_TEMPLATE,
+        lambda: receipt_context(submission),
         lang=submission.language or mail.language(student),
         wake=False,
-        exam=exam,
+        exam=student.exam,
         student=student,
+        attachment_name=receipts.filename(submission) if submission.receipt_jws else "",
+        attachment=receipts.receipt_json(submission),
     )
 
 

@@ -1,18 +1,19 @@
 import logging
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import TooManyFilesSent
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from students import codes as upload_codes
 from students.models import Exam, Student
-from submissions import codes, storage
-from submissions.forms import UploadForm, VerifyForm
+from submissions import checker, codes, receipts, scans, storage
+from submissions.forms import ReceiptCheckForm, UploadForm, VerifyForm
 from submissions.models import Submission
 from submissions.throttle import code_page
 from submissions.uploadrequest import started_at, unreadable_body
@@ -77,7 +78,12 @@ def _upload_form(student, *args):
 
 def _upload(request, student):
     posted = request.method == "POST"  # an empty post is still a post, and gets its errors
-    form = _upload_form(student, *((request.POST, request.FILES) if posted else ()))
+    try:
+        form = _upload_form(student, *((request.POST, request.FILES) if posted else ()))
+    except TooManyFilesSent:
+        error = scans.TOO_MANY_PAGES % {"max": scans.MAX_PAGES}
+        log_refusal(student, error)
+        return _upload_page(request, student, _upload_form(student), 400, error)
     if getattr(request, "upload_over_limit", False):
         return _too_large(request, student)
     status, error = 200, None
@@ -120,6 +126,7 @@ def _upload_page(request, student, form, status, error=None):
         "form": form,
         "submission": student.current_submission,
         "now": timezone.now(),
+        "max_scan_pages": scans.MAX_PAGES,
     }
     return render(request, "submissions/upload.html", context, status=status)
 
@@ -153,8 +160,29 @@ def preview(request, exam_pk, pk=None):
 def receipt(request, upload_code, verification_code):
     student, submission = _receipt_of(upload_code, verification_code)
     submission.log_receipt_viewed()
-    context = {"student": student, "exam": student.exam, "submission": submission}
+    context = {
+        "student": student,
+        "exam": student.exam,
+        "submission": submission,
+        "qr": receipts.qr_svg(submission),
+    }
     return render(request, "submissions/receipt.html", context)
+
+
+@require_GET
+@code_page
+def signed_receipt(request, upload_code, verification_code):
+    """The receipt file: the signed statement and its facts, to keep and to check offline."""
+    _student_of, submission = _receipt_of(upload_code, verification_code)
+    if not submission.has_signed_receipt():
+        raise Http404("This upload was made before receipts were signed.")
+    return _receipt_download(submission)
+
+
+def _receipt_download(submission):
+    response = HttpResponse(receipts.receipt_json(submission), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{receipts.filename(submission)}"'
+    return response
 
 
 @require_GET
@@ -196,8 +224,52 @@ def verify(request):
         status = 200 if submission else 404
         if submission:
             submission.log_lookup()
-    context = {"form": form, "submission": submission, "searched": form.is_valid()}
+    context = {
+        "form": form,
+        "receipt_form": ReceiptCheckForm(),
+        "submission": submission,
+        "searched": form.is_valid(),
+    }
     return render(request, "submissions/verify.html", context, status=status)
+
+
+# Like the upload page, the lookup page sends no Referer, so its form posts with `Origin:
+# null`; a forged post could only have a receipt checked, so no CSRF check.
+@csrf_exempt
+@require_POST
+@code_page
+def check_receipt(request):
+    """The lookup page, given a receipt file: its signature checked with the published keys,
+    and the submission it names looked up (if the site still has it)."""
+    receipt_form = ReceiptCheckForm(request.POST, request.FILES)
+    context = {"form": VerifyForm(), "receipt_form": receipt_form, "searched": False}
+    if not receipt_form.is_valid():
+        return render(request, "submissions/verify.html", context, status=400)
+    check = receipts.check(receipt_form.cleaned_data["receipt"].read())
+    submission = _lookup(check.code) if check.signature_ok else None
+    if submission:
+        submission.log_lookup()
+    context.update(check=check, submission=submission, searched=bool(submission))
+    return render(request, "submissions/verify.html", context, status=200 if check.valid else 422)
+
+
+@require_GET
+def receipt_checker(request):
+    """The offline checker: one HTML file with the published keys in it, to save and open
+    from disk (so it is a download, not a page of the site)."""
+    response = HttpResponse(checker.page(request), content_type="text/html; charset=utf-8")
+    name = checker.filename()
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def jwks(request):
+    """The public keys receipts are signed with (RFC 7517), current and retired."""
+    response = JsonResponse(receipts.signing.jwks())
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @csrf_exempt

@@ -195,7 +195,7 @@ def test_an_examiner_chooses_their_time_zone(examiner_client, examiner):
 def test_an_unknown_time_zone_is_refused(examiner_client, examiner):
     response = examiner_client.post("/exams/time-zone/", {"time_zone": "Mars/Olympus"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert not ExaminerProfile.objects.exists()
 
 

@@ -45,7 +45,7 @@ def test_the_examiner_picks_the_exams_language(examiner_client):
 def test_a_language_the_site_does_not_offer_is_refused(examiner_client):
     response = examiner_client.post(reverse("students:exam_create"), {**NEW_EXAM, "language": "fr"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "language" in response.context["form"].errors
     assert not Exam.objects.exists()
 

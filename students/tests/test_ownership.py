@@ -201,6 +201,13 @@ def test_every_examiner_url_needs_a_login(client):
             assert response["Location"].startswith(reverse("login")), name
 
 
+def own_account(pattern):
+    """allauth's pages of the signed-in examiner's own sign-in (second factors, passkeys,
+    the password asked again): they name no exam, student or file, so no walk of others'
+    objects applies."""
+    return getattr(pattern.callback, "__module__", "").startswith("allauth.")
+
+
 def other_urls():
     """(name, its parameters) of every URL outside the examiner's side and the admin."""
 
@@ -214,7 +221,7 @@ def other_urls():
                     prefix + str(pattern.pattern),
                     pattern.namespace or namespace,
                 )
-            elif namespace != "students":
+            elif namespace != "students" and not own_account(pattern):
                 name = f"{namespace}:{pattern.name}" if namespace else pattern.name
                 yield name, pattern.pattern.converters
 

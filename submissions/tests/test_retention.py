@@ -309,7 +309,7 @@ def test_the_exam_form_explains_retention(examiner_client):
 def test_the_exam_form_refuses_times_out_of_order(examiner_client, fields, error):
     response = exam_form(examiner_client, **fields)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert error in response.content.decode()
 
 

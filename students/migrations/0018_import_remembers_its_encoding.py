@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('students', '0015_mail_kinds_for_notices'),
+        ('students', '0017_mail_kinds_for_notices'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('students', '0014_sessions_name_the_examiner_backend'),
+        ('students', '0016_mail_attachment'),
     ]
 
     operations = [
