@@ -195,7 +195,12 @@ def test_a_file_deleted_from_the_bucket_is_named_in_the_zip_and_on_the_exam_page
     assert (response.status_code, error) == (200, None)
     assert len(body) == int(response["Content-Length"])
     archive = zipfile.ZipFile(io.BytesIO(body))
-    assert archive.namelist() == ["kept_a.pdf", "manifest.csv", "MISSING.txt"]
+    assert archive.namelist() == [
+        "kept_a.pdf",
+        "manifest.csv",
+        "manifest-semicolon.csv",
+        "MISSING.txt",
+    ]
     rows = {row["nickname"]: row for row in manifest_of(archive)}
     assert rows["kept"]["missing"] == ""
     assert rows["lost"]["missing"] == "missing from storage: not in this ZIP"
@@ -221,7 +226,11 @@ def test_a_file_back_in_storage_is_no_longer_named_missing(examiner_client, exam
 
     response, body, _ = download(examiner_client, exam)
 
-    assert zipfile.ZipFile(io.BytesIO(body)).namelist() == ["lost_a.pdf", "manifest.csv"]
+    assert zipfile.ZipFile(io.BytesIO(body)).namelist() == [
+        "lost_a.pdf",
+        "manifest.csv",
+        "manifest-semicolon.csv",
+    ]
     assert not Submission.objects.missing_from_storage().exists()
 
 
@@ -235,7 +244,7 @@ def test_a_file_gone_from_local_storage_is_named_too(examiner_client, exam):
 
     assert error is None
     archive = zipfile.ZipFile(io.BytesIO(body))
-    assert archive.namelist() == ["manifest.csv", "MISSING.txt"]
+    assert archive.namelist() == ["manifest.csv", "manifest-semicolon.csv", "MISSING.txt"]
     assert lost.display_code in archive.read("MISSING.txt").decode("utf-8-sig")
 
 
