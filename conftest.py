@@ -374,3 +374,68 @@ def smtp(settings):
     settings.SITE_URL = "https://depository.test"
     yield server.inbox
     server.stop()
+
+
+# The accounts the test OpenID Connect provider knows, by login name: their claims.
+OIDC_ACCOUNTS = {
+    "ada": {"email": "ada@uni.example", "email_verified": True, "name": "Ada Lovelace"},
+    "eve": {"email": "eve@elsewhere.example", "email_verified": True},
+    "gus": {"email": "gus@partner.example", "email_verified": True, "groups": ["exam-staff"]},
+    "lin": {"email": "lin@old.example", "email_verified": True},
+    "lin-unverified": {"email": "lin@old.example", "email_verified": False},
+    "una": {"email": "una@uni.example", "email_verified": False},
+}
+OIDC_CALLBACK = "http://testserver/accounts/oidc/uni/login/callback/"
+
+
+def _oidc_provider():
+    from students.tests.oidc import OIDCProvider, ProviderMissing
+
+    try:
+        return OIDCProvider(OIDC_ACCOUNTS, [OIDC_CALLBACK])
+    except ProviderMissing as missing:
+        if IN_CI:
+            pytest.fail(f"CI must sign in through a real provider: {missing}", pytrace=False)
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def oidc_provider_process():
+    """A real OpenID Connect provider (node's oidc-provider) on a free loopback port, for
+    the whole run, like moto's server."""
+    provider = _oidc_provider()
+    yield provider
+    provider.stop()
+
+
+def configure_oidc(settings, issuer):
+    from students.tests.oidc import CLIENT_ID, CLIENT_SECRET
+
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        **settings.SOCIALACCOUNT_PROVIDERS,
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": "uni",
+                    "name": "University login",
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {
+                        "server_url": issuer,
+                        "scope": ["openid", "email", "profile", "groups"],
+                    },
+                }
+            ],
+        },
+    }
+    settings.EXAMINER_EMAIL_DOMAINS = ["uni.example"]
+    settings.EXAMINER_GROUPS = ["exam-staff"]
+
+
+@pytest.fixture
+def oidc(settings, oidc_provider_process):
+    """The app's single sign-on pointed at the test provider ("University login"), with
+    uni.example and the group exam-staff allowed to become examiners."""
+    configure_oidc(settings, oidc_provider_process.issuer)
+    return oidc_provider_process

@@ -8,15 +8,19 @@ import json
 import logging
 from http import HTTPStatus
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from depository.logs import route_name
+from depository.storage import StorageUnavailable
 from students.models import ExamArchived
 
 log = logging.getLogger(__name__)
@@ -87,6 +91,26 @@ def body_too_large(limit):
     return Problem(413, detail, code="body_too_large")
 
 
+# How long a client should wait before trying again while the database or the storage is
+# away (a restart, a failover): the pages say the same (depository.urls.server_error).
+RETRY_AFTER_SECONDS = settings.RETRY_AFTER_SECONDS
+
+
+def unavailable(code):
+    """A 503 a script can act on: what is away, and when to try again."""
+    if code == "storage_unavailable":
+        detail = _(
+            "Our file storage is unavailable right now. Nothing was changed. "
+            "Please try again in a minute."
+        )
+    else:
+        detail = _(
+            "We lost touch with our database for a moment. Nothing was changed. "
+            "Please try again in a minute."
+        )
+    return Problem(503, detail, code=code, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def form_problem(form, status=422):
     """A form's errors as a problem: the first message as `detail`, all of them in `errors`."""
     errors = [
@@ -142,8 +166,24 @@ def install(api: NinjaAPI):
 
     @api.exception_handler(Exception)
     def server_error(request, exc):
-        log.exception("API request %s %s failed", request.method, request.path)
-        return Problem(500, _("Something went wrong on our side. Please try again.")).response()
+        return _server_error(request, exc).response()
+
+
+def _server_error(request, exc):
+    """A part away (the database, the storage) is a 503 to retry; anything else a bug. Logged
+    by the route's name: the path may carry an upload or a verification code."""
+    route = route_name(request) or "unrouted"
+    if isinstance(exc, OperationalError | InterfaceError):
+        log.warning(
+            "API request %s %s: the database is unavailable: %r", request.method, route, exc
+        )
+        return unavailable("database_unavailable")
+    # Not every OSError: a client that went away mid-body raises one too.
+    if isinstance(exc, StorageUnavailable | BotoCoreError | ClientError):
+        log.warning("API request %s %s: the storage is unavailable: %r", request.method, route, exc)
+        return unavailable("storage_unavailable")
+    log.exception("API request %s %s failed", request.method, route)
+    return Problem(500, _("Something went wrong on our side. Please try again."))
 
 
 def problem_content_types(schema):
@@ -151,6 +191,14 @@ def problem_content_types(schema):
     ours are problem+json from 400 on. Rewrite those, so the schema tells the truth."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if 503 not in responses and "503" not in responses:  # any, while a part is away
+                responses[503] = {
+                    "description": "Service Unavailable",
+                    "content": {
+                        CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+                    },
+                }
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 if str(status)[0] in "45" and "application/json" in content:

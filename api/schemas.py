@@ -1,14 +1,57 @@
-"""The JSON shapes of /api/v1/. Names follow the models; times are ISO 8601 with an offset."""
+"""The JSON shapes of /api/v1/. Names follow the models, one name for one thing (a link to
+a file is `download_url`, its lifetime `download_url_expires_in_seconds`, wherever they
+appear). Every time comes back in one format, ISO 8601 in UTC to the second:
+"2026-12-08T17:00:00Z"; times sent may carry any offset."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StringConstraints
+from ninja.schema import DjangoGetter
+from pydantic import AwareDatetime, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from students import imports
+from submissions import receipts
 
 Text = Annotated[str, StringConstraints(max_length=300)]
+
+
+def utc_time(moment):
+    """A time as every answer writes it: "2026-12-08T17:00:00Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Time = Annotated[datetime, PlainSerializer(utc_time, return_type=str)]
+
+
+class ObjectIn(Schema):
+    """A request body (or one of its items) that must be a JSON object. ninja's Schema reads
+    anything else by its attributes, so the string "AAA" would be an exam titled "Aaa"
+    (str.title) rather than a refusal."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def must_be_an_object(cls, data):
+        # ninja hands every value over wrapped, to be read by its attributes.
+        value = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(value, dict):
+            raise PydanticCustomError(
+                "not_an_object",
+                "must be a JSON object ({...}), not {kind}",
+                {"kind": JSON_KINDS.get(type(value), "this")},
+            )
+        return data
+
+
+JSON_KINDS = {
+    str: "a string",
+    list: "an array",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
 
 
 class ExamOut(Schema):
@@ -16,27 +59,36 @@ class ExamOut(Schema):
     title: str
     language: str = Field(description="Mails to its students are written in it.")
     time_zone: str
-    opens_at: datetime | None
-    closes_at: datetime | None = Field(description="The due time.")
-    cutoff_at: datetime | None
+    opens_at: Time | None
+    closes_at: Time | None = Field(description="The due time.")
+    cutoff_at: Time | None
     retention_days: int
     instructions: str
     contact: str
     statement: str
+    blind_review: bool = Field(
+        description="Names hidden from the code lookup and from signed receipts' facts."
+    )
     max_upload_bytes: int
     max_uploads: int
     manual_state: Literal["", "open", "closed"]
     allowed_extensions: str
     is_open: bool
-    created_at: datetime
-    updated_at: datetime
+    is_archived: bool = Field(description="Archived: read-only until restored.")
+    archived_at: Time | None
+    created_at: Time
+    updated_at: Time
 
     @staticmethod
     def resolve_is_open(exam):
         return exam.is_open()
 
+    @staticmethod
+    def resolve_is_archived(exam):
+        return exam.is_archived()
 
-class ExamIn(Schema):
+
+class ExamIn(ObjectIn):
     title: Annotated[str, StringConstraints(max_length=200)]
     language: Annotated[str, StringConstraints(max_length=16)] | None = Field(
         None, description="One of the site's languages (en, de); default: the request's."
@@ -49,13 +101,14 @@ class ExamIn(Schema):
     instructions: Annotated[str, StringConstraints(max_length=5000)] = ""
     contact: Annotated[str, StringConstraints(max_length=200)] = ""
     statement: Text = ""
+    blind_review: bool = False
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] = ""
     allowed_extensions: Text = ""
 
 
-class ExamPatch(Schema):
+class ExamPatch(ObjectIn):
     title: Annotated[str, StringConstraints(max_length=200)] | None = None
     language: Annotated[str, StringConstraints(max_length=16)] | None = None
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -66,6 +119,7 @@ class ExamPatch(Schema):
     instructions: Annotated[str, StringConstraints(max_length=5000)] | None = None
     contact: Annotated[str, StringConstraints(max_length=200)] | None = None
     statement: Text | None = None
+    blind_review: bool | None = None
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] | None = None
@@ -82,14 +136,14 @@ class SubmissionOut(Schema):
     md5: str | None
     content_type: str
     verification_code: str
-    accepted_at: datetime
+    accepted_at: Time
     late_by: timedelta | None = Field(description="How late after the due time; null: on time.")
     statement: str
-    expires_at: datetime | None = Field(
+    expires_at: Time | None = Field(
         description="When the file is deleted; null while the exam is open by hand."
     )
-    superseded_at: datetime | None
-    file_deleted_at: datetime | None
+    superseded_at: Time | None
+    file_deleted_at: Time | None
     is_current: bool
     has_file: bool
 
@@ -122,9 +176,9 @@ class StudentOut(Schema):
     uploads_used: int
     uploads_left: int
     extra_uploads: int
-    deadline: datetime | None
-    extended_until: datetime | None
-    created_at: datetime
+    deadline: Time | None
+    extended_until: Time | None
+    created_at: Time
     current_submission: SubmissionOut | None
 
     @staticmethod
@@ -140,14 +194,14 @@ class StudentOut(Schema):
         return student.deadline()
 
 
-class StudentIn(Schema):
+class StudentIn(ObjectIn):
     nickname: Text
     first_name: Text
     last_name: Text
     email: Text = ""
 
 
-class StudentPatch(Schema):
+class StudentPatch(ObjectIn):
     nickname: Text | None = None
     first_name: Text | None = None
     last_name: Text | None = None
@@ -163,7 +217,7 @@ class StudentPage(Schema):
     results: list[StudentOut]
 
 
-class BulkIn(Schema):
+class BulkIn(ObjectIn):
     # As many as a roster file may hold (students.imports.MAX_ROWS).
     students: list[StudentIn] = Field(..., min_length=1, max_length=imports.MAX_ROWS)
 
@@ -179,7 +233,7 @@ class EventOut(Schema):
     label: str
     detail: str
     submission_id: int | None
-    created_at: datetime
+    created_at: Time
 
     @staticmethod
     def resolve_label(event):
@@ -187,8 +241,19 @@ class EventOut(Schema):
 
 
 class DownloadOut(Schema):
-    url: str
-    expires_in_seconds: int
+    download_url: str
+    download_url_expires_in_seconds: int
+
+
+class SignedReceiptOut(Schema):
+    """The receipt file, as the receipt page and mail give it: the signed statement (a
+    compact JWS, Ed25519, checked with /.well-known/jwks.json) and the facts it signs."""
+
+    format: str
+    jws: str
+    facts: dict
+    keys: str = Field(description="Where the public keys are published (a JWK Set).")
+    checker: str = Field(description="Where to download the offline checker page.")
 
 
 class ReceiptOut(Schema):
@@ -200,10 +265,13 @@ class ReceiptOut(Schema):
     sha256: str
     md5: str | None
     content_type: str
-    accepted_at: datetime
+    accepted_at: Time
     late_by: timedelta | None
-    expires_at: datetime | None
+    expires_at: Time | None
     has_file: bool
+    signed_receipt: SignedReceiptOut | None = Field(
+        description="Null for uploads made before receipts were signed."
+    )
 
     @staticmethod
     def resolve_verification_code(submission):
@@ -217,11 +285,15 @@ class ReceiptOut(Schema):
     def resolve_has_file(submission):
         return submission.has_file()
 
+    @staticmethod
+    def resolve_signed_receipt(submission):
+        return receipts.receipt_file(submission)
+
 
 class UploadStatusOut(Schema):
     exam_title: str
     nickname: str
-    deadline: datetime | None
+    deadline: Time | None
     is_open: bool
     can_upload: bool
     uploads_used: int
@@ -240,18 +312,21 @@ class UploadOut(Schema):
 class VerificationOut(Schema):
     verification_code: str
     exam_title: str
-    student_name: str
+    student_name: str | None = Field(description="Null when the exam is under blind review.")
     original_name: str
     size: int
     sha256: str
     md5: str | None
-    accepted_at: datetime
+    accepted_at: Time
     is_current: bool
-    superseded_at: datetime | None
-    file_deleted_at: datetime | None
+    superseded_at: Time | None
+    file_deleted_at: Time | None
     file_available: bool
     download_url: str | None
     download_url_expires_in_seconds: int | None
+    signed_receipt: SignedReceiptOut | None = Field(
+        description="Null for uploads made before receipts were signed."
+    )
 
 
 def download(request, submission, by):
@@ -259,6 +334,6 @@ def download(request, submission, by):
     from django.conf import settings
 
     return {
-        "url": request.build_absolute_uri(submission.download_url(by)),
-        "expires_in_seconds": settings.DOWNLOAD_LINK_SECONDS,
+        "download_url": request.build_absolute_uri(submission.download_url(by)),
+        "download_url_expires_in_seconds": settings.DOWNLOAD_LINK_SECONDS,
     }

@@ -12,7 +12,7 @@ import secrets
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from api.problems import Problem, not_found
+from api.problems import RETRY_AFTER_SECONDS, Problem, not_found
 from students import codes
 from students.models import Student
 from submissions import uploads
@@ -98,8 +98,13 @@ def receive(request, student, *, md5=False):
         )
     except UploadRefused as refusal:
         uploads.log_refusal(student, refusal.message)
+        # The storage or the database away: a script should try again after a while.
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if refusal.status == 503 else {}
         raise Problem(
-            refusal.status, refusal.message, code=refusal_code(student, refusal, started)
+            refusal.status,
+            refusal.message,
+            code=refusal_code(student, refusal, started),
+            headers=headers,
         ) from None
     return submission
 

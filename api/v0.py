@@ -4,13 +4,15 @@ so scripts written for it keep working: 201 on create, 422 for a duplicate nickn
 "Submissions count limit exceeded", 413 too large, 404 unknown. The examiner's routes act on
 the exam their token is bound to. Errors are problem details whose `detail` is the original's
 text (its clients read `detail`); `message` says the same for a person, as the pages do.
-The original's /auth/token, which handed its secret to anyone, is deliberately absent.
+The original's /auth/token, which handed its secret to anyone, answers 410 with a problem
+document saying where tokens come from now; GET / answers "pong", as the original's did.
 One answer the original never gave: 409 for a new student in an archived exam, as in v1.
 """
 
 from datetime import datetime
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Schema, Status
 
@@ -57,7 +59,7 @@ class StudentV0(Schema):
     created_at: datetime
 
 
-class StudentCreateV0(Schema):
+class StudentCreateV0(schemas.ObjectIn):
     nickname: schemas.Text
     first_name: schemas.Text
     last_name: schemas.Text
@@ -300,3 +302,32 @@ def verification_download_url(request, verification_code: str):
         "download_url": request.build_absolute_uri(url),
         "expires_seconds": settings.DOWNLOAD_LINK_SECONDS,
     }
+
+
+@api.get("/", auth=None, response=str, summary="Answers “pong”: the original's liveness check.")
+def ping(request):
+    return "pong"
+
+
+@api.api_operation(
+    ["GET", "POST"],
+    "/auth/token",
+    auth=None,
+    response={410: ProblemOut},
+    summary="Gone: tokens come from the examiner's “API tokens” page now.",
+)
+def auth_token(request):
+    """The original handed its one secret to anyone who asked here. Say where a token comes
+    from now, rather than a bare 404 a script's author cannot act on."""
+    tokens_url = request.build_absolute_uri(reverse("students:api_tokens"))
+    raise Problem(
+        410,
+        _(
+            "Tokens are no longer handed out here. An examiner makes one for their exam on "
+            "the “API tokens” page (%(url)s); an operator can run manage.py "
+            "create_api_token. Send it as “Authorization: Bearer <token>”."
+        )
+        % {"url": tokens_url},
+        code="tokens_moved",
+        tokens_url=tokens_url,
+    )

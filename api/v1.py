@@ -2,6 +2,7 @@
 and verification by code for anyone holding the code, as on the pages."""
 
 import re
+from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -16,13 +17,14 @@ from api import access, schemas
 from api.auth import bearer, require_unbound, require_write
 from api.forms import ApiExamForm
 from api.openapi import ProblemAPI, codes
-from api.problems import Problem, ProblemOut, form_problem, not_found
+from api.problems import RETRY_AFTER_SECONDS, Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
 from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
-from students import exports, imports, removal, times
+from students import exports, imports, removal, tasks, times
 from students.forms import ExtensionForm, RosterForm, StudentForm
-from students.models import Exam, ExaminerProfile, Student
+from students.models import Exam, ExaminerProfile, Mail, Student
 from submissions import codes as verification_codes
+from submissions import receipts
 from submissions.models import Submission
 
 api = ProblemAPI(
@@ -214,6 +216,8 @@ def update_student(request, exam_id: int, student_id: int, payload: schemas.Stud
         form.save()
     if extension is not None:
         student.extend_deadline(extension.cleaned_data["extended_until"], by=request.auth.user)
+        if student.extended_until:
+            tasks.notify_students(Mail.Kind.EXTENSION, Student.objects.filter(pk=student.pk))
     return student
 
 
@@ -231,7 +235,12 @@ def remove_student(request, exam_id: int, student_id: int):
     try:
         removal.remove_student(student)
     except removal.StorageUnavailable:
-        raise Problem(503, removal.STORAGE_FAILED, code="storage_unavailable") from None
+        raise Problem(
+            503,
+            removal.STORAGE_FAILED,
+            code="storage_unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from None
     return Status(204, None)
 
 
@@ -274,7 +283,7 @@ def submission_download_url(request, exam_id: int, student_id: int, submission_i
 
 
 def _roster_rows(request, exam):
-    students = exam.students.select_related("exam").with_current_submission()
+    students = RosterForm({}).students(exam).select_related("exam").with_current_submission()
 
     def link(student):
         return request.build_absolute_uri(student.get_upload_url())
@@ -297,11 +306,27 @@ def roster_json(request, exam_id: int):
     """The roster CSV's columns for every student, as JSON objects (empty cells are null)."""
     exam = access.exam(request, exam_id)
     rows = _roster_rows(request, exam)
-    keys = [_key(header) for header in next(rows)]
+    next(rows)  # the headings, in the request's language; the keys are the English ones
+    keys = [_key(header) for header in exports.english_keys(exports.ROSTER_HEADER)]
     return [
-        {key: (None if value == "" else value) for key, value in zip(keys, row, strict=True)}
-        for row in rows
+        {key: _json_value(key, value) for key, value in zip(keys, row, strict=True)} for row in rows
     ]
+
+
+ROSTER_TIMES = {"due", "cut_off", "last_upload", "file_kept_until"}
+
+
+def _json_value(key, value):
+    """A roster cell as JSON: empty is null, a time is written as every answer writes one
+    (the CSV's local time with offset, for a spreadsheet, becomes UTC: schemas.utc_time)."""
+    if value == "":
+        return None
+    if key in ROSTER_TIMES:
+        try:
+            return schemas.utc_time(datetime.fromisoformat(value))
+        except ValueError:
+            return value  # "3 days after uploads close": no time yet
+    return value
 
 
 @api.get(
@@ -429,7 +454,9 @@ def verification(request, verification_code: str):
     return {
         "verification_code": submission.display_code,
         "exam_title": submission.student.exam.title,
-        "student_name": submission.student.full_name,
+        "student_name": None
+        if submission.student.name_is_hidden()
+        else submission.student.full_name,
         "original_name": submission.original_name,
         "size": submission.size,
         "sha256": submission.sha256,
@@ -439,6 +466,6 @@ def verification(request, verification_code: str):
         "superseded_at": submission.superseded_at,
         "file_deleted_at": submission.file_deleted_at,
         "file_available": available,
-        "download_url": link["url"] if link else None,
-        "download_url_expires_in_seconds": link["expires_in_seconds"] if link else None,
+        **(link or {"download_url": None, "download_url_expires_in_seconds": None}),
+        "signed_receipt": receipts.receipt_file(submission),
     }

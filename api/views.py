@@ -50,6 +50,12 @@ def token_revoke(request, pk):
     return redirect("api_tokens:list")
 
 
+def not_received(path):
+    """The API's answer for a body nginx could not keep (depository.errorpages asks for it):
+    nothing was received, try again later."""
+    return Problem(503, errorpages.NOT_RECEIVED, code="upload_not_received").response()
+
+
 def too_large(path):
     """The API's answer for a body nginx refused as too large (depository.errorpages asks
     for it): a problem, with v0's own words on v0's upload."""

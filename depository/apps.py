@@ -8,6 +8,9 @@ class DepositoryConfig(AppConfig):
     default = True
     name = "depository"
 
+    def ready(self):
+        from depository import checks  # noqa: F401 (the deploy checks)
+
 
 class SuperuserAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin, with a site that lets in superusers only."""

@@ -5,7 +5,8 @@ show a newcomer, or anyone their development server is shown to, the URL list an
 settings, and not what a student sees. The examiner's pages keep Django's debug pages.
 
 And the page for a body past FILE_UPLOAD_HARD_LIMIT, which nginx refuses unread and asks
-this app for instead of showing its own (depository/serve.py).
+this app for instead of showing its own (depository/serve.py), and the one for a request
+nginx failed itself (a body it could not keep).
 """
 
 import logging
@@ -86,6 +87,31 @@ def too_large(request, api_answer=None):
     response = render(request, "413.html", context, status=413)
     # The browser shows the page at the URL it posted to, which may carry an upload code.
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+NOT_RECEIVED = gettext_lazy(
+    "Our server could not take in your file just now, so nothing was stored and no upload "
+    "was used. Anything you submitted before is unchanged. Please try again in a few minutes."
+)
+
+
+@require_safe
+@never_cache
+def not_received(request, api_answer=None):
+    """What nginx shows when it failed a request itself (500): its temporary file for the
+    body could not be written, so the app never saw it. Asked for as too_large is; 503
+    with Retry-After, since trying again later is all there is to do. A call to the API
+    gets `api_answer(path)`, the API's own (wired in depository/urls.py)."""
+    path = original_path(request)
+    if path.startswith("/api/") and api_answer:
+        response = api_answer(path)
+    else:
+        request.sends_no_referrer = True
+        context = {"nothing_received": NOT_RECEIVED, "upload_url": upload_page(path)}
+        response = render(request, "503_not_received.html", context, status=503)
+        response["Referrer-Policy"] = "no-referrer"
+    response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
     return response
 
 

@@ -10,6 +10,8 @@ every check's status and latency, and is 503 when any one fails.
 import hmac
 import logging
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from depository import connections as database_connections
 from students.models import WorkerHeartbeat
 from submissions import storage, throttle
 
@@ -47,6 +50,19 @@ def check_database():
         cursor.execute("SELECT 1")
 
 
+@health_check("connections")
+def check_connections():
+    """The deployment's pools together fit in the database's max_connections."""
+    budget = database_connections.budget()
+    if budget is None:
+        return None
+    if not budget.fits():
+        raise RuntimeError(
+            f"More connections configured than the database takes: {budget.describes()}"
+        )
+    return {"configured": budget.configured, "max": budget.available}
+
+
 @health_check("storage")
 def check_storage():
     """One cheap request to the bucket (HeadBucket), or a look at the local folder."""
@@ -58,6 +74,36 @@ def check_storage():
     location.mkdir(parents=True, exist_ok=True)
     if not os.access(location, os.W_OK):
         raise PermissionError(f"{location} is not writable")
+
+
+def upload_temp_dirs():
+    """Where a body is kept while it arrives: nginx's folder (behind depository/serve.py)
+    and the app's own, where an upload past FILE_UPLOAD_MAX_MEMORY_SIZE spools."""
+    dirs = {"app": settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()}
+    if settings.PROXY_BODY_TEMP_DIR:
+        dirs["proxy"] = settings.PROXY_BODY_TEMP_DIR
+    return dirs
+
+
+def has_room(free):
+    return free >= settings.UPLOAD_TEMP_MIN_FREE_BYTES
+
+
+@health_check("upload_temp")
+def check_upload_temp():
+    """Each folder that takes uploads as they arrive has room for some, and can be written:
+    full or read-only, every upload past 64 KiB fails before the app sees it."""
+    figures = {}
+    for name, path in upload_temp_dirs().items():
+        free = shutil.disk_usage(path).free
+        figures[f"{name}_free_bytes"] = free
+        if not has_room(free):
+            raise RuntimeError(
+                f"{path} has {free} bytes free, less than {settings.UPLOAD_TEMP_MIN_FREE_BYTES}"
+            )
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(f"{path} is not writable")
+    return figures
 
 
 @health_check("throttle")

@@ -6,7 +6,7 @@ one line per request: method, route name, status, duration, request id and clien
 network. It names the route, never the path: paths carry upload codes, verification codes
 and download tokens. As a second guard, every line goes through `Redact`, which masks the
 code part of such paths and every query string (the verification form's code, a presigned
-URL's signature) wherever it appears.
+URL's signature) wherever it appears, and every email address.
 """
 
 import contextvars
@@ -32,7 +32,10 @@ FLY_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 def route_name(request):
     match = getattr(request, "resolver_match", None)
     if match is not None:
-        return match.view_name
+        # An API operation names itself: its path's URL pattern is named after another
+        # method's (api.openapi.names_its_operation).
+        operation = getattr(request, "operation_name", None)
+        return f"{match.namespace}:{operation}" if operation else match.view_name
     if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return "static"
     return None  # no route matched: a 404, or a redirect before routing
@@ -78,9 +81,15 @@ class RequestContext(logging.Filter):
         return True
 
 
-# Paths whose segments after the prefix are secrets, and any query string.
-SECRET_PATH = re.compile(r"(/(?:u|verify|files)/)(?!\?)[^\s\"'?#]+")
+# Paths whose segments after the prefix are secrets (the pages' and the API's codes, the
+# password reset's and the invitation's tokens), and any query string.
+SECRET_PATH = re.compile(
+    r"(/(?:u|verify|files|api/v\d+/(?:uploads|verifications|submissions)"
+    r"|accounts/(?:reset|invitation))/)(?!\?)(?![^\s\"'?#]*\.py\b)[^\s\"'?#]+"
+)  # (not a source file in a traceback: .../django/core/files/storage/base.py)
 QUERY = re.compile(r"\?\S*")
+# An email address is personal data: a mail server's refusal often repeats the recipient's.
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MASK = "[redacted]"
 
 
@@ -89,6 +98,7 @@ def redact(text, request=None):
         route = route_name(request) or "unrouted"
         text = text.replace(request.get_full_path(), f"<{route}>")
         text = text.replace(request.path, f"<{route}>")
+    text = ADDRESS.sub("[address]", text)
     return QUERY.sub(f"?{MASK}", SECRET_PATH.sub(rf"\1{MASK}", text))
 
 
@@ -114,3 +124,8 @@ class JsonLines(JsonFormatter):
         kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
         kwargs.setdefault("timestamp", "time")
         super().__init__("%(levelname)s %(name)s %(message)s", **kwargs)
+
+    def formatException(self, exc_info):  # noqa: N802 (logging's name)
+        """A traceback's last line is the error's own text, which may name a path or an
+        address (a mail server's refusal): masked as the message is."""
+        return redact(super().formatException(exc_info))

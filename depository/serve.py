@@ -12,7 +12,8 @@ answering with the app's page for it (depository.errorpages.too_large), not its 
 tells the app when each request started (X-Request-Elapsed) and who sent it (X-Real-IP),
 which the app believes because this script sets BEHIND_BUFFERING_PROXY for the gunicorn it
 starts. When either process ends, the other is stopped; SIGTERM stops both
-gracefully, nginx first.
+gracefully, nginx first. Both processes' logs pass through this script, which masks the
+secrets nginx's lines would name (the request line of an upload carries its code).
 """
 
 import argparse
@@ -22,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 STOP_SECONDS = 30  # gunicorn.conf.py's graceful_timeout
 # Where the app serves its page for a body nginx refuses as too large (depository.urls).
 TOO_LARGE_PATH = "/errors/too-large/"
+# And for a request nginx itself failed (500): its temporary file for a body could not be
+# written (a full disk, an unwritable directory), so nothing reached the app.
+NOT_RECEIVED_PATH = "/errors/not-received/"
 
 # One nginx worker per core: a worker writes bodies to their temporary files in its event
 # loop, and with a single one on 2 cores the rush ran 0.69 x as fast as gunicorn alone.
@@ -66,6 +71,8 @@ http {{
             proxy_set_header X-Request-Elapsed $request_time;
             proxy_read_timeout 120s;
             error_page 413 @too_large;
+            # nginx's own failures only (the app's own 500s pass through as they are).
+            error_page 500 = @not_received;
         }}
         # A body past client_max_body_size: instead of nginx's own bare English page, the
         # app's (in the student's language, saying what to do), still with status 413.
@@ -73,6 +80,20 @@ http {{
         # asked for, so the app can tell an API call from a page and link back to it.
         location @too_large {{
             rewrite ^ {too_large_path}? break;
+            proxy_pass http://app;
+            proxy_method GET;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header Content-Type "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Original-URI $request_uri;
+        }}
+        # nginx could not keep a body (its temporary file failed: a full disk, a directory
+        # it cannot write): the app's page saying nothing was stored, as for @too_large,
+        # with the app's status (503, to try again later).
+        location @not_received {{
+            rewrite ^ {not_received_path}? break;
             proxy_pass http://app;
             proxy_method GET;
             proxy_pass_request_body off;
@@ -94,6 +115,7 @@ def nginx_conf(run_dir, bind, socket_path, max_body):
         socket=socket_path,
         max_body=max_body,
         too_large_path=TOO_LARGE_PATH,
+        not_received_path=NOT_RECEIVED_PATH,
     )
 
 
@@ -103,6 +125,36 @@ def body_limit():
     from django.conf import settings
 
     return settings.FILE_UPLOAD_HARD_LIMIT + settings.UPLOAD_BODY_OVERHEAD
+
+
+# nginx writes one of these at `warn` for every upload past 64 KiB and every large answer:
+# what it is built to do, and a line naming the path (an upload code) each time.
+EXPECTED = (
+    b"a client request body is buffered to a temporary file",
+    b"an upstream response is buffered to a temporary file",
+)
+
+
+def relay_log(stream, out):
+    """Copy a process's log lines to `out`, leaving out nginx's expected ones and masking
+    every secret in a path (an upload code, a verification code, a token) as the app's own
+    lines are masked (depository.logs.redact): nginx names the request in its lines."""
+    from depository.logs import redact
+
+    for line in iter(stream.readline, b""):
+        if any(expected in line for expected in EXPECTED):
+            continue
+        out.write(redact(line.decode(errors="replace")))
+        out.flush()
+    stream.close()
+
+
+def relayed(process, out=None):
+    thread = threading.Thread(
+        target=relay_log, args=(process.stderr, out or sys.stderr), daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def find_nginx():
@@ -148,22 +200,28 @@ def serve(bind):
             **os.environ,
             "GUNICORN_BIND": f"unix:{socket_path}",
             "BEHIND_BUFFERING_PROXY": "true",
+            # For /healthz/deep: the free space where nginx keeps bodies as they arrive.
+            "PROXY_BODY_TEMP_DIR": str(run_dir / "body"),
         }
         gunicorn = subprocess.Popen(  # noqa: S603 (our own argv)
             [sys.executable, "-m", "gunicorn", "--config", ROOT / "gunicorn.conf.py",
              "depository.wsgi"],
-            env=env, cwd=ROOT,
+            env=env, cwd=ROOT, stderr=subprocess.PIPE,
         )  # fmt: skip
+        relays = [relayed(gunicorn)]
         wait_for(socket_path, gunicorn, 60)
         nginx = subprocess.Popen(  # noqa: S603 (our own argv)
             [nginx_bin, "-e", "stderr", "-p", run_dir, "-c", conf, "-g", "daemon off;"],
-            cwd=run_dir,
-        )
+            cwd=run_dir, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        relays.append(relayed(nginx))
         while not stopping and nginx.poll() is None and gunicorn.poll() is None:
             time.sleep(0.2)
         # nginx first and gracefully (QUIT: finish the requests in hand), then gunicorn.
         stop(nginx, signal.SIGQUIT)
         stop(gunicorn, signal.SIGTERM)
+        for relay in relays:  # their last lines
+            relay.join(timeout=5)
     if stopping:
         return 0
     return nginx.returncode or gunicorn.returncode or 1

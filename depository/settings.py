@@ -6,12 +6,15 @@ With nothing set, the app runs on SQLite in `var/` and keeps files in `var/media
 S3-compatible storage (Cloudflare R2 in production).
 """
 
+import base64
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from botocore.config import Config
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +42,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    # Sign-in: single sign-on (OpenID Connect, SAML 2.0) and second factors (README, "Signing in").
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -60,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "students.middleware.examiner_time_zone",
+    "allauth.account.middleware.AccountMiddleware",
+    "students.middleware.SecondFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -91,6 +103,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'depository.sqlite3'}")
 }
+# Each process keeps a pool of up to DATABASE_POOL_MAX connections. How many processes
+# there are is the deployment's (fly.toml): `check --deploy` and /healthz/deep add them up,
+# app machines x WEB_CONCURRENCY x DATABASE_POOL_MAX + the workers' and the maintenance
+# process's, against the server's max_connections (depository/connections.py).
+DATABASE_POOL_MIN = env.int("DATABASE_POOL_MIN", default=2)
+DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", default=10)
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)  # gunicorn.conf.py reads it too
+APP_MACHINES = env.int("APP_MACHINES", default=1)
+WORKER_MACHINES = env.int("WORKER_MACHINES", default=1)
+MAINTENANCE_MACHINES = env.int("MAINTENANCE_MACHINES", default=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
@@ -101,11 +123,35 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "depository.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["pool"] = {
+        "min_size": DATABASE_POOL_MIN,
+        "max_size": DATABASE_POOL_MAX,
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
     }
+    # A database that stops answering must cost a request seconds, not minutes (a page
+    # waited 180 s on a hung one): a connection is given up on after connect_timeout; a
+    # peer that stops acknowledging after tcp_user_timeout, and an idle one that is gone
+    # after 10 + 3 x 5 s of keepalives; and the server cancels any statement (a lock
+    # waited on included) after DATABASE_STATEMENT_TIMEOUT, so an upload's record either
+    # commits within seconds or not at all, long before nginx gives up on it (120 s).
+    options.update(
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        keepalives=1,
+        keepalives_idle=10,
+        keepalives_interval=5,
+        keepalives_count=3,
+        tcp_user_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5) * 2000,
+    )
+    statement_ms = int(env.float("DATABASE_STATEMENT_TIMEOUT", default=10) * 1000)
+    # lock_timeout too: PostgreSQL stops a statement's timer before it commits, and Django's
+    # foreign keys are checked at the commit, where a wait for a locked table would
+    # otherwise have no end (and the upload be recorded after the student was told no).
+    # Any options given in DATABASE_URL come last, and win.
+    options["options"] = (
+        f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms} "
+        f"{options.get('options', '')}"
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -185,6 +231,18 @@ FILE_UPLOAD_HARD_LIMIT = env.int("FILE_UPLOAD_HARD_LIMIT", default=20 * 1024 * 1
 # token): an upload declaring more than its file limit plus this is refused unread, by the
 # page, the API and the front proxy (depository/serve.py) alike.
 UPLOAD_BODY_OVERHEAD = 64 * 1024
+# Where nginx keeps each body past 64 KiB while it arrives (depository/serve.py sets it for
+# the gunicorn it starts): /healthz/deep checks its free space beside the app's own
+# temporary folder, where uploads past FILE_UPLOAD_MAX_MEMORY_SIZE spool.
+PROXY_BODY_TEMP_DIR = env.str("PROXY_BODY_TEMP_DIR", default="")
+# Either folder with less free space than this fails /healthz/deep: less than a few
+# largest bodies at once, and uploads are about to fail.
+UPLOAD_TEMP_MIN_FREE_BYTES = env.int(
+    "UPLOAD_TEMP_MIN_FREE_BYTES", default=10 * (FILE_UPLOAD_HARD_LIMIT + 64 * 1024)
+)
+# How long a client is asked to wait (Retry-After) while the database or the storage is away
+# (a restart, a failover): the pages and the API say the same.
+RETRY_AFTER_SECONDS = 60
 
 # The original service's MD5 beside our SHA-256 for every upload, not only for uploads
 # through its routes (/api/v0/): its clients can then compare it for files uploaded on the
@@ -196,6 +254,19 @@ SUBMISSION_MAX_UPLOAD_BYTES = env.int("SUBMISSION_MAX_UPLOAD_BYTES", default=3 *
 SUBMISSION_MAX_UPLOADS = env.int("SUBMISSION_MAX_UPLOADS", default=5)
 SUBMISSION_RETENTION_DAYS = env.int("SUBMISSION_RETENTION_DAYS", default=3)
 DOWNLOAD_LINK_SECONDS = 600
+
+# --- Signed receipts ------------------------------------------------------------------
+# Every accepted upload gets a statement signed with this Ed25519 key (submissions.signing),
+# which anyone can check later with the published public keys alone. Made with `manage.py
+# generate_receipt_key`; `check --deploy` refuses production without it. Unset (tests, a
+# one-off command) a throwaway key signs, as for SECRET_KEY; `make run` keeps one in var/.
+RECEIPT_SIGNING_KEY_IS_SET = bool(env.str("RECEIPT_SIGNING_KEY", default=""))
+RECEIPT_SIGNING_KEY = env.str("RECEIPT_SIGNING_KEY", default="") or (
+    base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+)
+# The public parts of retired signing keys (comma separated): still published at
+# /.well-known/jwks.json, so receipts they signed keep verifying after a rotation.
+RECEIPT_PUBLIC_KEYS = env.list("RECEIPT_PUBLIC_KEYS", default=[])
 
 # --- Auth -----------------------------------------------------------------------------
 # `make run` keeps its first examiner login here (git-ignored) and shows it on start.
@@ -216,6 +287,73 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Single sign-on and second factors (django-allauth) -------------------------------
+# Examiners sign in with a password (the login above), a passkey, or their institution's
+# identity provider; allauth runs the second-factor step after the first and keeps what a
+# session used (students/signin.py). Its own sign-up, e-mail and password pages are not
+# mounted: accounts come from invitations and single sign-on only.
+ACCOUNT_ADAPTER = "students.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "students.signin.SocialAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# Who may become an examiner by signing in through a provider: an address the provider
+# says it verified in one of these domains, or one of these groups in the group claim.
+# Nobody else gets an account (existing examiners are linked by a verified address).
+EXAMINER_EMAIL_DOMAINS = [
+    d.lower().lstrip("@") for d in env.list("EXAMINER_EMAIL_DOMAINS", default=[])
+]
+EXAMINER_GROUPS = env.list("EXAMINER_GROUPS", default=[])
+EXAMINER_GROUPS_CLAIM = env.str("EXAMINER_GROUPS_CLAIM", default="groups")
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking by address is ours: verified only
+# OIDC_PROVIDERS: a JSON list, one object per provider (README, "Signing in"): id, name,
+# server_url (the issuer), client_id, secret; optionally scope (a list: add "groups" where
+# the provider sends the group claim for it) and verified_email (true, or a list of
+# domains: addresses the provider issues itself, for one that sends no email_verified
+# claim, as Microsoft Entra ID). SAML_PROVIDERS: a JSON list of id, name and allauth's SAML
+# "settings" (idp with entity_id and metadata_url, or sso_url and x509cert; attribute_mapping).
+OIDC_SETTINGS_KEYS = ["server_url", "scope", "verified_email"]
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": app["id"],
+                "name": app["name"],
+                "client_id": app["client_id"],
+                "secret": app.get("secret", ""),
+                "settings": {key: app[key] for key in OIDC_SETTINGS_KEYS if key in app},
+            }
+            for app in env.json("OIDC_PROVIDERS", default=[])
+        ],
+    },
+    "saml": {
+        "APPS": [
+            {
+                "provider_id": app["id"],
+                "client_id": app["id"],
+                "name": app["name"],
+                "settings": app["settings"],
+            }
+            for app in env.json("SAML_PROVIDERS", default=[])
+        ]
+    },
+}
+# Second factors for local accounts: a passkey (which also signs in on its own), an
+# authenticator app's code, and recovery codes for when both are lost.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Exam Depository"
+# A code typed in the last seconds of its 30 still counts (RFC 6238 allows one step).
+MFA_TOTP_TOLERANCE = 1
+# Examiners' addresses come from invitations (an administrator's) or a provider's verified
+# claim; allauth's own address verification is not used.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Every examiner who signs in with a password must set up a second factor before their
+# pages open (single sign-on sessions are left to the institution's provider). Superusers
+# always need one to reach the admin.
+SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=False)
 
 # English is the source; the browser's Accept-Language picks among LANGUAGES, and the
 # switcher in base.html keeps a choice in a cookie. Another language is a PO file in
@@ -257,7 +395,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # blob: the thumbnails of "Scan pages", photos that never leave the phone until sent.
+        "img-src": [SELF, "data:", "blob:"],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],
@@ -329,12 +468,21 @@ LOG_JSON = env.bool("LOG_JSON", default=not DEBUG)
 # One URL names the mail server (django-environ): smtp://user:pass@host:587,
 # smtp+tls://..., smtp+ssl://..., or consolemail:// to print every mail (the default, and
 # what `make run` uses). `check --deploy` warns while production still prints its mail.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# An empty EMAIL_URL (`EMAIL_URL=` in an env file, a secret set to "") counts as unset.
+try:
+    vars().update(env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
+except ImproperlyConfigured:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not a mail server URL: use smtp+tls://user:password@host:587, "
+        "smtp+ssl://...:465 or smtp://...:25, or leave it empty to print mail instead."
+    ) from None
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Exam Depository <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in mail are written by the worker, which has no request to take the host from.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The scheme of the callback URLs handed to identity providers (allauth), as the site's.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_URL.partition(":")[0]
 # At most this many mails leave per minute, across every worker, so a provider's limit
 # (often 60 to 600 a minute) is never hit.
 EMAIL_RATE_PER_MINUTE = env.int("EMAIL_RATE_PER_MINUTE", default=120)

@@ -37,6 +37,26 @@ def test_the_served_app_starts_with_a_secret_key():
     assert result.returncode == 0, result.stderr
 
 
+def test_an_empty_email_url_is_unset_and_mail_is_printed():
+    result = run_python(
+        "import depository.wsgi; from django.conf import settings; print(settings.EMAIL_BACKEND)",
+        SECRET_KEY="x" * 50,
+        EMAIL_URL="",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_an_email_url_that_is_no_mail_url_stops_with_a_sentence_naming_it():
+    result = run_python("import depository.wsgi", SECRET_KEY="x" * 50, EMAIL_URL="mail.example.com")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: EMAIL_URL is not a mail server URL: use smtp+tls://" in (
+        result.stderr
+    )
+
+
 def test_defaults_are_sqlite_and_local_files_with_debug_off():
     result = run_python(
         "from django.conf import settings as s;"

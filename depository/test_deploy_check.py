@@ -5,11 +5,23 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
+from submissions import signing
+
 ROOT = Path(__file__).resolve().parent.parent
 FLY = tomllib.loads((ROOT / "fly.toml").read_text())
 EU_R2 = "https://0123456789abcdef0123456789abcdef.eu.r2.cloudflarestorage.com"
 
-LEFT_OUT = {"DEBUG", "SECRET_KEY", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "REDIS_URL"}
+LEFT_OUT = {
+    "DEBUG",
+    "SECRET_KEY",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+    "REDIS_URL",
+    "RECEIPT_SIGNING_KEY",
+    "RECEIPT_PUBLIC_KEYS",
+}
 
 
 def production_environment(database_url="sqlite:///unused.sqlite3"):
@@ -24,6 +36,7 @@ def production_environment(database_url="sqlite:///unused.sqlite3"):
         **clean,
         **FLY["env"],
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "RECEIPT_SIGNING_KEY": signing.new_private_key(),
         "DATABASE_URL": database_url,
         "AWS_STORAGE_BUCKET_NAME": "answers",
         "AWS_S3_ENDPOINT_URL": EU_R2,
@@ -49,8 +62,9 @@ def test_check_deploy_reports_nothing_with_production_settings(migrated_database
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_check_deploy_warns_while_mail_is_only_printed(migrated_database_url):
-    result = check_deploy(migrated_database_url, EMAIL_URL="consolemail://")
+@pytest.mark.parametrize("email_url", ["consolemail://", ""])
+def test_check_deploy_warns_while_mail_is_only_printed(migrated_database_url, email_url):
+    result = check_deploy(migrated_database_url, EMAIL_URL=email_url)
 
     assert "submissions.W002" in result.stdout + result.stderr
     assert "EMAIL_URL is not set" in result.stdout + result.stderr
@@ -141,3 +155,19 @@ def test_check_deploy_under_eu_residency_accepts_an_eu_jurisdiction_r2_bucket(
     result = check_deploy_with_storage(migrated_database_url, EU_R2)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_fails_without_a_receipt_signing_key(migrated_database_url):
+    result = check_deploy(migrated_database_url, RECEIPT_SIGNING_KEY="")
+
+    assert result.returncode == 1
+    assert "submissions.E005" in result.stderr
+    assert "RECEIPT_SIGNING_KEY is not set" in result.stderr
+
+
+def test_check_deploy_fails_on_a_retired_key_that_is_not_a_key(migrated_database_url):
+    result = check_deploy(migrated_database_url, RECEIPT_PUBLIC_KEYS="not-a-key")
+
+    assert result.returncode == 1
+    assert "submissions.E006" in result.stderr
+    assert "A key in RECEIPT_PUBLIC_KEYS is not a key" in result.stderr

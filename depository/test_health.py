@@ -22,7 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "s3cret-health-token-0123456789abcdef"
 
 
-HEALTHY = {"database": "ok", "storage": "ok", "throttle": "ok", "worker": "ok", "task_queue": "ok"}
+HEALTHY = {
+    "database": "ok",
+    "connections": "ok",
+    "storage": "ok",
+    "upload_temp": "ok",
+    "throttle": "ok",
+    "worker": "ok",
+    "task_queue": "ok",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -370,3 +378,25 @@ def test_a_wrong_database_fails_the_database_check(tmp_path):
     assert answer["status"] == 503
     assert answer["body"]["checks"]["database"]["status"] == "failing"
     assert answer["body"]["checks"]["storage"]["status"] == "ok"
+
+
+def test_a_temporary_folder_needs_at_least_the_minimum_free(settings):
+    settings.UPLOAD_TEMP_MIN_FREE_BYTES = 1000
+
+    assert health.has_room(1000)
+    assert not health.has_room(999)
+
+
+@pytest.mark.django_db
+def test_the_upload_folders_free_space_is_shown_and_too_little_fails(client, settings, tmp_path):
+    settings.PROXY_BODY_TEMP_DIR = str(tmp_path)
+    ok = deep(client).json()["checks"]["upload_temp"]
+    settings.UPLOAD_TEMP_MIN_FREE_BYTES = ok["proxy_free_bytes"] * 2
+
+    response = deep(client)
+
+    assert ok["status"] == "ok" and ok["app_free_bytes"] > 0
+    assert response.status_code == 503
+    failing = response.json()["checks"]["upload_temp"]
+    assert failing["status"] == "failing"
+    assert "bytes free, less than" in failing["error"]

@@ -3,14 +3,15 @@ page; dates, times and sizes written as that language writes them."""
 
 import datetime
 import zoneinfo
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from students.tests.factories import SubmissionFactory
-from students.times import format_time
+from students.times import duration, format_time
 from submissions.tests.helpers import upload_url
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +137,17 @@ def test_the_not_found_page_speaks_german(client):
     page = response.content.decode()
     assert '<html lang="de">' in page
     assert "Diese Seite haben wir nicht gefunden" in page
+
+
+def test_a_countdown_in_german_declines_its_days(client, student):
+    """ "Öffnet in 224 Tagen", not "in 224 Tage"; "noch 2 Tage" stays as it is."""
+    exam = student.exam
+    exam.opens_at = timezone.now() + timedelta(days=224, hours=1)
+    exam.save()
+
+    page = client.get(upload_url(student), **GERMAN).content.decode()
+
+    assert "Öffnet in 224 Tagen" in page
+    with translation.override("de"):
+        assert duration(timedelta(days=2)) == "2 Tage"
+        assert duration(timedelta(days=2), within=True) == "2 Tagen"

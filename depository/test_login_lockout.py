@@ -87,11 +87,9 @@ def test_behind_fly_it_counts_by_fly_client_ip(client, examiner, settings):
     assert (locked.status_code, other.status_code) == (429, 302)
 
 
-LOGIN_URLS = ["/accounts/login/", "/admin/login/"]
-WRONG = {
-    "/accounts/login/": "Please enter a correct username and password.",
-    "/admin/login/": "Please enter the correct username and password for a staff account.",
-}
+# The admin has no login form of its own (depository/admin.py): it sends to this one.
+LOGIN_URLS = ["/accounts/login/"]
+WRONG = {"/accounts/login/": "Please enter a correct username and password."}
 
 
 def post_username(client, url, username):

@@ -38,3 +38,33 @@ def test_the_readme_says_where_the_data_lives():
 
     for fact in ("ams", "PostgreSQL", ".eu.r2.cloudflarestorage.com", "DATA_RESIDENCY", "3"):
         assert fact in section
+
+
+def test_the_readme_states_the_retention_the_settings_imply(settings):
+    """Files are kept from when uploads close (students.models, Submission.with_expiry),
+    not from the upload: the README says so with the default's number of days."""
+    days = settings.SUBMISSION_RETENTION_DAYS
+    first_exam = " ".join(
+        README.split("## Your first exam in five minutes")[1].split("\n## ")[0].split()
+    )
+    data = " ".join(README.split("## Where the data lives")[1].split("\n## ")[0].split())
+
+    assert f"Files are deleted {days} days after uploads close for each student" in first_exam
+    assert f"`SUBMISSION_RETENTION_DAYS` ({days}) days after uploads close" in data
+    assert re.findall(r"\d+\s+days after upload\b(?!s)", README) == []
+
+
+def test_the_readme_names_the_residency_errors_by_the_ids_the_checks_give(settings):
+    from submissions.checks import storage_is_where_data_residency_says
+
+    settings.DATA_RESIDENCY = "eu"  # and the tests' local files, which are not in the EU
+    [wrong_place] = storage_is_where_data_residency_says(None)
+    settings.DATA_RESIDENCY = "mars"
+    [unknown] = storage_is_where_data_residency_says(None)
+    text = " ".join(README.split())
+
+    assert (
+        f"`manage.py check --deploy` fails with `{wrong_place.id}` unless `AWS_S3_ENDPOINT_URL`"
+        in text
+    )
+    assert f"Any other `DATA_RESIDENCY` than empty or `eu` fails with `{unknown.id}`." in text

@@ -1,6 +1,7 @@
 import io
 import json
 import logging
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -154,7 +155,56 @@ def test_a_refused_upload_is_one_line_with_its_reason(client, student, log_lines
         ("/files/eyJhbGciOi:1t2:sig/", "/files/[redacted]"),
         ("https://r2/b/key?X-Amz-Signature=abc&X-Amz-Credential=k", "https://r2/b/key?[redacted]"),
         ("/verify/ and /exams/3/ stay", "/verify/ and /exams/3/ stay"),
+        (
+            '"POST /api/v1/uploads/abcDEF123_-/ HTTP/1.1"',
+            '"POST /api/v1/uploads/[redacted] HTTP/1.1"',
+        ),
+        ("/api/v1/verifications/7KQ2-M9XD-3HFP", "/api/v1/verifications/[redacted]"),
+        ("/api/v0/submissions/abcDEF123_-", "/api/v0/submissions/[redacted]"),
+        ("/api/v0/verifications/7KQ2/download_url", "/api/v0/verifications/[redacted]"),
+        ("/accounts/reset/MQ/cz8w-abc123/", "/accounts/reset/[redacted]"),
+        ("/accounts/invitation/MQ/cz8w-abc123/", "/accounts/invitation/[redacted]"),
+        ("/api/v1/exams/3/students stays", "/api/v1/exams/3/students stays"),
+        (
+            'File "/venv/django/core/files/storage/base.py"',
+            'File "/venv/django/core/files/storage/base.py"',
+        ),
+        (
+            "550 5.1.1 <ada.l+x@mail.example.org>: no such user",
+            "550 5.1.1 <[address]>: no such user",
+        ),
     ],
 )
 def test_redact_masks_codes_and_query_strings(text, expected):
     assert redact(text) == expected
+
+
+def every_api_operation():
+    from api import v0, v1
+
+    for version, api in (("v0", v0.api), ("v1", v1.api)):
+        schema = api.get_openapi_schema(path_prefix=f"/api/{version}")
+        for path, methods in schema["paths"].items():
+            for method, operation in methods.items():
+                yield version, method, path, operation["operationId"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "version, method, path, operation_id",
+    list(every_api_operation()),
+    ids=lambda value: str(value),
+)
+def test_each_api_operation_is_logged_by_its_own_name(
+    client, log_lines, version, method, path, operation_id
+):
+    """POST /exams is create_exam, not list_exams, whose URL pattern it shares."""
+    url = re.sub(r"\{[^}]+\}", "1", path)
+
+    getattr(client, method)(url, content_type="application/json")
+
+    (line,) = request_lines(log_lines())
+    assert line["method"] == method.upper()
+    namespace, name = line["route"].split(":")
+    assert namespace == f"api-{version}"
+    assert operation_id.endswith(f"_{name}")

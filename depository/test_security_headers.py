@@ -61,12 +61,18 @@ def test_every_page_has_a_content_security_policy_without_inline_script(client, 
         assert "unsafe-inline" not in str(policy) and "unsafe-eval" not in str(policy), url
 
 
+# The offline receipt checker is one file a visitor saves and opens from disk, never a page
+# of the site: its script is inline, allowed by its own policy by hash (submissions.checker).
+SAVED_FILES = {"submissions/checker.html"}
+
+
 def test_no_template_has_inline_script():
     """The policy would block it: scripts come from static files only."""
     inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|javascript:", re.I)
     offenders = [
         f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
         for path in TEMPLATES.rglob("*.html")
+        if str(path.relative_to(TEMPLATES)) not in SAVED_FILES
         for match in inline.finditer(path.read_text())
     ]
 

@@ -1,6 +1,7 @@
 """The production process model (depository/serve.py: nginx in front of gunicorn), run for
 real on loopback against the test database: slow uploads cannot starve fast ones."""
 
+import contextlib
 import http.client
 import json
 import os
@@ -11,8 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,8 +47,21 @@ def served_database_url():
     return url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
 
 
+HEALTH_TOKEN = secrets.token_urlsafe(24)
+
+
 @pytest.fixture(scope="module")
-def served(django_db_setup, django_db_blocker, tmp_path_factory):
+def serve_tmp():
+    """The TMPDIR of the served processes: serve.py keeps nginx's folders in it. Not under
+    pytest's own (0700) folders, which nginx's workers (as root: "nobody") cannot cross."""
+    path = Path(tempfile.mkdtemp(prefix="depository-test-serve-"))
+    path.chmod(0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def served(django_db_setup, django_db_blocker, tmp_path_factory, serve_tmp):
     """`python -m depository.serve` as the Dockerfile runs it; yields its port."""
     path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
     if not shutil.which("nginx", path=path):
@@ -65,6 +81,8 @@ def served(django_db_setup, django_db_blocker, tmp_path_factory):
         DEBUG="true",
         SECURE_COOKIES="false",
         LOG_LEVEL="WARNING",
+        TMPDIR=str(serve_tmp),
+        HEALTH_TOKEN=HEALTH_TOKEN,
     )
     log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w+b")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
@@ -365,3 +383,84 @@ def test_a_chunked_body_gets_the_same_page_once_it_passes_the_hard_limit(served)
     assert f"This file is larger than {hard_limit_label()}." in page
     assert f'<a href="{upload_page}">Back to your upload page</a>' in page
     assert uploads_of(student) == before
+
+
+# nginx keeps a body past 64 KiB in a temporary file while it arrives; when it cannot (a
+# full disk, a folder it may not write), it fails the request itself, with the app's page.
+
+
+@contextlib.contextmanager
+def nginx_cannot_write_bodies(serve_tmp):
+    """The real fault: nginx's workers may no longer write their body folder."""
+    (body,) = serve_tmp.glob("depository-serve-*/body")
+    mode = body.stat().st_mode
+    body.chmod(0)
+    try:
+        yield
+    finally:
+        body.chmod(mode)
+
+
+def post_over_64k(port, path, headers=None):
+    content_type, body = multipart("token-64k", b"%PDF-1.7 " + os.urandom(200 * 1024))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body, {"Content-Type": content_type, **(headers or {})})
+        response = conn.getresponse()
+        return response, response.read().decode()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "back"),
+    [
+        ("en", "nothing was stored and no upload was used", "Back to your upload page"),
+        (GERMAN, "wurde nichts gespeichert und kein Upload verbraucht", "Zurück zu Ihrer"),
+    ],
+    ids=["en", "de"],
+)
+def test_a_body_nginx_cannot_keep_gets_the_apps_page_in_the_students_language(
+    served, serve_tmp, language, says, back
+):
+    student, before = uploaded_student(served)
+    upload_page = f"/u/{student.upload_code}/"
+
+    with nginx_cannot_write_bodies(serve_tmp):
+        response, page = post_over_64k(served, upload_page, {"Accept-Language": language})
+
+    assert response.status == 503
+    assert response.getheader("Retry-After") == "60"
+    assert f'<html lang="{language[:2]}">' in page
+    assert says in page
+    assert back in page and f'href="{upload_page}"' in page
+    assert "Internal Server Error" not in page and "nginx" not in page
+    assert uploads_of(student) == before
+    assert post_over_64k(served, upload_page)[0].status in {302, 422}  # and back to normal
+
+
+@pytest.mark.parametrize("path", ["/api/v1/uploads/{}", "/api/v0/submissions/{}"])
+def test_an_api_body_nginx_cannot_keep_gets_a_problem_document(served, serve_tmp, path):
+    student, before = uploaded_student(served)
+
+    with nginx_cannot_write_bodies(serve_tmp):
+        response, body = post_over_64k(served, path.format(student.upload_code))
+
+    assert response.status == 503
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert response.getheader("Retry-After") == "60"
+    problem = json.loads(body)
+    assert problem["code"] == "upload_not_received"
+    assert "nothing was stored and no upload was used" in problem["detail"]
+    assert uploads_of(student) == before
+
+
+def test_the_deep_health_check_shows_the_free_space_of_nginxs_body_folder(served):
+    conn = http.client.HTTPConnection("127.0.0.1", served, timeout=30)
+    conn.request("GET", "/healthz/deep", headers={"Authorization": f"Bearer {HEALTH_TOKEN}"})
+    checks = json.loads(conn.getresponse().read())["checks"]
+    conn.close()
+
+    assert checks["upload_temp"]["status"] == "ok"
+    assert checks["upload_temp"]["proxy_free_bytes"] > 0
+    assert checks["upload_temp"]["app_free_bytes"] > 0

@@ -1,5 +1,9 @@
 import sys
 
+from allauth.account import views as account_views
+from allauth.socialaccount import views as socialaccount_views
+from allauth.socialaccount.providers.openid_connect import views as oidc_views
+from allauth.socialaccount.providers.saml import views as saml_views
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import InterfaceError, OperationalError
@@ -14,11 +18,12 @@ from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from api import views as api_views
-from depository import errorpages, health
-from depository.serve import TOO_LARGE_PATH
+from depository import errorpages, health, sessions
+from depository.serve import NOT_RECEIVED_PATH, TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
-from students.views import LoginView
+from students.views import LoginView, provider_sign_in
 from submissions.throttle import too_many_resets
+from submissions.views import jwks
 
 
 class LogoutView(auth_views.LogoutView):
@@ -29,6 +34,17 @@ class LogoutView(auth_views.LogoutView):
 
     def get(self, request, *args, **kwargs):
         return render(request, "registration/logout_confirm.html")
+
+    def post(self, request, *args, **kwargs):
+        """While Redis is down a logout could not last (depository.sessions): it changes
+        nothing, and the page says the examiner is still logged in and to try again."""
+        try:
+            sessions.ensure_forgettable(request.session)  # before anything is logged out
+        except sessions.CacheUnavailable:
+            response = render(request, "registration/logout_unavailable.html", status=503)
+            response["Retry-After"] = "60"
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 def server_error(request):
@@ -85,10 +101,61 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# django-allauth's pages that signing in uses, under the names allauth reverses: our login
+# and logout, its second-factor pages, and the providers' sign-in and callback URLs (README,
+# "Signing in"). Its sign-up, e-mail and password pages are left out: accounts come from
+# invitations and providers, passwords are reset through ours.
+signin_urlpatterns = [
+    path("accounts/login/", LoginView.as_view(), name="account_login"),
+    path("accounts/logout/", LogoutView.as_view(), name="account_logout"),
+    path("accounts/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
+    path("accounts/inactive/", account_views.account_inactive, name="account_inactive"),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path(
+        "accounts/sso/cancelled/",
+        socialaccount_views.login_cancelled,
+        name="socialaccount_login_cancelled",
+    ),
+    path("accounts/sso/error/", socialaccount_views.login_error, name="socialaccount_login_error"),
+    path("accounts/sso/signup/", socialaccount_views.signup, name="socialaccount_signup"),
+    path(
+        "accounts/oidc/<str:provider_id>/login/",
+        provider_sign_in(oidc_views.login),
+        name="openid_connect_login",
+    ),
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        provider_sign_in(oidc_views.callback),
+        name="openid_connect_callback",
+    ),
+    path(
+        "accounts/saml/<str:organization_slug>/acs/",
+        provider_sign_in(saml_views.acs),
+        name="saml_acs",
+    ),
+    path(
+        "accounts/saml/<str:organization_slug>/acs/finish/",
+        saml_views.finish_acs,
+        name="saml_finish_acs",
+    ),
+    path("accounts/saml/<str:organization_slug>/sls/", saml_views.sls, name="saml_sls"),
+    path(
+        "accounts/saml/<str:organization_slug>/metadata/",
+        saml_views.metadata,
+        name="saml_metadata",
+    ),
+    path(
+        "accounts/saml/<str:organization_slug>/login/",
+        provider_sign_in(saml_views.login),
+        name="saml_login",
+    ),
+]
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("healthz/deep", health.deep, name="healthz_deep"),
     # What nginx asks for when it refuses a body as too large.
     path(
@@ -97,8 +164,15 @@ urlpatterns = [
         {"api_answer": api_views.too_large},
         name="too_large",
     ),
+    path(
+        NOT_RECEIVED_PATH.removeprefix("/"),
+        errorpages.not_received,
+        {"api_answer": api_views.not_received},
+        name="not_received",
+    ),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    *signin_urlpatterns,
     path("accounts/password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password-reset/sent/",

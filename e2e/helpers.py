@@ -5,14 +5,26 @@ from pathlib import Path
 import axe_playwright_python
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "e2e-artifacts"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# Set by `make screenshots`: only then do the journeys rewrite the pictures the docs show,
+# so a test run leaves the working tree as it found it.
+REFRESH_DOCS = "REFRESH_SCREENSHOTS"
 AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-def shot(page, name, **options):
-    """Saves a screenshot into e2e-artifacts/ (git-ignored); docs/screenshots/ keeps a few."""
+def shot(page, name, docs=None, **options):
+    """Saves a screenshot into e2e-artifacts/ (git-ignored); with `docs`, the docs' picture
+    of that name in docs/screenshots/ too, but only under `make screenshots`."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", **options)
+    if docs and os.environ.get(REFRESH_DOCS):
+        page.screenshot(path=DOCS_SCREENSHOTS / docs, **options)
+
+
+def doc_shot(page, name, **options):
+    """A screenshot kept in docs/screenshots/ under its own name (see `shot`)."""
+    shot(page, name, docs=f"{name}.png", **options)
 
 
 def answer_file(folder, size, name="answer.pdf"):

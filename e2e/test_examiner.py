@@ -23,7 +23,10 @@ def test_an_examiner_creates_an_exam_adds_a_student_and_imports_a_csv(pages, exa
     shot(page, "roster", full_page=True)
 
     # The common actions are one click away on the roster itself.
-    page.get_by_role("button", name="Copy link for Alan Turing").click()
+    page.wait_for_load_state()  # copy.js (deferred) listens from then on
+    copy = page.get_by_role("button", name="Copy link for Alan Turing")
+    copy.click()
+    expect(copy).to_have_text("Copied")  # the page's own signal: the copy is asynchronous
     alan = exam.students.get(nickname="s1002")
     clipboard = page.evaluate("() => navigator.clipboard.readText()")
     assert clipboard == f"{pages.base_url}{alan.get_upload_url()}"
@@ -65,7 +68,10 @@ def add_student(page, pages, exam):
 
     link = page.get_by_label("Personal upload link")
     expect(link).to_have_value(f"{pages.base_url}{student.get_upload_url()}")
-    page.get_by_role("button", name="Copy link").click()
+    page.wait_for_load_state()  # copy.js (deferred) listens from then on
+    copy = page.locator("[data-copy='#upload-link']")
+    copy.click()
+    expect(copy).to_have_text("Copied")  # written to the clipboard by then
     assert page.evaluate("() => navigator.clipboard.readText()") == link.input_value()
     shot(page, "student", full_page=True)
 

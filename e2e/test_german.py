@@ -50,7 +50,7 @@ def test_a_german_student_uploads_is_refused_and_gets_a_german_receipt(pages, st
 
     page.goto(f"/verify/?code={code}")
     expect(page.get_by_role("heading", level=2)).to_have_text(f"Abgabe {code}")
-    expect(page.get_by_role("link", name="Datei herunterladen")).to_be_visible()
+    expect(page.get_by_role("button", name="Datei herunterladen")).to_be_visible()
     found += accessibility_violations(page, "verify-de")
     shot(page, "verify-de")
     page.goto("/verify/?code=0000-0000-0000")

@@ -50,6 +50,7 @@ def test_an_upload_shows_on_the_open_exam_page_without_a_reload(
     expect(page.get_by_test_id("submitted-count")).to_have_text("Submitted 30 of 40")
     expect(page.get_by_test_id("upload-chart")).to_be_visible()
     page.evaluate("() => { window.notReloaded = true; }")
+    expect(page.get_by_test_id("roster-stale")).to_be_hidden()
 
     student = pages.new()
     student.goto(latecomer.get_upload_url())
@@ -61,8 +62,16 @@ def test_an_upload_shows_on_the_open_exam_page_without_a_reload(
     expect(page.get_by_test_id("waiting-count")).to_have_text("9 not yet submitted")
     newest = page.get_by_test_id("newest-uploads").get_by_role("listitem").first
     expect(newest).to_contain_text(latecomer.full_name)
+    # The roster below is the page's own: it says so, and offers the fresh one.
+    stale = page.get_by_test_id("roster-stale")
+    expect(stale).to_be_visible()
     assert page.evaluate("() => window.notReloaded") is True
-    shot(page, "exam-live", clip={"x": 0, "y": 0, "width": 1200, "height": 860})
+    shot(
+        page, "exam-live", docs="exam-live.png", clip={"x": 0, "y": 0, "width": 1200, "height": 860}
+    )
+    stale.get_by_role("link", name="Reload the list").click()
+    expect(page.locator(".roster-summary")).to_contain_text("9 not yet submitted")
+    expect(page.get_by_test_id("roster-stale")).to_be_hidden()
 
 
 def test_the_polling_pauses_in_a_hidden_tab_and_stops_once_the_exam_closes(

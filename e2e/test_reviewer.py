@@ -21,9 +21,10 @@ def test_a_reviewer_types_the_code_and_downloads_the_same_bytes(pages, student, 
     reviewer.get_by_label("Verification code").fill(code.lower().replace("-", " "))
     reviewer.get_by_role("button", name="Look up").click()
     expect(reviewer.get_by_role("heading", name=f"Submission {code}")).to_be_visible()
+    assert reviewer.url.endswith("/verify/")  # posted: the code is in no address
     shot(reviewer, "verify", full_page=True)
 
     with reviewer.expect_download() as download:
-        reviewer.get_by_role("link", name="Download the file").click()
+        reviewer.get_by_role("button", name="Download the file").click()
     assert download.value.suggested_filename == "answer.pdf"
     assert Path(download.value.path()).read_bytes() == sent.read_bytes()

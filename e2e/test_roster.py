@@ -3,15 +3,12 @@ phone it becomes one card per student with name and status; the filters apply on
 a bulk action goes through its confirmation."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.helpers import has_sideways_scroll, log_in, shot
 from students.tests.factories import StudentFactory, SubmissionFactory
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def fill_roster(exam):
@@ -78,7 +75,7 @@ def test_the_roster_fits_a_desktop_and_filters_on_change(pages, examiner, exam):
         "Ana Šimić",
         "Alan Turing",
     ]
-    page.screenshot(path=SCREENSHOTS / "roster-desktop.png", full_page=True)
+    shot(page, "roster-desktop", docs="roster-desktop.png", full_page=True)
 
     page.get_by_label("Show").select_option("waiting")  # no Apply: it applies on change
     page.wait_for_url("**show=waiting**")
@@ -105,7 +102,7 @@ def test_the_roster_is_one_card_per_student_on_a_phone(pages, examiner, exam):
     assert box["width"] <= 375 and box["height"] > 100  # a card, not a squeezed table row
     assert no_clipping(page)
     card.scroll_into_view_if_needed()
-    page.screenshot(path=SCREENSHOTS / "roster-phone.png", full_page=True)
+    shot(page, "roster-phone", docs="roster-phone.png", full_page=True)
 
 
 def test_a_bulk_action_goes_through_its_confirmation(pages, examiner, exam):
@@ -121,7 +118,7 @@ def test_a_bulk_action_goes_through_its_confirmation(pages, examiner, exam):
     expect(page.get_by_test_id("bulk-summary")).to_contain_text("2 students get the number")
     page.get_by_label("Extra uploads for each").fill("3")
     shot(page, "bulk-confirm")
-    page.screenshot(path=SCREENSHOTS / "roster-bulk-confirm.png")
+    shot(page, "roster-bulk-confirm", docs="roster-bulk-confirm.png")
     assert not exam.students.filter(extra_uploads=3).exists()
     page.get_by_role("button", name="Give to 2 students").click()
 

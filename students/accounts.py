@@ -41,10 +41,15 @@ class CannotInvite(ValueError):
     """The message says why, for the administrator."""
 
 
-def invite(email):
+def inviter_name(user):
+    """How an invitation names who sent it: their name, else their address or login."""
+    return user.get_full_name() or user.email or user.get_username()
+
+
+def invite(email, invited_by=None, lang=None):
     """Make an examiner account for `email` (its username too) without a password, and
-    queue a mail with a one-time link to choose one. Inviting again sends a new link, as
-    long as the invitee has not chosen a password yet."""
+    queue a mail with a one-time link to choose one, naming `invited_by` when known.
+    Inviting again sends a new link, as long as the invitee has not chosen a password yet."""
     email = email.strip()
     try:
         validate_email(email)
@@ -69,8 +74,13 @@ def invite(email):
         Mail.Kind.INVITATION,
         email,
         "students/mail/invitation",
-        {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
-        lang=mail.language(user),
+        {
+            "user": user,
+            "link": link,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            "inviter": inviter_name(invited_by) if invited_by else "",
+        },
+        lang=lang or mail.language(user),
     )
     tasks.wake_worker()
     return user

@@ -4,16 +4,15 @@ students; the confirmation posts back, and only that post acts (no JavaScript ne
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from students import access, exports, mail, times
+from students import access, exports, mail, tasks, times
 from students.forms import BulkForm, MailingForm
-from students.models import Mailing
+from students.models import Mail, Mailing
+from students.views import zip_response
 
 
 @login_required
@@ -46,6 +45,8 @@ def bulk_action(request, pk):
 def _extend(request, exam, form, students):
     until = form.cleaned_data["extended_until"]
     count = students.extend_deadlines(until, by=request.user)
+    if until:
+        tasks.notify_students(Mail.Kind.EXTENSION, students)
     messages.success(
         request,
         ngettext(
@@ -61,6 +62,8 @@ def _extend(request, exam, form, students):
 def _extra_uploads(request, exam, form, students):
     extra = form.cleaned_data["extra_uploads"]
     count = students.give_extra_uploads(extra, by=request.user)
+    if extra:
+        tasks.notify_students(Mail.Kind.EXTRA_UPLOADS, students)
     messages.success(
         request,
         ngettext(
@@ -74,13 +77,7 @@ def _extra_uploads(request, exam, form, students):
 
 
 def _zip(request, exam, form, students):
-    response = StreamingHttpResponse(
-        exports.zip_stream(exam, students, by=request.user), content_type="application/zip"
-    )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=exports.zip_name(exam, selected=True)
-    )
-    return response
+    return zip_response(request, exam, exports.zip_name(exam, selected=True), students)
 
 
 def _email(request, exam, students):

@@ -5,11 +5,16 @@ the label of the one button that does it (a POST from that page).
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from students import times
 from students.models import Exam, submission_model
+
+NAMED = 10  # extensions named one by one on the Close now page; the rest counted
 
 
 @dataclass
@@ -45,6 +50,7 @@ def exam_state(exam, state):
                     waiting,
                 )
                 % {"count": waiting},
+                *_closing_changes(exam),
             ],
             gettext("Close now"),
         )
@@ -86,6 +92,60 @@ def exam_state(exam, state):
         gettext("Follow the times"),
         danger=False,
     )
+
+
+def _closing_changes(exam, now=None):
+    """What closing now moves besides the uploads: the files' deletion date, and every
+    extension that has not run out, with its date."""
+    now = now or timezone.now()
+    zone = exam.zone
+    deleted_on = now + timedelta(days=exam.retention_days)
+    first = submission_model().objects.filter(student__exam=exam).deletion_schedule().first()
+    lines = []
+    if first and first["expires_at"] != deleted_on:
+        lines.append(
+            gettext(
+                "The files are then deleted on %(new)s, %(days)s days from now, instead of "
+                "%(old)s as now planned."
+            )
+            % {
+                "new": times.format_time(deleted_on, "long", zone),
+                "days": exam.retention_days,
+                "old": times.format_time(first["expires_at"], "long", zone),
+            }
+        )
+    elif first is None:
+        lines.append(
+            gettext("Files uploaded until then are deleted on %(new)s.")
+            % {"new": times.format_time(deleted_on, "long", zone)}
+        )
+    extended = exam.students.filter(extended_until__gt=now).order_by("extended_until", "pk")
+    count = extended.count()
+    if count:
+        named = ", ".join(
+            gettext("%(name)s (until %(when)s)")
+            % {
+                "name": student.full_name,
+                "when": times.format_time(student.extended_until, "", zone),
+            }
+            for student in extended[:NAMED]
+        )
+        lines.append(
+            ngettext(
+                "%(count)s extension ends with it: %(names)s.",
+                "%(count)s extensions end with it: %(names)s.",
+                count,
+            )
+            % {"count": count, "names": named}
+            + (
+                " "
+                + ngettext("… and %(more)s more.", "… and %(more)s more.", count - NAMED)
+                % {"more": count - NAMED}
+                if count > NAMED
+                else ""
+            )
+        )
+    return lines
 
 
 def new_link(student):

@@ -3,10 +3,12 @@
 import csv
 import logging
 import re
+from typing import NamedTuple
 
 import segno
 from django.core.files.storage import default_storage
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from zipstream import ZIP_STORED, ZipStream
 
 from depository import storage
@@ -17,36 +19,54 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 64 * 1024
 
-# The headers stay English in every language: the API's roster JSON takes its keys from them.
+# The headings are written in the examiner's language; the API's roster JSON takes its keys
+# from the English ones (english_keys), so a script's keys never change with a language.
 ROSTER_HEADER = [
-    "nickname",
-    "first name",
-    "last name",
-    "email",
-    "upload link",
-    "uploads used",
-    "uploads allowed",
-    "due",
-    "cut-off",
-    "last upload",
-    "late by",
-    "file name",
-    "size (bytes)",
+    gettext_lazy("nickname"),
+    gettext_lazy("first name"),
+    gettext_lazy("last name"),
+    gettext_lazy("email"),
+    gettext_lazy("upload link"),
+    gettext_lazy("uploads used"),
+    gettext_lazy("uploads allowed"),
+    gettext_lazy("due"),
+    gettext_lazy("cut-off"),
+    gettext_lazy("last upload"),
+    gettext_lazy("late by"),
+    gettext_lazy("file name"),
+    gettext_lazy("size (bytes)"),
     "SHA-256",
-    "verification code",
-    "file kept until",
+    gettext_lazy("verification code"),
+    gettext_lazy("file kept until"),
 ]
 MANIFEST_HEADER = [
-    "nickname",
-    "name",
-    "file",
-    "size (bytes)",
+    gettext_lazy("nickname"),
+    gettext_lazy("name"),
+    gettext_lazy("file"),
+    gettext_lazy("size (bytes)"),
     "SHA-256",
-    "accepted",
-    "late by",
-    "verification code",
-    "file kept until",
+    gettext_lazy("accepted"),
+    gettext_lazy("late by"),
+    gettext_lazy("verification code"),
+    gettext_lazy("file kept until"),
+    gettext_lazy("missing"),
 ]
+MANIFEST = "manifest.csv"
+MANIFEST_SEMICOLON = "manifest-semicolon.csv"
+MISSING = "MISSING.txt"
+ARCHIVE_NOTES = {MANIFEST, MANIFEST_SEMICOLON, MISSING}
+
+
+def english_keys(header):
+    """The headings as written in English (the source language): stable names for a script."""
+    with translation.override(None):
+        return [str(heading) for heading in header]
+
+
+def headings(header):
+    """The headings in the active language."""
+    return [str(heading) for heading in header]
+
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -108,7 +128,7 @@ def csv_file(rows, delimiter=","):
 
 def roster_rows(exam, students, link):
     """The roster CSV's rows; `link(student)` gives a student's absolute upload link."""
-    yield ROSTER_HEADER
+    yield headings(ROSTER_HEADER)
     for student in students:
         submission = student.current_submission
         yield [
@@ -148,7 +168,8 @@ def archive_submissions(exam, students=None):
 
 
 def file_chunks(name):
-    """The stored file's bytes, CHUNK_SIZE at a time: S3 bodies stream straight through."""
+    """The stored file's bytes, CHUNK_SIZE at a time: S3 bodies stream straight through.
+    Nothing is asked of the storage until the first chunk is wanted."""
     if storage.is_s3():
         body = default_storage.open(name, "rb").obj.get()["Body"]
         yield from body.iter_chunks(CHUNK_SIZE)
@@ -158,62 +179,119 @@ def file_chunks(name):
         yield from file.chunks(CHUNK_SIZE)
 
 
-def _opened(name):
-    """The file's chunks with the first one already read, so a missing file shows before its
-    entry is written; None when the storage does not have it."""
-    chunks = file_chunks(name)
-    try:
-        first = next(chunks, b"")
-    except storage.STORAGE_ERRORS:
-        log.exception("Leaving %s out of a ZIP: the storage could not read it", name)
-        return None
+class ZipFile(NamedTuple):
+    submission: object
+    name: str  # the entry's name in the archive
+    size: int | None  # bytes in storage; None: the storage no longer has the file
 
-    def rest():
-        yield first
-        yield from chunks
-
-    return rest()
+    def is_missing(self):
+        return self.size is None
 
 
-def zip_stream(exam, students=None, by=None):
-    """Every current file of the exam (or of `students`) as `nickname_original-name`, then
-    manifest.csv listing exactly the files written. One file's chunk at a time is in memory,
-    never the archive. With `by`, each file's download is logged with that examiner once
-    the archive is written."""
-    archive = ZipStream(compress_type=ZIP_STORED)
-    manifest = [MANIFEST_HEADER]
-    used = set()
-    written = []
-    for submission in archive_submissions(exam, students).iterator(chunk_size=500):
-        student = submission.student
+def zip_files(exam, students=None):
+    """What a ZIP of the exam's current files (or of `students`') holds, each with its entry
+    name, `nickname_original-name`, and its size as the storage reports it. Asks the
+    storage about every file before a byte is sent, so a storage that is down stops the
+    download before it starts (StorageUnavailable), and files the storage no longer has are
+    known, recorded on their submissions for the exam page, and named in the archive."""
+    submissions = list(archive_submissions(exam, students))
+    sizes = storage.stored_sizes(submission.file.name for submission in submissions)
+    files = []
+    used = {note.casefold() for note in ARCHIVE_NOTES}
+    for submission, size in zip(submissions, sizes, strict=True):
         # One entry at the top of the archive, that unpacks under its name on any system.
         name = storage.safe_filename(
-            f"{student.nickname}_{submission.original_name}", portable=True, max_length=180
+            f"{submission.student.nickname}_{submission.original_name}",
+            portable=True,
+            max_length=180,
         )
         while name.casefold() in used:
             name = f"{submission.pk}_{name}"
-        chunks = _opened(submission.file.name)
-        if chunks is None:
-            continue
         used.add(name.casefold())
-        written.append(submission)
-        archive.add(chunks, name)
-        yield from archive.all_files()
-        manifest.append(
-            [
-                student.nickname,
-                student.full_name,
-                name,
-                submission.size,
-                submission.sha256,
-                local_time(submission.accepted_at),
-                late_by(submission),
-                submission.display_code,
-                kept_until(submission),
-            ]
+        files.append(ZipFile(submission, name, size))
+    submission_model().objects.note_storage_check(
+        missing=[f.submission.pk for f in files if f.is_missing()],
+        present=[f.submission.pk for f in files if not f.is_missing()],
+    )
+    return files
+
+
+def missing_note(missing):
+    """MISSING.txt: which files the archive lacks, and why."""
+    lines = [
+        ngettext(
+            "This file could not be put in the ZIP: the storage no longer has it. It was "
+            "uploaded and recorded (its receipt and verification code stand), but its stored "
+            "copy is gone. manifest.csv marks it as well.",
+            "These %(count)d files could not be put in the ZIP: the storage no longer has "
+            "them. They were uploaded and recorded (their receipts and verification codes "
+            "stand), but their stored copies are gone. manifest.csv marks them as well.",
+            len(missing),
         )
-    archive.add("".join(csv_lines(manifest)).encode("utf-8-sig"), "manifest.csv")
-    yield from archive.finalize()
+        % {"count": len(missing)},
+        "",
+    ]
+    for file in missing:
+        submission = file.submission
+        lines.append(
+            "\t".join(
+                [
+                    submission.student.nickname,
+                    submission.student.full_name,
+                    submission.original_name,
+                    submission.display_code,
+                    local_time(submission.accepted_at),
+                ]
+            )
+        )
+    return "\r\n".join(lines) + "\r\n"
+
+
+def manifest_row(file):
+    submission = file.submission
+    return [
+        submission.student.nickname,
+        submission.student.full_name,
+        file.name,
+        submission.size,
+        submission.sha256,
+        local_time(submission.accepted_at),
+        late_by(submission),
+        submission.display_code,
+        kept_until(submission),
+        gettext("missing from storage: not in this ZIP") if file.is_missing() else "",
+    ]
+
+
+def zip_archive(files, by=None):
+    """The archive of `files` (zip_files()): every stored file, manifest.csv listing them
+    all, and MISSING.txt when the storage lacked any. Its length is known before it starts
+    (a browser given it tells a download cut short from a finished one), and a storage
+    failure while it streams raises, so the download fails rather than ending early as if
+    complete. One chunk at a time is in memory, never the archive. With `by`, each file's
+    download is logged with that examiner once the archive is written."""
+    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
+    present = [file for file in files if not file.is_missing()]
+    missing = [file for file in files if file.is_missing()]
+    for file in present:
+        archive.add(file_chunks(file.submission.file.name), file.name, size=file.size)
+    manifest = [headings(MANIFEST_HEADER), *(manifest_row(file) for file in files)]
+    archive.add("".join(csv_lines(manifest)).encode("utf-8-sig"), MANIFEST)
+    # The same for a spreadsheet that splits CSV on ";" (Excel in German or French).
+    semicolon = "".join(csv_lines(manifest, DELIMITERS["semicolon"]))
+    archive.add(semicolon.encode("utf-8-sig"), MANIFEST_SEMICOLON)
+    if missing:
+        archive.add(missing_note(missing).encode("utf-8-sig"), MISSING)
+    return archive, _streamed(archive, [file.submission for file in present], by)
+
+
+def _streamed(archive, written, by):
+    try:
+        yield from archive
+    except storage.STORAGE_ERRORS + (RuntimeError,):
+        # RuntimeError: zipstream's, for a file whose bytes did not match its stored size.
+        log.exception("A ZIP download stopped: the storage failed while it was read")
+        raise
     if by is not None:
         _log_downloads(written, by)
 

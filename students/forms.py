@@ -1,6 +1,7 @@
 import re
 import unicodedata
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -9,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from students import collation, filetypes, imports, mail
+from students import collation, filetypes, imports, mail, times
 from students.filetypes import too_large_message
 from students.models import (
     EXAM_FIELDS,
@@ -21,6 +23,8 @@ from students.models import (
     ExaminerProfile,
     ExamMail,
     Student,
+    submission_model,
+    time_zones,
 )
 from students.text import plain_text
 
@@ -31,6 +35,7 @@ class ZonedDateTimeField(forms.DateTimeField):
     """A date and time typed and shown in a given zone (the exam's), not the examiner's."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    default_validators = [times.validate_settable]
     zone = None
 
     def prepare_value(self, value):
@@ -41,13 +46,17 @@ class ZonedDateTimeField(forms.DateTimeField):
         with timezone.override(self.zone):
             return super().to_python(value)
 
+    def run_validators(self, value):
+        with timezone.override(self.zone):
+            super().run_validators(value)
+
 
 def language_choices():
     return settings.LANGUAGES
 
 
 def time_zone_choices():
-    return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+    return [(zone, zone) for zone in sorted(time_zones())]
 
 
 class ExamForm(forms.ModelForm):
@@ -70,6 +79,9 @@ class ExamForm(forms.ModelForm):
         help_text=_("Students cannot upload a larger file. 3 MB suits most scanned answers."),
     )
 
+    # Sent back by the form that warned about a due time in the past (past_due_warning).
+    past_due_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Exam
         # The exam's fields, the limit in megabytes (max_upload_mb) for a person.
@@ -81,6 +93,11 @@ class ExamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         size = Decimal(self.instance.max_upload_bytes) / MB
         self.fields["max_upload_mb"].initial = size.quantize(Decimal("0.01")).normalize()
+        self.fields["max_uploads"].help_text = _(
+            "An exam is one file per student: each upload replaces the previous one, and the "
+            "last one counts. On an exam that takes PDF, students can photograph paper pages "
+            "on their phone and send them as one PDF."
+        )
         zone = self._zone()
         for name in EXAM_TIME_FIELDS:
             field = self.fields[name]
@@ -89,7 +106,10 @@ class ExamForm(forms.ModelForm):
             field.widget.attrs["data-zoned"] = "true"
 
     GROUPS = [
-        (_("The exam"), ["title", "instructions", "contact", "statement", "language"]),
+        (
+            _("The exam"),
+            ["title", "instructions", "contact", "statement", "language", "blind_review"],
+        ),
         (_("When"), ["time_zone", *EXAM_TIME_FIELDS]),
         (_("Files"), ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
     ]
@@ -101,7 +121,7 @@ class ExamForm(forms.ModelForm):
     def _zone(self):
         """The zone the times are typed in: the one posted with them, else the exam's."""
         posted = self.data.get("time_zone") if self.is_bound else None
-        name = posted if posted in zoneinfo.available_timezones() else self.instance.time_zone
+        name = posted if posted in time_zones() else self.instance.time_zone
         return zoneinfo.ZoneInfo(name)
 
     def clean(self):
@@ -113,7 +133,50 @@ class ExamForm(forms.ModelForm):
             self.add_error("cutoff_at", _("The cut-off must be after the due time."))
         if opens and due and opens >= due:
             self.add_error("opens_at", _("Uploads must open before they are due."))
+        if self.moves_due_into_the_past(due) and not cleaned.get("past_due_confirmed"):
+            self.past_due_warning = True
+            self.add_error("closes_at", self.past_due_message(due))
         return cleaned
+
+    past_due_warning = False
+
+    def moves_due_into_the_past(self, due):
+        """An existing exam's due time changed to a moment already past."""
+        return bool(
+            self.instance.pk and due and "closes_at" in self.changed_data and due < timezone.now()
+        )
+
+    def past_due_message(self, due):
+        """What a due time in the past does: every upload from now on is late (or refused
+        once the cut-off has passed); the uploads already in keep what was recorded."""
+        now = timezone.now()
+        exam = self.instance
+        waiting = exam.students.not_submitted().exclude(extended_until__gt=now).count()
+        received = (
+            submission_model()
+            .objects.current()
+            .filter(student__exam=exam, accepted_at__gt=due, late_by__isnull=True)
+            .count()
+        )
+        return " ".join(
+            [
+                ngettext(
+                    "This due time is in the past: %(count)s student who has not submitted "
+                    "yet can then only upload late (or not at all once the cut-off has passed).",
+                    "This due time is in the past: %(count)s students who have not submitted "
+                    "yet can then only upload late (or not at all once the cut-off has passed).",
+                    waiting,
+                )
+                % {"count": waiting},
+                ngettext(
+                    "%(count)s upload already received after it stays marked on time.",
+                    "%(count)s uploads already received after it stay marked on time.",
+                    received,
+                )
+                % {"count": received},
+                gettext("Save again to confirm."),
+            ]
+        )
 
     def clean_max_upload_mb(self):
         """The limit in bytes, set on the exam here: the model field is not on the form."""
@@ -186,7 +249,8 @@ class ImportForm(forms.Form):
         help_text=_(
             "One student per row, with a header row naming the columns nickname, first name, "
             "last name and email (and, if you like, language: de or en), in any order. Comma "
-            "or semicolon separated, UTF-8."
+            "or semicolon separated, in UTF-8 or as your spreadsheet saves it (we detect the "
+            "encoding)."
         ),
     )
 
@@ -195,12 +259,10 @@ class ImportForm(forms.Form):
         if upload.size > imports.MAX_BYTES:
             raise forms.ValidationError(too_large_message(upload.size, imports.MAX_BYTES))
         try:
-            self.text = imports.decode(upload.read())
+            self.text, self.encoding = imports.read_text(upload.read())
             imports.read(self.text)
         except imports.ColumnsUnknown:
-            if not imports.head(self.text)[1]:
-                raise forms.ValidationError(imports.NO_STUDENTS) from None
-            # The examiner picks the columns next.
+            pass  # Every row was read: the examiner picks the columns next.
         except imports.UnreadableFile as error:
             raise forms.ValidationError(str(error)) from None
         return upload
@@ -221,7 +283,8 @@ class ColumnsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.header = header
         choices = [("", _("— none —"))] + [
-            (str(index), _column_label(index, name, sample)) for index, name in enumerate(header)
+            (str(index), _column_label(index, header[index], sample))
+            for index in self.offered(header)
         ]
         for column, label in self.LABELS.items():
             self.fields[column] = forms.TypedChoiceField(
@@ -231,6 +294,21 @@ class ColumnsForm(forms.Form):
                 empty_value=None,
                 required=column in imports.REQUIRED,
             )
+
+    @staticmethod
+    def offered(header):
+        """The columns a list offers: the first MAX_COLUMNS_OFFERED, and any further one the
+        header names as a field. A header of thousands of columns would make a page of
+        megabytes (five lists of every column) that no one could use."""
+        guessed = set(imports.guess(header).values())
+        return [
+            index
+            for index in range(len(header))
+            if index < imports.MAX_COLUMNS_OFFERED or index in guessed
+        ]
+
+    def is_cut_short(self):
+        return len(self.header) > imports.MAX_COLUMNS_OFFERED
 
     def clean(self):
         data = super().clean()
@@ -246,7 +324,7 @@ class ColumnsForm(forms.Form):
 
 def _column_label(index, name, sample):
     example = sample[index] if index < len(sample) else ""
-    values = {"number": index + 1, "name": name.strip(), "example": example.strip()[:40]}
+    values = {"number": index + 1, "name": name.strip()[:40], "example": example.strip()[:40]}
     if values["example"]:
         return _("Column %(number)s: “%(name)s”, e.g. “%(example)s”") % values
     return _("Column %(number)s: “%(name)s”") % values
@@ -394,6 +472,15 @@ class ExamStateForm(forms.Form):
 
 
 class ExtensionForm(forms.ModelForm):
+    """A student's own deadline: typed, or the current one moved by a step (a button named
+    `add`). It starts from the student's current deadline, the exam's or their extension."""
+
+    STEPS = {
+        "hour": (timedelta(hours=1), _("+1 hour")),
+        "day": (timedelta(days=1), _("+1 day")),
+        "week": (timedelta(weeks=1), _("+1 week")),
+    }
+
     class Meta:
         model = Student
         fields = ["extended_until"]
@@ -404,11 +491,24 @@ class ExtensionForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, instance, **kwargs):
+        current = instance.deadline()
+        if data is not None and data.get("add") in self.STEPS and current:
+            data = data.copy()
+            moved = timezone.localtime(current + self.STEPS[data["add"]][0], instance.exam.zone)
+            data["extended_until"] = moved.strftime("%Y-%m-%dT%H:%M")
+        kwargs.setdefault("initial", {"extended_until": current})
+        super().__init__(data, *args, instance=instance, **kwargs)
         field = self.fields["extended_until"]
         field.zone = self.instance.exam.zone
         field.label = f"{field.label} ({self.instance.exam.time_zone})"
+
+    def steps(self):
+        """(name, label, the deadline it gives) for each step from the current deadline."""
+        current = self.instance.deadline()
+        if not current:
+            return []
+        return [(name, label, current + delta) for name, (delta, label) in self.STEPS.items()]
 
     def clean_extended_until(self):
         return extension_for(self.instance.exam, self.cleaned_data["extended_until"])
@@ -530,7 +630,12 @@ class ExamMailForm(forms.ModelForm):
             ),
             "notify_deletion": _("Mail me the day before files are deleted"),
         }
-        help_texts = {"reminder_hours": _("Empty: no automatic reminder.")}
+        help_texts = {
+            "reminder_hours": _(
+                "Each student is reminded before their own deadline (with an extension, before "
+                "that). Empty: no automatic reminder."
+            )
+        }
 
 
 class InviteForm(forms.Form):
@@ -546,9 +651,18 @@ class DeleteExamForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.exam = exam
 
+    @staticmethod
+    def comparable(title):
+        """The title as typed on any keyboard: every dash (en, em, minus, non-breaking) a
+        hyphen, every run of spaces (non-breaking ones too) one space, none at the ends."""
+        title = "".join(
+            "-" if unicodedata.category(c) == "Pd" or c == "\u2212" else c for c in title
+        )
+        return " ".join(title.split())
+
     def clean_title(self):
         title = self.cleaned_data["title"]
-        if title.strip() != self.exam.title.strip():
+        if self.comparable(title) != self.comparable(self.exam.title):
             raise forms.ValidationError(
                 _("That is not this exam's title; type “%(title)s” exactly."),
                 params={"title": self.exam.title},

@@ -1,9 +1,11 @@
 """Reading a roster from CSV: every row checked and explained, then one bulk insert."""
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
 
+import charset_normalizer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -19,6 +21,8 @@ from students.text import plain_text
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
+# The column step lists this many of a file's columns (a roster needs five).
+MAX_COLUMNS_OFFERED = 100
 
 # Header spellings we accept, normalised to lower case without spaces, dashes, dots or
 # underscores: English, German (a university's export), Moodle's (username, firstname,
@@ -123,20 +127,80 @@ class Preview:
         return [row for row in self.rows if not row.is_valid()]
 
 
+# The encodings a class list arrives in, most likely first: UTF-8 (with or without a byte
+# order mark), then what Excel writes as "CSV" on Windows in western Europe, on a Mac, in
+# DOS's code page, and their neighbours. The detector picks among them; of those that read
+# the file equally well, the first here wins (Windows-1252, for a German Excel's default).
+ENCODINGS = ["utf_8", "cp1252", "mac_roman", "cp850", "iso8859_15", "cp1250"]
+ENCODING_NAMES = {
+    "utf_8": "UTF-8",
+    "utf_16": "UTF-16",
+    "cp1252": gettext_lazy("Windows-1252 (Excel's CSV on Windows)"),
+    "mac_roman": gettext_lazy("Mac Roman (Excel's CSV on an older Mac)"),
+    "cp850": gettext_lazy("DOS (code page 850)"),
+    "iso8859_15": "ISO 8859-15",
+    "cp1250": gettext_lazy("Windows-1250 (central Europe)"),
+}
+
+
+NOT_TEXT = gettext_lazy("This is not a CSV file: it looks like a spreadsheet or a binary.")
+
+
 def decode(data):
-    """The text of an uploaded CSV: UTF-8 with or without a byte order mark."""
-    if not data.strip():
-        raise UnreadableFile(_("This file is empty."))
+    """The text of an uploaded CSV, in whichever common encoding it was saved."""
+    return read_text(data)[0]
+
+
+def read_text(data):
+    """(text, encoding) of an uploaded CSV: UTF-8 (a BOM dropped) or UTF-16 by its byte
+    order mark, else the encoding charset-normalizer finds most plausible of ENCODINGS."""
     if len(data) > MAX_BYTES:
         raise UnreadableFile(too_large_message(len(data), MAX_BYTES))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _text(data.decode("utf-16")), "utf_16"
+        except UnicodeDecodeError:
+            raise UnreadableFile(NOT_TEXT) from None
     if b"\x00" in data:
-        raise UnreadableFile(_("This is not a CSV file: it looks like a spreadsheet or a binary."))
+        raise UnreadableFile(NOT_TEXT)
     try:
-        return data.decode("utf-8-sig")
+        return _text(data.decode("utf-8-sig")), "utf_8"
     except UnicodeDecodeError:
+        pass
+    encoding = detect(data)
+    if encoding is None:
         raise UnreadableFile(
-            _("This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")
-        ) from None
+            _(
+                "We cannot tell how this file is encoded. "
+                "In your spreadsheet, save it as “CSV UTF-8”."
+            )
+        )
+    return _text(data.decode(encoding)), encoding
+
+
+def _text(text):
+    if not text.strip():
+        raise UnreadableFile(_("This file is empty."))
+    if "\x00" in text:
+        raise UnreadableFile(NOT_TEXT)
+    return text
+
+
+def detect(data):
+    """The most plausible of ENCODINGS for `data` (None: none reads it as text)."""
+    matches = list(charset_normalizer.from_bytes(data, cp_isolation=ENCODINGS))
+    if not matches:
+        return None
+    least = min(match.chaos for match in matches)
+    plausible = [match for match in matches if match.chaos <= least + 0.01]
+    for encoding in ENCODINGS:
+        if any(encoding in match.could_be_from_charset for match in plausible):
+            return encoding
+    return plausible[0].encoding
+
+
+def encoding_name(encoding):
+    return str(ENCODING_NAMES.get(encoding, encoding))
 
 
 def _key(header):
@@ -212,18 +276,29 @@ def read(text, columns=None):
 
 
 def _read(text, chosen):
+    """The header and every data row. The whole file is read before its columns are looked
+    at, so a file too long or unreadable is refused as such whether or not its header row
+    names the columns, before the examiner is asked to pick them."""
+    header, lines = _lines(text)
+    if not lines:
+        raise UnreadableFile(NO_STUDENTS)
+    columns = _columns(header, chosen)
+    return header, [_row(line, cells, columns) for line, cells in lines]
+
+
+def _lines(text):
+    """The header row's cells, and (line number, cells) for each non-blank line after it."""
     reader = _reader(text)
     try:
         header = next(reader, None)
         if not header:
             raise UnreadableFile(_("This file is empty."))
-        columns = _columns(header, chosen)
-        rows = []
+        lines = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
-            rows.append(_row(reader.line_num, cells, columns))
-            if len(rows) > MAX_ROWS:
+            lines.append((reader.line_num, cells))
+            if len(lines) > MAX_ROWS:
                 raise UnreadableFile(
                     _("This file has more than %(count)s students.")
                     % {"count": number_format(MAX_ROWS, force_grouping=True)}
@@ -233,9 +308,7 @@ def _read(text, chosen):
             _("This is not a CSV file we can read (line %(line)s: %(error)s).")
             % {"line": reader.line_num, "error": error}
         ) from None
-    if not rows:
-        raise UnreadableFile(NO_STUDENTS)
-    return header, rows
+    return header, lines
 
 
 def _row(line, cells, columns):

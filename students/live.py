@@ -71,7 +71,15 @@ def watch(exams, pk):
         "no_uploads_left": exam.no_uploads_left,
     }
     newest = [_submission(row) for row in rows if row.upload_id is not None]
-    return exam, {"counts": counts, "newest": newest}
+    return exam, {"counts": counts, "newest": newest, "version": version(counts, newest)}
+
+
+def version(counts, newest):
+    """What changes whenever the roster below the counts would: a new or replaced upload, a
+    student added or removed, uploads used up. The page compares it with the one it was
+    made with, and says when its list is older than the counts."""
+    latest = newest[0].pk if newest else 0
+    return f"{counts['total']}-{counts['submitted']}-{counts['no_uploads_left']}-{latest}"
 
 
 STUDENT_FIELDS = ["id", "exam_id", "nickname", "first_name", "last_name"]
@@ -203,9 +211,10 @@ def _minute(moment):
 
 
 def chart_window(exam, now):
-    """From CHART_BEFORE the deadline to CHART_AFTER it, in whole minutes; without a
-    deadline, the same span up to the current minute."""
-    if exam.closes_at:
+    """From CHART_BEFORE the deadline to CHART_AFTER it, in whole minutes, once the
+    deadline is that near (and after it: the rush stays to be seen); before then, or
+    without a deadline, the same span up to the current minute (not an empty window)."""
+    if exam.closes_at and now >= exam.closes_at - CHART_BEFORE:
         return _minute(exam.closes_at - CHART_BEFORE), _minute(exam.closes_at + CHART_AFTER)
     end = _minute(now) + timedelta(minutes=1)
     return end - CHART_BEFORE - CHART_AFTER, end

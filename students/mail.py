@@ -16,16 +16,19 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Q,
     Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Concat
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.html import escape, linebreaks
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from students import times
 from students.models import ExamMail, Mail, Mailing, Student
@@ -74,9 +77,35 @@ def language(person=None):
     return getattr(person, "language", "") or translation.get_language() or settings.LANGUAGE_CODE
 
 
+# What a mail shows of times, sizes and durations is written when the mail is, in its
+# recipient's language: these give lazy text, so a context built before that language
+# applies (or in the sender's) still comes out whole in the recipient's.
+_later = lazy(lambda function, *args: function(*args), str)
+
+
 def format_time(moment, zone):
     """A time as every page writes it, with its zone: “Friday 12 March 2027, 14:00 CET”."""
-    return times.format_time(moment, "long", zone)
+    return _later(times.format_time, moment, "long", zone)
+
+
+def file_size(size):
+    """“2.5 MB”, “2,5 MB” in German."""
+    return _later(filesizeformat, size)
+
+
+def duration(span):
+    """“2 h 13 min”."""
+    return _later(times.duration, span)
+
+
+def days_after_close(days):
+    """“3 days after uploads close”."""
+    return _later(
+        lambda: (
+            ngettext("%(days)d day after uploads close", "%(days)d days after uploads close", days)
+            % {"days": days}
+        )
+    )
 
 
 # --- Words with placeholders ----------------------------------------------------------
@@ -118,7 +147,7 @@ def values_for(student):
     return {
         "name": student.full_name,
         "link": upload_link(student),
-        "deadline": format_time(deadline, exam.zone) if deadline else gettext("none"),
+        "deadline": str(format_time(deadline, exam.zone)) if deadline else gettext("none"),
         "exam": exam.title,
         "instructions": exam.instructions,
     }
@@ -135,10 +164,34 @@ def words(exam, kind):
     else:
         subject, message = (saved.subject, saved.message) if saved else ("", "")
     default_subject, default_message = DEFAULT_WORDS[kind]
+    with translation.override(exam.language):  # the exam's language, not the screen's
+        return subject or str(default_subject), message or str(default_message)
+
+
+def are_default_words(kind, subject, message):
+    """True if `subject` and `message` are the default words of `kind` in one of our
+    languages: then each student gets them in their own (stored as empty words)."""
+    default_subject, default_message = DEFAULT_WORDS[kind]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            if (subject.strip(), message.strip()) == (
+                str(default_subject).strip(),
+                str(default_message).strip(),
+            ):
+                return True
+    return False
+
+
+def words_for_mail(kind, subject, message):
+    """The words a mail is written from: the mailing's own, or (stored empty) the default
+    words in the active language, the mail's."""
+    default_subject, default_message = DEFAULT_WORDS[kind]
     return subject or str(default_subject), message or str(default_message)
 
 
 def remember_words(exam, kind, subject, message):
+    if are_default_words(kind, subject, message):
+        subject, message = "", ""
     if kind == Mailing.Kind.REMINDER:
         words = {"reminder_subject": subject, "reminder_message": message}
     else:
@@ -157,6 +210,8 @@ def queue_mailing(exam, kind, subject, message, students, user=None, key=None):
     """One outbox row for each of `students` that has an address, in one transaction (the
     caller wakes the worker: students.tasks.wake_worker). Returns the Mailing (None if `key`
     was used before)."""
+    if are_default_words(kind, subject, message):
+        subject, message = "", ""  # written in each student's language when sent
     fields = {"exam": exam, "kind": kind, "subject": subject, "message": message}
     with transaction.atomic():
         if key:
@@ -212,12 +267,13 @@ def render_mailing_mail(mail):
     name = "upload_link" if mailing.kind == Mailing.Kind.LINK else "reminder"
     with translation.override(mail.language):
         values = values_for(student)  # the deadline as the student's language writes it
+        subject, message = words_for_mail(mailing.kind, mailing.subject, mailing.message)
         context = {
             "exam": student.exam,
-            "text": fill(mailing.message, values),
-            "html": fill(mailing.message, values, html=True),
+            "text": fill(message, values),
+            "html": fill(message, values, html=True),
         }
-        mail.subject = one_line(fill(mailing.subject, values))[:300]
+        mail.subject = one_line(fill(subject, values))[:300]
         mail.text = render_to_string(f"students/mail/{name}.txt", context)
         mail.html = render_to_string(f"students/mail/{name}.html", context)
     # Stored by the outbox with the try's outcome.
@@ -232,7 +288,10 @@ def preview(exam, kind, subject, message, students):
     mail = Mail(mailing=mailing, student=student, to=student.email, language=language(student))
     mail.student_id = student.pk
     name = "upload_link" if kind == Mailing.Kind.LINK else "reminder"
+    if are_default_words(kind, subject, message):
+        subject, message = "", ""
     with translation.override(mail.language):
+        subject, message = words_for_mail(kind, subject, message)
         values = values_for(student)
         context = {
             "exam": exam,
@@ -259,23 +318,51 @@ def with_last_mail(students):
 # --- Mail made whole when queued (one recipient, written in the request or the task) ---
 
 
+def write(template, context, lang):
+    """A mail's subject, text and HTML from `template` (.txt, .html and a one-line
+    _subject.txt), written in `lang`. `context` may be a function, called inside the
+    language's block, so that dates and sizes are formatted in that language too."""
+    with translation.override(lang):
+        context = {**(context() if callable(context) else context), "site_url": settings.SITE_URL}
+        subject = one_line(render_to_string(f"{template}_subject.txt", context))
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    return subject[:300], text, html
+
+
+# Mails queued before they are written (mailings, receipts) are written by the worker as it
+# takes them, by the renderer of their kind: `renders(kind)` registers one.
+RENDERERS = {}
+
+
+def renders(kind):
+    def register(render):
+        RENDERERS[kind] = render
+        return render
+
+    return register
+
+
+def render_mail(mail):
+    """Write a mail queued unwritten, by its kind's renderer (a mailing's by its mailing)."""
+    if mail.mailing_id:
+        return render_mailing_mail(mail)
+    return RENDERERS[mail.kind](mail)
+
+
 def queue(key, kind, to, template, context, lang=None, **links):
     """Write one mail from `template` (.txt, .html and a one-line _subject.txt) in `lang`
     and queue it under `key`; an existing key makes nothing. Returns the Mail or None. The
     caller wakes the worker (students.tasks.wake_worker)."""
     lang = lang or settings.LANGUAGE_CODE
-    with translation.override(lang):
-        context = {**context, "site_url": settings.SITE_URL}
-        subject = one_line(render_to_string(f"{template}_subject.txt", context))
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
+    subject, text, html = write(template, context, lang)
     mail, created = Mail.objects.get_or_create(
         key=key,
         defaults={
             "kind": kind,
             "to": to,
             "language": lang,
-            "subject": subject[:300],
+            "subject": subject,
             "text": text,
             "html": html,
             **links,
@@ -284,28 +371,114 @@ def queue(key, kind, to, template, context, lang=None, **links):
     return mail if created else None
 
 
+# --- Notices: a student's new deadline or uploads, a co-examiner's new exam -------------
+
+STUDENT_NOTICES = {
+    Mail.Kind.EXTENSION: "students/mail/extension",
+    Mail.Kind.EXTRA_UPLOADS: "students/mail/extra_uploads",
+}
+
+
+def queue_student_notices(kind, ids, stamp):
+    """The notice of `kind` to each student of `ids`, in their language, once per change
+    (`stamp`): their deadline now, or their uploads now."""
+    kind = Mail.Kind(kind)
+    count = 0
+    for student in Student.objects.filter(pk__in=ids).exclude(email="").select_related("exam"):
+        exam = student.exam
+        zone = exam.zone
+        context = {
+            "exam": exam,
+            "student": student,
+            "deadline": format_time(student.deadline(), zone) if student.deadline() else "",
+            "cutoff": format_time(student.cutoff(), zone) if student.cutoff() else "",
+            "uploads": student.max_uploads(),
+            "left": student.uploads_left(),
+            "link": upload_link(student),
+        }
+        made = queue(
+            f"{kind}:{student.pk}:{stamp}",
+            kind,
+            student.email,
+            STUDENT_NOTICES[kind],
+            context,
+            lang=language(student),
+            exam=exam,
+            student=student,
+        )
+        count += bool(made)
+    return count
+
+
+def queue_shared_notice(exam, user, by):
+    """Tell a co-examiner an exam is now shared with them, and by whom."""
+    if not user.email:
+        return None
+    from students.accounts import inviter_name
+
+    context = {
+        "exam": exam,
+        "user": user,
+        "sharer": inviter_name(by),
+        "exam_url": settings.SITE_URL + exam.get_absolute_url(),
+    }
+    return queue(
+        f"shared:{exam.pk}:{user.pk}:{timezone.now().isoformat()}",
+        Mail.Kind.SHARED,
+        user.email,
+        "students/mail/shared",
+        context,
+        lang=language(user),
+        exam=exam,
+    )
+
+
 # --- Automatic mail: reminders and notices to the examiner ------------------------------
 
 
 def queue_automatic_reminders(now=None):
-    """For exams that asked for it, remind those who have not submitted, N hours before the
-    deadline; once per exam and deadline, whichever worker gets there first."""
+    """For exams that asked for it, remind those who have not submitted, N hours before
+    their own deadline: the exam's, or their extension's. Once per exam and deadline,
+    whichever worker gets there first."""
     now = now or timezone.now()
     count = 0
-    settings_rows = ExamMail.objects.filter(
-        reminder_hours__isnull=False, exam__closes_at__gt=now
-    ).select_related("exam")
+    settings_rows = (
+        ExamMail.objects.filter(reminder_hours__isnull=False)
+        .filter(Q(exam__closes_at__gt=now) | Q(exam__students__extended_until__gt=now))
+        .select_related("exam")
+        .distinct()
+    )
     for row in settings_rows:
         exam = row.exam
-        if exam.closes_at - timedelta(hours=row.reminder_hours) > now or not exam.is_open(now):
-            continue
-        with translation.override(exam.language):  # the default words, in the exam's
+        before = timedelta(hours=row.reminder_hours)
+        for deadline, students in reminder_groups(exam, now):
+            if deadline - before > now or not exam.is_open(now, ends=deadline):
+                continue
             subject, message = words(exam, Mailing.Kind.REMINDER)
-        key = f"auto-reminder:{exam.pk}:{exam.closes_at.isoformat()}"
-        students = exam.students.not_submitted()
-        if queue_mailing(exam, Mailing.Kind.REMINDER, subject, message, students, key=key):
-            count += 1
+            key = f"auto-reminder:{exam.pk}:{deadline.isoformat()}"
+            if queue_mailing(exam, Mailing.Kind.REMINDER, subject, message, students, key=key):
+                count += 1
     return count
+
+
+def reminder_groups(exam, now):
+    """(deadline, students who have not submitted and whose deadline it is) for each
+    deadline of the exam still ahead: the exam's due time, and each later extension."""
+    waiting = exam.students.not_submitted()
+    own = (
+        Q(extended_until__gt=exam.closes_at) if exam.closes_at else Q(extended_until__isnull=False)
+    )
+    groups = []
+    if exam.closes_at and exam.closes_at > now:
+        groups.append((exam.closes_at, waiting.exclude(own)))
+    extensions = (
+        waiting.filter(own, extended_until__gt=now)
+        .order_by()
+        .values_list("extended_until", flat=True)
+        .distinct()
+    )
+    groups += [(until, waiting.filter(extended_until=until)) for until in extensions]
+    return groups
 
 
 def queue_deadline_notices(now=None):

@@ -1,5 +1,10 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
 from students import times
 from students.models import ExaminerProfile
+from students.signin import must_set_up_second_factor
 
 
 def examiner_time_zone(get_response):
@@ -12,3 +17,22 @@ def examiner_time_zone(get_response):
         return get_response(request)
 
     return middleware
+
+
+class SecondFactorRequired:
+    """With SECOND_FACTOR_REQUIRED, an examiner who signs in with a password and has no second
+    factor yet is sent to set one up before any examiner page opens (students.signin)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.namespace != "students":
+            return None
+        if not must_set_up_second_factor(request):
+            return None
+        messages.info(request, _("Set up a second factor to open your examiner pages."))
+        return redirect("mfa_index")

@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 from datetime import timedelta
 from email.utils import make_msgid
@@ -12,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from students import collation, times
+from students import collation, filetypes, times
 from students.codes import new_upload_code
 
 
@@ -62,8 +63,19 @@ def validate_language(value):
         raise ValidationError(_("“%(value)s” is not a language we offer."), params={"value": value})
 
 
+# tzdata names that are no place: `localtime` is whatever zone the server's machine is set
+# to, and `Factory` a placeholder whose times read "-00".
+NOT_PLACES = {"localtime", "Factory"}
+
+
+@functools.cache
+def time_zones():
+    """The zones an exam or an examiner may be in: tzdata's places."""
+    return frozenset(zoneinfo.available_timezones() - NOT_PLACES)
+
+
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zones():
         raise ValidationError(_("“%(value)s” is not a time zone we know."), params={"value": value})
 
 
@@ -83,6 +95,7 @@ EXAM_FIELDS = [
     "instructions",
     "contact",
     "statement",
+    "blind_review",
 ]
 
 
@@ -205,6 +218,15 @@ class Exam(models.Model):
             "work.” Stored with each upload."
         ),
     )
+    blind_review = models.BooleanField(
+        _("blind review"),
+        default=False,
+        help_text=_(
+            "Hide students' names from the code lookup page and from the readable part of "
+            "their signed receipts, so reviewers who hold only verification codes mark "
+            "without names."
+        ),
+    )
     co_examiners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="shared_exams"
     )
@@ -266,6 +288,11 @@ class Exam(models.Model):
         zone = ExaminerProfile.time_zone_of(examiner) or settings.TIME_ZONE
         return cls(owner=examiner, time_zone=zone)
 
+    def takes_scanned_pages(self):
+        """Whether students can hand in photos of paper pages as one PDF: the exam takes
+        PDF (or any file)."""
+        return filetypes.makes_pdfs(filetypes.parse_extensions(self.allowed_extensions))
+
     def has_opened(self, at=None):
         """Past its opening time (or opened by hand): before it, students only see when."""
         if self.manual_state == self.State.OPEN or self.opens_at is None:
@@ -281,6 +308,13 @@ class Exam(models.Model):
             return False
         ends = ends or self.cutoff_at or self.closes_at
         return ends is None or (at or timezone.now()) < ends
+
+    def is_in_late_window(self, at=None):
+        """Between the due time and the cut-off, by its times: open, but uploads are late."""
+        at = at or timezone.now()
+        if self.manual_state or not (self.closes_at and self.cutoff_at):
+            return False
+        return self.has_opened(at) and self.closes_at <= at < self.cutoff_at
 
     def set_manual_state(self, state):
         """Open or close the exam by hand, or hand it back to its times (""). Anything but
@@ -525,6 +559,10 @@ class Student(models.Model):
     def full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
 
+    def name_is_hidden(self):
+        """Under blind review the public side names no student: codes only."""
+        return self.exam.blind_review
+
     @property
     def current_submission(self):
         """The live submission, from the roster's prefetch when there is one."""
@@ -674,6 +712,8 @@ class StudentImport(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="pending_imports")
     file_name = models.CharField(max_length=255)
     text = models.TextField()
+    # The encoding the file was read in (students.imports.ENCODINGS), said in the preview.
+    encoding = models.CharField(max_length=20, blank=True, default="")
     # Which column holds which field ({"nickname": 0, ...}), when the examiner picked them
     # because the header row did not say; None: read from the header.
     columns = models.JSONField(null=True, blank=True)
@@ -684,6 +724,11 @@ class StudentImport(models.Model):
 
     def get_absolute_url(self):
         return reverse("students:import_preview", args=[self.exam_id, self.pk])
+
+    def encoding_name(self):
+        from students.imports import encoding_name
+
+        return encoding_name(self.encoding) if self.encoding else ""
 
 
 # --- Mail -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ sends are counted right and all workers together stay under EMAIL_RATE_PER_MINUT
 """
 
 import logging
+import mimetypes
 import smtplib
 import time
 from datetime import timedelta
@@ -115,6 +116,9 @@ def message(mail, smtp=None):
     )
     if mail.html:
         email.attach_alternative(mail.html, "text/html")
+    if mail.attachment_name:
+        kind = mimetypes.guess_type(mail.attachment_name)[0] or "text/plain"
+        email.attach(mail.attachment_name, mail.attachment, kind)
     return email
 
 
@@ -154,8 +158,15 @@ def send(mail, smtp):
 
 
 def _written(mail):
-    """The body as written for this try, stored with its outcome (one write, not two)."""
-    return {"subject": mail.subject, "text": mail.text, "html": mail.html}
+    """The body as written for this try (and its attachment), stored with its outcome (one
+    write, not two)."""
+    return {
+        "subject": mail.subject,
+        "text": mail.text,
+        "html": mail.html,
+        "attachment_name": mail.attachment_name,
+        "attachment": mail.attachment,
+    }
 
 
 def _fail(mail, reason):
@@ -211,12 +222,14 @@ def deliver(mails=None, seconds=TASK_SECONDS, render=None):
                     render(mail)
                 send(mail, smtp)
             except Temporary as error:
-                log.warning("Mail %s to %s: %s (try %s)", mail.pk, mail.to, error, mail.attempts)
+                # By the mail's id: its address is personal data (the examiner sees it on
+                # the mail's row); the server's reply may name it too (masked in the log).
+                log.warning("Mail %s: %s (try %s)", mail.pk, error, mail.attempts)
                 smtp.close()
                 retry_at = _retry_or_fail(mail, str(error))
                 later = min(filter(None, [later, retry_at]), default=None)
             except Permanent as error:
-                log.warning("Mail %s to %s failed: %s", mail.pk, mail.to, error)
+                log.warning("Mail %s failed: %s", mail.pk, error)
                 _fail(mail, str(error))
             else:
                 _sent(mail)

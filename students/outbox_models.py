@@ -68,6 +68,9 @@ class Mail(models.Model):
         DELETION_SOON = "deletion_soon", _("Files deleted tomorrow")
         PASSWORD_RESET = "password_reset", _("Password reset")
         INVITATION = "invitation", _("Invitation")
+        EXTENSION = "extension", _("Deadline extension")
+        EXTRA_UPLOADS = "extra_uploads", _("Extra uploads")
+        SHARED = "shared", _("Exam shared")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -92,6 +95,10 @@ class Mail(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     text = models.TextField(blank=True)
     html = models.TextField(blank=True)
+    # One text file sent with the mail (a receipt mail's signed receipt); empty: none. The
+    # database's default too, for the mailings' INSERT … SELECT, which leaves them out.
+    attachment_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    attachment = models.TextField(blank=True, default="", db_default="")
     message_id = models.CharField(max_length=200, default=new_message_id)
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

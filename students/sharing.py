@@ -1,6 +1,7 @@
 """Who shares an exam: the owner adds co-examiners (existing examiners) and removes them.
 A co-examiner can do everything with the exam but delete it or change who shares it, so
-these pages are the owner's alone (404 for anyone else)."""
+these pages are the owner's alone (404 for anyone else). An archived exam is read-only:
+its sharing too."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,17 +9,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from students import access
+from students import access, mail, tasks
 from students.forms import ShareForm
 
 
 @login_required
 def exam_sharing(request, pk):
+    """Who shares the exam; an archived exam's list is shown, and changes are refused."""
     exam = access.owned_exam(request, pk)
+    if request.method == "POST":
+        exam.refuse_if_archived()
     form = ShareForm(exam, request.POST or None)
     if form.is_valid():
         user = form.cleaned_data["who"]
         exam.co_examiners.add(user)
+        if mail.queue_shared_notice(exam, user, by=request.user):
+            tasks.wake_worker()
         messages.success(
             request,
             gettext("%(name)s now shares “%(title)s”.")
@@ -33,7 +39,7 @@ def exam_sharing(request, pk):
 @login_required
 @require_POST
 def exam_unshare(request, pk, user_pk):
-    exam = access.owned_exam(request, pk)
+    exam = access.owned_exam(request, pk).refuse_if_archived()
     user = get_object_or_404(exam.co_examiners, pk=user_pk)
     exam.co_examiners.remove(user)
     messages.success(

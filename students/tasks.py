@@ -14,7 +14,7 @@ from students.models import Mail
 def deliver_mail():
     """Send due mail for a while; when more is due later (a retry, the rate limit), leave a
     task for then. Several of these may run at once on several workers."""
-    sent, later = outbox.deliver(render=mail.render_mailing_mail)
+    sent, later = outbox.deliver(render=mail.render_mail)
     if later:
         schedule_delivery(later)
     return sent
@@ -23,6 +23,24 @@ def deliver_mail():
 def wake_worker():
     """A delivery task once the current transaction commits: for mail just queued."""
     transaction.on_commit(deliver_mail.enqueue)
+
+
+def notify_students(kind, students):
+    """Once the change commits, tell each of `students` (with an address) what it gives
+    them, by a task: a bulk change to many students costs the request nothing more."""
+    ids = list(students.exclude(email="").values_list("pk", flat=True))
+    if ids:
+        stamp = timezone.now().isoformat()
+        transaction.on_commit(lambda: send_student_notices.enqueue(str(kind), ids, stamp))
+
+
+@task()
+def send_student_notices(kind, student_ids, stamp):
+    """Write the notices of one change (an extension, extra uploads) and send them."""
+    count = mail.queue_student_notices(kind, student_ids, stamp)
+    if count:
+        wake_worker()
+    return count
 
 
 def schedule_delivery(at):

@@ -1,10 +1,12 @@
 """How times and durations read on every page, CSV and mail: one format, the zone named."""
 
 import zoneinfo
+from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from django.utils.translation import ngettext, npgettext, pgettext, pgettext_lazy
 
 # Django's date format characters; each language's catalog gives its own order ("8.
 # Dezember 2026"), so a new language needs no code here.
@@ -18,6 +20,33 @@ FORMATS = {
     # Translators: a date format (Django's `date` filter): 8 Dec 2026, 18:00:05
     "seconds": pgettext_lazy("date format", "j M Y, H:i:s"),
 }
+
+# Every time an examiner or a script may set (an exam's opening, due and cut-off times, an
+# extension, a token's expiry) lies in this span. Any real exam fits, and what is derived from
+# it (the deletion date, at most 30 days on; reminders) stays far inside the years 1-9999 that
+# Python's datetime holds, in every zone. PostgreSQL would store far more, which no page could
+# then show (`manage.py check` names such rows: students.checks).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def is_settable(value):
+    """Whether a time lies within EARLIEST and LATEST."""
+    return EARLIEST <= value <= LATEST
+
+
+def validate_settable(value):
+    """A form field's validator: the bound, told in the active zone."""
+    if value is not None and not is_settable(value):
+        raise ValidationError(
+            _(
+                "Choose a time from %(earliest)s to %(latest)s. For no such time at all, "
+                "leave the field empty."
+            ),
+            code="out_of_range",
+            params={"earliest": format_time(EARLIEST), "latest": format_time(LATEST)},
+        )
+
 
 # The abbreviations tzdata gives for the zones of the EU and its neighbours, as each
 # language writes them (CET is MEZ in German). Others are shown as tzdata writes them.
@@ -74,15 +103,21 @@ def kept_until(submission, write=format_time):
     ) % {"days": days}
 
 
-def duration(value):
-    """A span as people say it: "3 days 4 h", "2 h 13 min", "5 min", "less than a minute"."""
+def duration(value, within=False):
+    """A span as people say it: "3 days 4 h", "2 h 13 min", "5 min", "less than a minute".
+    `within`: after "in" ("closes in 3 days"), which some languages decline ("in 3 Tagen")."""
     minutes = int(value.total_seconds() // 60)
     if minutes < 1:
         return _("less than a minute")
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        parts = [ngettext("%(n)d day", "%(n)d days", days) % {"n": days}]
+        if within:
+            # Translators: a number of days after "in" ("closes in 3 days"); German: Tagen
+            day_text = npgettext("in a span of", "%(n)d day", "%(n)d days", days)
+        else:
+            day_text = ngettext("%(n)d day", "%(n)d days", days)
+        parts = [day_text % {"n": days}]
         parts += [_("%(n)d h") % {"n": hours}] if hours else []
     else:
         parts = [_("%(n)d h") % {"n": hours}] if hours else []

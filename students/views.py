@@ -1,5 +1,8 @@
-import zoneinfo
+import functools
+import logging
 
+from allauth.mfa import app_settings as mfa_settings
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -10,10 +13,12 @@ from django.db.models import Count, Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from depository import storage
 from students import (
     access,
     accounts,
@@ -23,6 +28,7 @@ from students import (
     live,
     mail,
     outbox,
+    signin,
     tasks,
 )
 from students.forms import (
@@ -43,26 +49,50 @@ from students.models import (
     Exam,
     ExaminerProfile,
     ExamMail,
+    Mail,
     Mailing,
     Student,
     submission_model,
+    time_zones,
 )
 
+log = logging.getLogger(__name__)
 SLIPS_PAGE_SIZE = 200  # QR slips: about 25 printed sheets a page
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; an examiner's first login also takes their time zone from the
-    browser (static/js/timezone.js fills the hidden field), so it is never UTC by accident."""
+    """Django's login form, whose failures django-axes counts; a right password then goes on
+    through allauth's steps (students.signin), so an examiner with a second factor is asked
+    for it before the session starts. An examiner's first login also takes their time zone
+    from the browser (static/js/timezone.js fills the hidden field), so it is never UTC by
+    accident."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(passkey_login=mfa_settings.PASSKEY_LOGIN_ENABLED, **kwargs)
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        user = form.get_user()
         zone = self.request.POST.get("time_zone", "")
-        if zone in zoneinfo.available_timezones():
-            ExaminerProfile.objects.get_or_create(
-                user=form.get_user(), defaults={"time_zone": zone}
-            )
-        return response
+        if zone in time_zones():
+            ExaminerProfile.objects.get_or_create(user=user, defaults={"time_zone": zone})
+        return signin.continue_after_password(self.request, user, self.get_success_url())
+
+
+def provider_sign_in(view):
+    """One of allauth's views for a sign-in through a provider (its start or its callback),
+    each of which fetches the provider's discovery document (or SAML metadata) first: a
+    provider that cannot be reached gets a page saying so, not a 500."""
+
+    @functools.wraps(view)
+    def start(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except OSError as error:  # requests' errors and urllib's are OSErrors
+            log.warning("Sign-in provider unreachable: %r", error)
+            context = {"unreachable": True}
+            return render(request, "registration/sso_failed.html", context, status=503)
+
+    return start
 
 
 @login_required
@@ -133,10 +163,17 @@ def exam_detail(request, pk):
         "students": page.object_list,
         **_live(exam, chart=True),
         "deletions": submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2],
+        "missing_files": _missing_files(exam),
         "now": timezone.now(),
         "query": _query_without_page(request),
     }
     return render(request, "students/exam_detail.html", context)
+
+
+def _missing_files(exam):
+    """Files a ZIP download found gone from storage, as the exam page names them."""
+    submissions = submission_model().objects.filter(student__exam=exam).missing_from_storage()
+    return submissions.select_related("student").order_by("student__nickname")
 
 
 @login_required
@@ -301,6 +338,8 @@ def student_extension(request, exam_pk, pk):
     form = ExtensionForm(request.POST or None, instance=student)
     if form.is_valid():
         student.extend_deadline(form.cleaned_data["extended_until"], by=request.user)
+        if student.extended_until:
+            tasks.notify_students(Mail.Kind.EXTENSION, Student.objects.filter(pk=student.pk))
         messages.success(
             request, gettext("Saved the deadline of %(name)s.") % {"name": student.full_name}
         )
@@ -317,6 +356,8 @@ def student_extra_uploads(request, exam_pk, pk):
     form = ExtraUploadsForm(request.POST or None, initial={"extra_uploads": student.extra_uploads})
     if form.is_valid():
         student.give_extra_uploads(form.cleaned_data["extra_uploads"], by=request.user)
+        if student.extra_uploads:
+            tasks.notify_students(Mail.Kind.EXTRA_UPLOADS, Student.objects.filter(pk=student.pk))
         messages.success(
             request,
             ngettext(
@@ -378,11 +419,19 @@ def import_upload(request, pk):
     if form.is_valid():
         exam.pending_imports.all().delete()
         pending = exam.pending_imports.create(
-            file_name=form.cleaned_data["file"].name, text=form.text
+            file_name=form.cleaned_data["file"].name, text=form.text, encoding=form.encoding
         )
         return redirect(pending)
     context = {"exam": exam, "form": form}
     return render(request, "students/import_upload.html", context, status=_status(form))
+
+
+def _unreadable_import(request, pending, error):
+    """A pending file that cannot be imported after all (kept before the upload step read
+    every row): it goes, and the upload step says why, as it says for any file."""
+    pending.delete()
+    messages.error(request, str(error))
+    return redirect("students:import_upload", pending.exam_id)
 
 
 @login_required
@@ -395,6 +444,8 @@ def import_preview(request, exam_pk, pk):
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
         return redirect("students:import_columns", pending.exam_id, pending.pk)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     problems_only = request.GET.get("show") == "problems"
     context = {
         "exam": pending.exam,
@@ -417,7 +468,13 @@ def import_columns(request, exam_pk, pk):
         pending.columns = form.columns
         pending.save(update_fields=["columns"])
         return redirect(pending)
-    context = {"exam": pending.exam, "pending": pending, "form": form}
+    context = {
+        "exam": pending.exam,
+        "pending": pending,
+        "form": form,
+        "max_columns_offered": imports.MAX_COLUMNS_OFFERED,
+        "column_count": number_format(len(header), force_grouping=True),
+    }
     status = 422 if request.POST else 200
     return render(request, "students/import_columns.html", context, status=status)
 
@@ -431,6 +488,8 @@ def import_skipped(request, exam_pk, pk):
         preview = imports.preview(pending.exam, pending.text, pending.columns)
     except imports.ColumnsUnknown:
         return redirect("students:import_columns", pending.exam_id, pending.pk)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     name = exports.file_name(pending.exam, "csv", "skipped-rows")
     return _csv_response(imports.skipped_rows(preview), name, request)
 
@@ -447,6 +506,8 @@ def import_confirm(request, exam_pk, pk):
     except imports.ImportConflict as conflict:
         messages.error(request, str(conflict))
         return redirect(pending)
+    except imports.UnreadableFile as error:
+        return _unreadable_import(request, pending, error)
     skipped = len(result.invalid_rows)
     messages.success(
         request,
@@ -481,8 +542,11 @@ def import_cancel(request, exam_pk, pk):
 @login_required
 @require_GET
 def roster_csv(request, pk):
+    """The roster as the roster page lists it: its order (by the alphabet, not the
+    database's collation), and its search and filter when the link carries them."""
     exam = access.exam(request, pk)
-    students = exam.students.select_related("exam").with_current_submission()
+    students = RosterForm(request.GET).students(exam).select_related("exam")
+    students = students.with_current_submission()
 
     def link(student):
         return request.build_absolute_uri(student.get_upload_url())
@@ -520,11 +584,24 @@ def exam_slips(request, pk):
 @require_GET
 def exam_zip(request, pk):
     exam = access.exam(request, pk)
-    response = StreamingHttpResponse(
-        exports.zip_stream(exam, by=request.user), content_type="application/zip"
-    )
+    return zip_response(request, exam, exports.zip_name(exam))
+
+
+def zip_response(request, exam, filename, students=None):
+    """The ZIP of the exam's files (or of `students`'), its length announced so a download
+    cut short fails in the browser; a 503 page, before anything is sent, when the storage
+    cannot be reached."""
+    try:
+        files = exports.zip_files(exam, students)
+    except storage.StorageUnavailable:
+        response = render(request, "students/zip_unavailable.html", {"exam": exam}, status=503)
+        response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+        return response
+    archive, stream = exports.zip_archive(files, by=request.user)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Length"] = len(archive)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=exports.zip_name(exam)
+        as_attachment=True, filename=filename
     )
     return response
 
@@ -642,7 +719,7 @@ def examiner_invite(request):
     form = InviteForm(request.POST or None)
     if form.is_valid():
         try:
-            accounts.invite(form.cleaned_data["email"])
+            accounts.invite(form.cleaned_data["email"], invited_by=request.user)
         except accounts.CannotInvite as error:
             form.add_error("email", str(error))
         else:

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from submissions import signing
 from submissions.residency import storage_location
 
 
@@ -85,6 +86,31 @@ def mail_leaves_the_machine(app_configs, **kwargs):
                 "EMAIL_URL is not set: mail is printed to the log, not sent.",
                 hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
                 id="submissions.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def receipts_are_signed_with_a_kept_key(app_configs, **kwargs):
+    """Without RECEIPT_SIGNING_KEY each process would sign with a throwaway key of its own,
+    and no receipt would verify after a restart."""
+    if not settings.RECEIPT_SIGNING_KEY_IS_SET:
+        return [
+            Error(
+                "RECEIPT_SIGNING_KEY is not set: receipts would be signed with a throwaway key.",
+                hint="Make one with `manage.py generate_receipt_key` and set it as a secret.",
+                id="submissions.E005",
+            )
+        ]
+    try:
+        signing.published_keys()
+    except signing.BadKey as error:
+        return [
+            Error(
+                str(error),
+                hint="Keys are 43 base64url characters, as `generate_receipt_key` prints them.",
+                id="submissions.E006",
             )
         ]
     return []

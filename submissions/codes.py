@@ -20,9 +20,14 @@ def new_verification_code():
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
+def symbols(typed):
+    """What a typed code has besides its separators, as a code is read: upper case, O as 0."""
+    return _SEPARATORS.sub("", typed or "").upper().translate(_CONFUSABLE)
+
+
 def normalize(typed):
     """The stored form of a typed code, or None when it cannot be a code."""
-    code = _SEPARATORS.sub("", typed or "").upper().translate(_CONFUSABLE)
+    code = symbols(typed)
     return code if _VALID.match(code) else None
 
 

@@ -19,8 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from students import times
-from students.models import Student
-from submissions import codes, storage
+from students.models import Mail, Student
+from submissions import codes, receipts, storage
 
 
 def submission_key(instance=None, filename=None):
@@ -81,6 +81,18 @@ class SubmissionQuerySet(models.QuerySet):
     def with_file(self):
         return self.filter(file_deleted_at__isnull=True)
 
+    def missing_from_storage(self):
+        """Current files a look at the storage (a ZIP download) found gone."""
+        return self.current().with_file().filter(file_missing_since__isnull=False)
+
+    def note_storage_check(self, missing, present):
+        """Record what a look at the storage found: the submissions (pks) in `missing` have no
+        stored file (since now, unless known before), those in `present` have theirs."""
+        self.filter(pk__in=missing, file_missing_since=None).update(
+            file_missing_since=timezone.now()
+        )
+        self.filter(pk__in=present).exclude(file_missing_since=None).update(file_missing_since=None)
+
     def with_expiry(self):
         """Annotates `expires_at`, the one rule for when a file is deleted: the exam's
         retention days after the later of its upload and the moment the examiner could
@@ -138,7 +150,8 @@ class SubmissionQuerySet(models.QuerySet):
         the rules again under the lock, supersede the current submission and count the upload.
         Returns (new submission, the submission it superseded or None). The rules are checked
         as of `at` (when the upload started; default now), and so is lateness; it is accepted
-        now. `statement` is the exam's submission statement as the student accepted it.
+        now. `statement` is the exam's submission statement as the student accepted it. The
+        upload's receipt is signed here, so no recorded upload is ever without one.
         """
         now = timezone.now()
         with transaction.atomic():
@@ -160,8 +173,21 @@ class SubmissionQuerySet(models.QuerySet):
                 previous.superseded_at = now
                 previous.save(update_fields=["superseded_at"])
                 Event.log(locked, Event.Kind.SUPERSEDED, previous, previous.original_name)
+            code, late_by = codes.new_verification_code(), locked.late_by(at or now)
+            receipt_jws = receipts.sign_upload(
+                student=locked,
+                code=code,
+                name=original_name,
+                size=size,
+                sha256=sha256,
+                counts_from=at or now,
+                recorded_at=now,
+                late_by=late_by,
+            )
             submission = self.create(
                 student=locked,
+                verification_code=code,
+                receipt_jws=receipt_jws,
                 file=key,
                 original_name=original_name,
                 size=size,
@@ -169,15 +195,40 @@ class SubmissionQuerySet(models.QuerySet):
                 md5=md5,
                 content_type=content_type,
                 form_token=form_token,
-                late_by=locked.late_by(at or now),
+                late_by=late_by,
                 statement=statement,
                 language=translation.get_language() or "",
                 accepted_at=now,
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
             Event.log(locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked))
+            if locked.email:
+                # The receipt is queued with the upload it is for, so no worker that dies
+                # before writing it can lose it: the outbox's lease covers it from here.
+                Mail.objects.create(
+                    key=receipt_key(submission.pk),
+                    kind=Mail.Kind.RECEIPT,
+                    to=locked.email,
+                    language=submission.language or locked.mail_language(),
+                    # No exam: its foreign key would share-lock the exam's row, and an
+                    # upload must never wait for another transaction holding it. The
+                    # student's (locked above, by this transaction) leads to the exam.
+                    student=locked,
+                )  # written by the worker as it sends it (submissions.mail.render_receipt)
         student.uploads_used = locked.uploads_used + 1
         return submission, previous
+
+
+RECEIPT_KEY = "receipt:"
+
+
+def receipt_key(submission_id):
+    """The receipt mail's outbox key: one receipt per submission."""
+    return f"{RECEIPT_KEY}{submission_id}"
+
+
+def receipt_submission_id(mail):
+    return int(mail.key.removeprefix(RECEIPT_KEY))
 
 
 class Submission(models.Model):
@@ -205,8 +256,14 @@ class Submission(models.Model):
     # The language the student uploaded in (the request's), which their receipt mail is
     # written in: they just read that page, whatever the examiner set for them.
     language = models.CharField(max_length=16, blank=True, editable=False)
+    # The signed statement of this upload (a compact JWS, submissions.receipts): it stays
+    # when the file is deleted. Empty for uploads made before receipts were signed.
+    receipt_jws = models.TextField(blank=True, editable=False)
     superseded_at = models.DateTimeField(null=True, blank=True)
     file_deleted_at = models.DateTimeField(null=True, blank=True)
+    # When a look at the storage found the file gone without the app deleting it (a bucket
+    # rule, a deletion by hand): the exam page and every ZIP name it.
+    file_missing_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -235,6 +292,9 @@ class Submission(models.Model):
 
     def is_late(self):
         return self.late_by is not None
+
+    def has_signed_receipt(self):
+        return bool(self.receipt_jws)
 
     # The audit trail's events about one submission, logged where they happen.
 

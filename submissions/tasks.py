@@ -6,10 +6,11 @@ from django.db import DatabaseError, transaction
 from django_tasks import task
 
 from students import clock, outbox
+from students import mail as student_mail
 from students.models import Mail
 from students.tasks import schedule_delivery, wake_worker
 from submissions import mail
-from submissions.models import Submission
+from submissions.models import receipt_key
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,17 @@ def queue_receipt_after_commit(submission):
 
 @task()
 def send_receipt(submission_id):
-    """Write and send the receipt of one upload. Run twice, it finds its mail made and
-    sent, and sends nothing; the outcome is the Mail row on the student's page."""
-    submission = (
-        Submission.objects.with_expiry()
-        .select_related("student__exam")
-        .filter(pk=submission_id)
-        .first()
-    )
-    if submission is None or not submission.student.email:
-        return "no address"
-    mail.receipt(submission)
-    sent, later = outbox.deliver(Mail.objects.filter(key=f"receipt:{submission.pk}"))
+    """Write and send the receipt of one upload, queued with the upload. Run twice, it finds
+    its mail sent, and sends nothing; if its worker dies meanwhile, the mail is still queued
+    (or leased), and the clock's resume_delivery sends it. The outcome is the Mail row on
+    the student's page."""
+    receipts = Mail.objects.filter(key=receipt_key(submission_id))
+    if not receipts.exists():  # an upload recorded before receipts were queued with it
+        submission = mail.with_expiry(submission_id)
+        if submission is None or not submission.student.email:
+            return "no address"
+        mail.receipt(submission)
+    sent, later = outbox.deliver(receipts, render=student_mail.render_mail)
     if later:
         schedule_delivery(later)
     return sent

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -120,9 +120,11 @@ def accept_upload(student, uploaded_file, form_token, at=None, statement_accepte
         if repeat := _repeat_of(student, form_token):  # the same last form, posted twice
             return repeat
         raise refusal_for(student, at) from None
-    except DatabaseError:
+    except DatabaseError as error:
         _discard(key)
-        if repeat := _repeat_of(student, form_token):  # the same form, posted twice at once
+        # The same form, posted twice at once, meets form_token's unique constraint. Any
+        # other error (a database that timed out) would only time out again looking.
+        if isinstance(error, IntegrityError) and (repeat := _repeat_of(student, form_token)):
             return repeat
         log.exception("Recording an upload for student %s failed", student.pk)
         raise UploadRefused(DATABASE_DOWN, status=503) from None

@@ -28,21 +28,10 @@ class AllowedTypesValidator:
     def __call__(self, uploaded_file):
         if not self.allowed:
             return
-        ext = filetypes.extension(uploaded_file.name)
-        if ext not in self.allowed:
+        if filetypes.extension(uploaded_file.name) not in self.allowed:
             raise ValidationError(
-                _(
-                    "This exam accepts only %(allowed)s files, and “%(name)s” is %(what)s. "
-                    "Please save or export your answer as %(allowed)s and upload that."
-                ),
+                filetypes.wrong_type_message(uploaded_file.name, self.allowed),
                 code="file_type_not_allowed",
-                params={
-                    "allowed": filetypes.describe(self.allowed),
-                    "name": uploaded_file.name,
-                    "what": gettext("a .%(ext)s file") % {"ext": ext}
-                    if ext
-                    else gettext("a file without an extension"),
-                },
             )
         kind = filetypes.kind_of(uploaded_file.name)
         if kind and not kind.matches(filetypes.read_head(uploaded_file)):

@@ -168,9 +168,23 @@ def test_verification_download_url(client, student):
     assert response.json()["detail"] == "Submission not found"
 
 
-def test_there_is_no_auth_token_route(client):
-    assert client.get("/api/v0/auth/token").status_code == 404
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_old_token_route_says_where_tokens_come_from_now(client, method):
+    response = getattr(client, method)("/api/v0/auth/token")
+
+    body = response.json()
+    assert response.status_code == 410
+    assert body["code"] == "tokens_moved"
+    assert body["tokens_url"] == "http://testserver/exams/api-tokens/"
+    assert "“API tokens” page (http://testserver/exams/api-tokens/)" in body["detail"]
     assert client.get("/auth/token").status_code == 404
+
+
+def test_the_root_answers_pong_as_the_original_did(client):
+    response = client.get("/api/v0/")
+
+    assert response.status_code == 200
+    assert response.json() == "pong"
 
 
 def test_page_uploads_have_no_md5_unless_upload_md5_is_on(v0, exam, settings):

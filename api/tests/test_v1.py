@@ -1,5 +1,6 @@
 """/api/v1/: every endpoint and its refusals, through the test client with real URLs."""
 
+import json
 import secrets
 from datetime import timedelta
 
@@ -314,6 +315,9 @@ def test_when_storage_fails_the_student_stays(api, client, student, s3, settings
     body = problem(api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}"), 503)
 
     assert body["code"] == "storage_unavailable"
+    assert (
+        api.delete(f"/api/v1/exams/{student.exam_id}/students/{student.pk}")["Retry-After"] == "60"
+    )
     assert body["detail"] == str(removal.STORAGE_FAILED)
     assert "could not be reached" in body["detail"]
     assert Student.objects.filter(pk=student.pk).exists()
@@ -341,8 +345,8 @@ def test_the_examiners_download_url_is_logged_and_works(api, student, client):
 
     link = api.get(url).json()
 
-    assert link["expires_in_seconds"] == 600
-    assert b"".join(client.get(link["url"]).streaming_content) == b"%PDF-1.7 mine"
+    assert link["download_url_expires_in_seconds"] == 600
+    assert b"".join(client.get(link["download_url"]).streaming_content) == b"%PDF-1.7 mine"
     assert Event.objects.filter(kind="download", detail__contains="API token").exists()
 
 
@@ -371,6 +375,18 @@ def test_the_roster_comes_as_json_and_as_the_pages_csv(api, student, exam, exami
     mine = next(row for row in rows if row["nickname"] == student.nickname)
     assert mine["sha256"] == sha256(b"%PDF-1.7 my answers")
     assert mine["uploads_used"] == 1
+
+
+def test_the_rosters_keys_stay_english_in_a_german_request(api, student, exam):
+    """The CSV's headings follow the language; a script's keys never do."""
+    rows = api.get(f"/api/v1/exams/{exam.pk}/roster", HTTP_ACCEPT_LANGUAGE="de").json()
+    csv = b"".join(
+        api.get(f"/api/v1/exams/{exam.pk}/roster.csv", HTTP_ACCEPT_LANGUAGE="de").streaming_content
+    )
+
+    assert list(rows[0])[:3] == ["nickname", "first_name", "last_name"]
+    assert "sha256" in rows[0] and "file_kept_until" in rows[0]
+    assert csv.decode("utf-8-sig").startswith("Kennung,Vorname,Nachname,")
 
 
 # --- Public: by code ------------------------------------------------------------------
@@ -567,3 +583,71 @@ def test_the_api_reads_the_honour_statement_as_the_page_does(client, student, va
     )
 
     assert (page.status_code == 302, api.status_code == 201) == (accepted, accepted)
+
+
+# --- Signed receipts and blind review -------------------------------------------------
+
+
+def test_an_upload_returns_the_signed_receipt_as_the_page_gives_it(client, student):
+    from submissions import receipts
+
+    body = upload(client, student, b"%PDF-1.7 signed").json()
+
+    submission = student.submissions.get()
+    signed = body["submission"]["signed_receipt"]
+    assert signed == receipts.receipt_file(submission)
+    assert receipts.check(json.dumps(signed)).valid
+    assert signed["facts"]["sha256"] == sha256(b"%PDF-1.7 signed")
+    status = client.get(f"/api/v1/uploads/{student.upload_code}").json()
+    assert status["current_submission"]["signed_receipt"] == signed
+
+
+def test_an_upload_from_before_signing_has_a_null_signed_receipt(client, student):
+    upload(client, student)
+    Submission.objects.update(receipt_jws="")
+
+    status = client.get(f"/api/v1/uploads/{student.upload_code}").json()
+
+    assert status["current_submission"]["signed_receipt"] is None
+
+
+def test_blind_review_is_an_exam_setting_of_the_api(api, exam):
+    assert api.get(f"/api/v1/exams/{exam.pk}").json()["blind_review"] is False
+
+    body = api.patch(f"/api/v1/exams/{exam.pk}", {"blind_review": True}, content_type=JSON).json()
+
+    assert body["blind_review"] is True
+    exam.refresh_from_db()
+    assert exam.blind_review is True
+
+
+def test_verification_under_blind_review_names_no_student(client, exam, student):
+    exam.blind_review = True
+    exam.save()
+    upload(client, student)
+    code = student.submissions.get().display_code
+
+    body = client.get(f"/api/v1/verifications/{code}").json()
+
+    assert body["student_name"] is None
+    assert student.last_name not in json.dumps(body)
+    assert student.nickname not in json.dumps(body)
+    assert body["signed_receipt"]["facts"]["code"] == code
+
+
+@pytest.mark.parametrize("path", ["/api/v1/uploads/{}", "/api/v0/submissions/{}"])
+def test_an_upload_while_storage_is_down_is_a_503_to_retry(client, student, s3, settings, path):
+    """A real fault: the storage's address answers nothing (a closed port)."""
+    default = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**default, "OPTIONS": {**default["OPTIONS"], "endpoint_url": CLOSED}},
+    }
+
+    response = client.post(path.format(student.upload_code), {"file": answer()})
+
+    body = problem(response, 503)
+    assert response["Retry-After"] == "60"
+    assert body["code"] == "unavailable"
+    student.refresh_from_db()
+    assert (student.uploads_used, student.submissions.count()) == (0, 0)

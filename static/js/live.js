@@ -31,6 +31,12 @@
       var old = document.getElementById(part.id);
       if (old) old.replaceChildren.apply(old, Array.prototype.slice.call(part.childNodes));
     });
+    // The roster below is the page's, made with live.dataset.version: once the counts have
+    // moved on, say so with a link to reload it, rather than show two different numbers.
+    var stale = document.getElementById("roster-stale");
+    if (stale && fresh.dataset.version && fresh.dataset.version !== live.dataset.version) {
+      stale.hidden = false;
+    }
     if (fresh.dataset.refresh) {
       live.dataset.refresh = fresh.dataset.refresh;
     } else {

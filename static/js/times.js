@@ -2,7 +2,8 @@
 // page, and a time is also given in the browser's own zone when that differs from the exam's.
 // Without this script the server's text (the remaining time when the page was made) stands.
 (() => {
-  function span(ms) {
+  // `within`: the span follows "in" ("closes in 3 days"), which German declines ("in 3 Tagen").
+  function span(ms, within) {
     const minutes = Math.floor(ms / 60000);
     if (minutes < 1) return gettext("less than a minute");
     const days = Math.floor(minutes / 1440);
@@ -11,7 +12,10 @@
     const h = (n) => interpolate(gettext("%(n)s h"), { n }, true);
     const min = (n) => interpolate(gettext("%(n)s min"), { n }, true);
     if (days) {
-      const dayText = interpolate(ngettext("%(n)s day", "%(n)s days", days), { n: days }, true);
+      const dayWords = within
+        ? npgettext("in a span of", "%(n)s day", "%(n)s days", days)
+        : ngettext("%(n)s day", "%(n)s days", days);
+      const dayText = interpolate(dayWords, { n: days }, true);
       return [dayText, hours ? h(hours) : ""].filter(Boolean).join(" ");
     }
     return [hours ? h(hours) : "", mins ? min(mins) : ""].filter(Boolean).join(" ");
@@ -30,7 +34,7 @@
         passed = true;
         continue;
       }
-      node.textContent = [node.dataset.label, span(left)].filter(Boolean).join(" ");
+      node.textContent = [node.dataset.label, span(left, Boolean(node.dataset.label))].filter(Boolean).join(" ");
     }
     // A moment passed (opening, due time, cut-off): the server says what applies now.
     if (passed && !document.querySelector("form[aria-busy=true]")) {

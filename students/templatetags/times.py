@@ -19,12 +19,13 @@ def span(value):
 
 
 @register.filter
-def until(value):
-    """How long until `value`, from now: "2 h 13 min" (empty once it has passed)."""
+def until(value, after=""):
+    """How long until `value`, from now: "2 h 13 min" (empty once it has passed).
+    {{ due|until:"in" }} for after the word "in", which German declines ("in 3 Tagen")."""
     if value is None:
         return ""
     left = value - timezone.now()
-    return times.duration(left) if left.total_seconds() > 0 else ""
+    return times.duration(left, within=after == "in") if left.total_seconds() > 0 else ""
 
 
 @register.filter

@@ -149,3 +149,16 @@ def test_a_superuser_invites_from_the_page(client):
     assert bad.status_code == 422
     assert good.status_code == 302
     assert Mail.objects.get().kind == "invitation"
+
+
+@pytest.mark.django_db
+def test_the_invitation_names_who_invited(client):
+    admin = UserFactory(is_superuser=True, is_staff=True, first_name="Ada", last_name="King")
+    client.force_login(admin)
+
+    client.post(reverse("students:examiner_invite"), {"email": "grace@example.edu"})
+
+    invitation = Mail.objects.get()
+    assert invitation.subject == "Ada King invites you to Exam Depository"
+    assert invitation.text.startswith("Ada King invited you. You are invited")
+    assert "<p>Ada King invited you.</p>" in invitation.html

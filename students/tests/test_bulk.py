@@ -152,7 +152,11 @@ def test_the_zip_holds_the_selected_files_and_logs_each_download(examiner_client
     )
 
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert archive.namelist() == [f"{chosen.nickname}_a.pdf", "manifest.csv"]
+    assert archive.namelist() == [
+        f"{chosen.nickname}_a.pdf",
+        "manifest.csv",
+        "manifest-semicolon.csv",
+    ]
     assert "-selected-" in response["Content-Disposition"]
     download = Event.objects.get(kind=Event.Kind.DOWNLOAD)
     assert (download.student_id, download.by) == (chosen.pk, examiner)

@@ -75,6 +75,39 @@ def test_a_moved_deadline_gets_its_own_reminder(exam):
     assert Mailing.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("before", "reminded"),
+    [(timedelta(hours=24, seconds=1), False), (timedelta(hours=24), True)],
+)
+def test_a_student_with_an_extension_is_reminded_before_their_own_deadline(exam, before, reminded):
+    own = DEADLINE + timedelta(days=2)
+    everyone = StudentFactory(exam=exam)
+    extended = StudentFactory(exam=exam, extended_until=own)
+    ExamMail.objects.create(exam=exam, reminder_hours=24)
+
+    tick_at(DEADLINE - timedelta(hours=1))  # the exam's reminder: not theirs
+    tick_at(own - before)
+
+    recipients = [
+        list(mailing.mails.values_list("student", flat=True))
+        for mailing in Mailing.objects.order_by("created_at", "pk")
+    ]
+    assert recipients == ([[everyone.pk], [extended.pk]] if reminded else [[everyone.pk]])
+
+
+def test_an_extension_after_the_exams_close_still_gets_its_reminder(exam):
+    exam.cutoff_at = None
+    exam.save()
+    own = DEADLINE + timedelta(days=2)
+    extended = StudentFactory(exam=exam, extended_until=own)
+    ExamMail.objects.create(exam=exam, reminder_hours=24)
+
+    tick_at(own - timedelta(hours=1))  # the exam itself closed two days ago
+
+    [mail] = Mail.objects.filter(kind="reminder")
+    assert mail.student_id == extended.pk
+
+
 def test_no_reminder_for_an_exam_closed_by_hand(exam):
     StudentFactory(exam=exam)
     ExamMail.objects.create(exam=exam, reminder_hours=24)

@@ -1,7 +1,10 @@
 """Exam-wide and destructive actions go through a confirmation page that says what will
 happen to how many students; the page's form does the action, the first click never."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from students.tests.factories import StudentFactory
@@ -34,6 +37,33 @@ def test_close_now_says_how_many_cannot_submit_then(examiner_client, client, exa
     assert 'name="state" value="closed"' in page
     exam.refresh_from_db()
     assert exam.manual_state == ""
+
+
+def test_close_now_names_the_new_deletion_date_and_the_extensions_it_ends(
+    examiner_client, client, exam
+):
+    moment = datetime(2030, 12, 10, 9, 0, tzinfo=UTC)
+    exam.time_zone = "Europe/Berlin"
+    exam.closes_at = moment + timedelta(days=2)  # due 12 Dec: files kept until 15 Dec
+    exam.retention_days = 3
+    exam.save()
+    ada = StudentFactory(exam=exam, first_name="Ada", last_name="King")
+    StudentFactory(
+        exam=exam, first_name="Bo", last_name="Late", extended_until=moment + timedelta(days=4)
+    )
+    StudentFactory(exam=exam, extended_until=moment - timedelta(hours=1))  # run out: not named
+    with time_machine.travel(moment - timedelta(hours=1), tick=False):
+        post_upload(client, ada)
+
+    with time_machine.travel(moment, tick=False):
+        examiner_client.force_login(exam.owner)
+        page = examiner_client.get(state_url(exam), {"state": "closed"}).content.decode()
+
+    assert (
+        "The files are then deleted on Friday 13 December 2030, 10:00 CET, 3 days from now, "
+        "instead of Sunday 15 December 2030, 10:00 CET as now planned."
+    ) in page
+    assert "1 extension ends with it: Bo Late (until 14 Dec 2030, 10:00 CET)." in page
 
 
 def test_one_student_waiting_is_said_in_the_singular(examiner_client, exam):
@@ -100,3 +130,48 @@ def test_every_confirmation_works_without_javascript(examiner_client, student):
         assert 'data-testid="confirmation"' in page, url
         assert f'<form method="post" action="{url.split("?")[0]}"' in page, url
         assert "<script" not in page.split("<footer")[0].split("<main")[1], url
+
+
+@pytest.mark.parametrize(
+    ("after_due", "badge"),
+    [(timedelta(0), "late window"), (timedelta(hours=2) - timedelta(seconds=1), "late window")],
+)
+def test_between_due_and_cut_off_the_exam_says_late_window(examiner_client, exam, after_due, badge):
+    due = datetime(2030, 12, 10, 9, 0, tzinfo=UTC)
+    exam.closes_at, exam.cutoff_at = due, due + timedelta(hours=2)
+    exam.save()
+
+    with time_machine.travel(due + after_due, tick=False):
+        examiner_client.force_login(exam.owner)
+        page = examiner_client.get(exam.get_absolute_url()).content.decode()
+        listing = examiner_client.get(reverse("students:exam_list")).content.decode()
+
+    assert f'<span class="badge late" data-testid="exam-state">{badge}</span>' in page
+    assert '<span class="badge">open</span>' not in page
+    assert f'<span class="badge late">{badge}</span>' in listing
+    assert "uploads after the due time are still accepted and marked late" in page
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"), [(timedelta(hours=-1), "open"), (timedelta(hours=2), "closed")]
+)
+def test_before_the_due_time_it_is_open_and_after_the_cut_off_closed(
+    examiner_client, exam, moment, shown
+):
+    due = datetime(2030, 12, 10, 9, 0, tzinfo=UTC)
+    exam.closes_at, exam.cutoff_at = due, due + timedelta(hours=2)
+    exam.save()
+
+    with time_machine.travel(due + moment, tick=False):
+        examiner_client.force_login(exam.owner)
+        page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert f'<span class="badge">{shown}</span>' in page
+    assert "late window" not in page
+
+
+def test_open_now_and_close_now_say_what_each_does(examiner_client, exam):
+    page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert "Open now: students can upload at once, whatever the times say" in page
+    assert "Close now: uploads stop at once for everyone, extensions included" in page

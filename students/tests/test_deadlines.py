@@ -145,6 +145,40 @@ def test_an_empty_extension_takes_it_away(examiner_client, student):
     assert student.extended_until is None
 
 
+def test_the_extension_form_starts_from_the_students_current_deadline(examiner_client, exam):
+    exam.time_zone = "Europe/Berlin"
+    exam.closes_at = datetime(2030, 12, 9, 17, 0, tzinfo=UTC)
+    exam.save()
+    plain = StudentFactory(exam=exam)
+    extended = StudentFactory(exam=exam, extended_until=datetime(2030, 12, 10, 17, 0, tzinfo=UTC))
+
+    assert 'value="2030-12-09T18:00"' in examiner_client.get(extension_url(plain)).content.decode()
+    page = examiner_client.get(extension_url(extended)).content.decode()
+    assert 'value="2030-12-10T18:00"' in page
+    assert 'name="add" value="hour"' in page and 'name="add" value="week"' in page
+
+
+@pytest.mark.parametrize(
+    ("step", "until"),
+    [
+        ("hour", datetime(2030, 12, 10, 18, 0, tzinfo=UTC)),
+        ("day", datetime(2030, 12, 11, 17, 0, tzinfo=UTC)),
+        ("week", datetime(2030, 12, 17, 17, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_step_moves_the_current_deadline_by_that_much(examiner_client, exam, step, until):
+    exam.time_zone = "Europe/Berlin"
+    exam.closes_at = datetime(2030, 12, 9, 17, 0, tzinfo=UTC)
+    exam.save()
+    student = StudentFactory(exam=exam, extended_until=datetime(2030, 12, 10, 17, 0, tzinfo=UTC))
+
+    response = examiner_client.post(extension_url(student), {"add": step, "extended_until": ""})
+
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert student.extended_until == until
+
+
 def test_the_student_page_shows_their_own_deadline(client, exam):
     exam.closes_at = DEADLINE
     exam.save()

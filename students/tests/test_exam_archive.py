@@ -1,6 +1,7 @@
 """Archiving an exam: out of the list, read-only on the dashboard, restorable; uploads and
 retention go on by its times."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -56,6 +57,26 @@ def test_its_pages_stay_readable_without_changes(examiner_client, exam):
     assert 'data-testid="archived"' in page.content.decode()
     assert reverse("students:exam_edit", args=[exam.pk]) not in page.content.decode()
     assert reverse("students:student_edit", args=[exam.pk, student.pk]) not in student_page
+
+
+def test_its_page_offers_no_action_it_would_refuse(examiner_client, exam):
+    """Every link and every form on the archived exam's page leads somewhere that answers
+    (the roster's bulk actions, refused while archived, are not offered)."""
+    StudentFactory.create_batch(2, exam=exam)
+    archive(examiner_client, exam)
+
+    page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    targets = set(re.findall(r'(?:href|action)="(/exams/[^"]*)"', page))
+    refused = [
+        url
+        for url in sorted(targets)
+        if examiner_client.get(url.replace("&amp;", "&")).status_code == 403
+    ]
+    assert refused == []
+    assert 'id="roster-selection"' not in page
+    assert 'form="roster-selection"' not in page
+    assert reverse("students:bulk_action", args=[exam.pk]) not in page
 
 
 @pytest.mark.parametrize(

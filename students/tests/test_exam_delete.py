@@ -61,6 +61,31 @@ def test_the_title_with_surrounding_spaces_is_the_title(examiner_client, exam):
     assert not Exam.objects.filter(pk=exam.pk).exists()
 
 
+@pytest.mark.parametrize(
+    ("title", "typed"),
+    [
+        ("Algebra – final", "Algebra - final"),  # an en dash, typed as a hyphen
+        ("Algebra - final", "Algebra — final"),  # an em dash for a hyphen
+        ("Algebra-final", "Algebra\u2011final"),  # a non-breaking hyphen
+        ("Algebra − 2", "Algebra - 2"),  # a minus sign
+        ("Algebra final", "Algebra\u00a0 final"),  # a non-breaking space, and two
+    ],
+)
+def test_any_dash_or_spacing_of_the_title_is_the_title(examiner_client, examiner, title, typed):
+    exam = ExamFactory(owner=examiner, title=title)
+
+    response = examiner_client.post(delete_url(exam), {"title": typed})
+
+    assert response.status_code == 302
+    assert not Exam.objects.filter(pk=exam.pk).exists()
+
+
+def test_a_dash_is_not_a_space(examiner_client, examiner):
+    exam = ExamFactory(owner=examiner, title="Algebra-final")
+
+    assert examiner_client.post(delete_url(exam), {"title": "Algebra final"}).status_code == 422
+
+
 def test_a_co_examiner_cannot_delete_it(client, exam):
     co_examiner = UserFactory()
     exam.co_examiners.add(co_examiner)

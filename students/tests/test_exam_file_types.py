@@ -40,3 +40,39 @@ def test_empty_means_any_type(examiner_client, client, exam, student):
     edit(examiner_client, exam, "")
 
     assert post_upload(client, student, content=b"\x00\x01", name="a.bin").status_code == 302
+
+
+def test_the_exam_form_says_each_upload_replaces_the_last_and_photos_become_a_pdf(
+    examiner_client, exam
+):
+    page = examiner_client.get(reverse("students:exam_edit", args=[exam.pk])).content.decode()
+
+    assert "An exam is one file per student: each upload replaces the previous one" in page
+    assert "students can photograph paper pages on their phone and send them as one PDF" in page
+
+
+@pytest.mark.parametrize(
+    ("allowed", "photos"), [("pdf", True), ("", True), ("docx", False), ("jpg", False)]
+)
+def test_the_exam_page_says_one_file_counts_and_when_photos_become_a_pdf(
+    examiner_client, exam, allowed, photos
+):
+    exam.allowed_extensions = allowed
+    exam.save()
+
+    page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert "one file counts: each upload replaces the previous one" in page
+    assert ("students can send photos of paper pages as one PDF" in page) is photos
+
+
+def test_the_student_page_says_it_too(client, student):
+    from submissions.tests.helpers import upload_url
+
+    student.exam.allowed_extensions = "pdf"
+    student.exam.save()
+    page = client.get(upload_url(student)).content.decode()
+
+    assert "each new upload replaces the previous one" in page
+    assert "Answer on paper? Choose a photo of every page at once: they become one PDF." in page
+    assert 'id="scan"' in page and "multiple" in page

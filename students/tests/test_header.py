@@ -17,7 +17,15 @@ def header_links(client):
 def test_an_examiner_sees_their_own_pages_first(examiner_client):
     texts = [text or button for _, text, button in header_links(examiner_client)]
 
-    assert texts == ["My exams", "New exam", "API tokens", "Time zone", "Verify a code", "Log out"]
+    assert texts == [
+        "My exams",
+        "New exam",
+        "API tokens",
+        "Time zone",
+        "Sign-in security",
+        "Verify a code",
+        "Log out",
+    ]
 
 
 def test_a_superuser_also_finds_the_invitation(examiner_client, examiner):

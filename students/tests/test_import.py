@@ -139,7 +139,6 @@ def test_the_import_checks_the_exam_again_when_it_runs(exam):
         (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "This is not a CSV file"),
         (b"nickname;first name\n", "a header row but no students"),
         (b"nickname,first name,last name\n", "a header row but no students"),
-        ("nickname,first name,last name\nsé,Zoë,Ünal\n".encode("latin-1"), "not UTF-8"),
         (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 20, "This is not a CSV file"),
     ],
 )
@@ -149,6 +148,37 @@ def test_it_refuses_a_malformed_file_with_a_clear_message(examiner_client, exam,
     assert response.status_code == 422
     assert message in " ".join(response.context["form"].errors["file"])
     assert not StudentImport.objects.exists()
+
+
+GERMAN_EXCEL = "Kennung;Vorname;Nachname;E-Mail\ns1;Jürgen;Müller;j@example.edu\ns2;Zoë;Weiß;\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("cp1252", "Read as Windows-1252 (Excel&#x27;s CSV on Windows)."),
+        ("utf-8", "Read as UTF-8."),
+        ("utf-8-sig", "Read as UTF-8."),
+        ("utf-16", "Read as UTF-16."),
+    ],
+)
+def test_it_reads_the_common_encodings_and_says_which(examiner_client, exam, encoding, said):
+    """German Excel's default CSV is Windows-1252; its "Unicode text" is UTF-16."""
+    response = upload(examiner_client, exam, GERMAN_EXCEL.encode(encoding))
+    assert response.status_code == 302, response.context["form"].errors
+    page = examiner_client.get(response["Location"])
+
+    rows = page.context["preview"].rows
+    assert [(r.first_name, r.last_name) for r in rows] == [("Jürgen", "Müller"), ("Zoë", "Weiß")]
+    assert said in page.content.decode()
+
+
+def test_a_french_class_list_in_windows_1252_reads_right(examiner_client, exam):
+    text = "nickname,first name,last name\ns1,François,Lefèvre\ns2,José,Núñez\n"
+
+    rows = preview(examiner_client, exam, text.encode("cp1252")).context["preview"].rows
+
+    assert [r.last_name for r in rows] == ["Lefèvre", "Núñez"]
 
 
 def test_it_refuses_a_file_over_the_size_limit(examiner_client, exam):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from students import mail
-from students.models import Exam, ExamMail, Mail, Mailing
+from students.models import Exam, ExamMail, Mail
 from students.tests.factories import ExamFactory, StudentFactory
 from students.tests.test_import import preview
 
@@ -144,7 +144,36 @@ def test_the_automatic_reminder_takes_its_default_words_in_the_exams_language(ex
 
     assert mail.queue_automatic_reminders() == 1
 
-    assert (
-        Mailing.objects.get(exam=exam).subject
-        == "Erinnerung: Abgabefrist für {exam} ist {deadline}"
-    )
+    reminder = Mail.objects.get(mailing__exam=exam)
+    mail.render_mailing_mail(reminder)
+    assert reminder.subject.startswith(f"Erinnerung: Abgabefrist für {exam.title} ist ")
+
+
+def test_default_words_sent_from_an_english_screen_reach_each_student_in_their_language(
+    examiner_client, examiner, django_capture_on_commit_callbacks
+):
+    """The form shows the default words in the exam's language; sent unchanged, each
+    student gets them in their own (the sender's screen decides nothing)."""
+    exam = ExamFactory(owner=examiner, language="de")
+    german, english = StudentFactory(exam=exam), StudentFactory(exam=exam, language="en")
+    url = reverse("students:mail_links", args=[exam.pk])
+
+    form = examiner_client.get(url, HTTP_ACCEPT_LANGUAGE="en").context["form"]
+    data = {
+        "audience": "all",
+        "subject": form.initial["subject"],
+        "message": form.initial["message"],
+        "send": "1",
+        "expected": "2",
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        examiner_client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert form.initial["subject"] == "Ihr Upload-Link für {exam}"
+    to_german, to_english = Mail.objects.get(student=german), Mail.objects.get(student=english)
+    mail.render_mailing_mail(to_german)
+    mail.render_mailing_mail(to_english)
+    assert to_german.subject == f"Ihr Upload-Link für {exam.title}"
+    assert "hier ist Ihr persönlicher Link" in to_german.text
+    assert to_english.subject == f"Your upload link for {exam.title}"
+    assert "here is your personal link" in to_english.text

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -221,6 +222,28 @@ def test_the_exam_page_shows_the_live_counts_and_the_chart_and_loads_its_script(
     assert "<script>" not in page
 
 
+def version_of(html):
+    return re.search(r'data-version="([^"]*)"', html).group(1)
+
+
+def test_the_counts_carry_a_version_that_moves_when_the_roster_would(
+    examiner_client, client, exam, student
+):
+    """The page compares it with its own (static/js/live.js) and then says its roster is
+    older than the counts, with a link to reload it."""
+    page = examiner_client.get(f"/exams/{exam.pk}/").content.decode()
+    before = version_of(page)
+    assert 'id="roster-stale"' in page and "Reload the list" in page
+    assert version_of(fragment(examiner_client, exam).content.decode()) == before
+
+    post_upload(client, student)
+    after = version_of(fragment(examiner_client, exam).content.decode())
+    post_upload(client, student, b"%PDF-1.7 again")  # a replaced file: the same counts
+    again = version_of(fragment(examiner_client, exam).content.decode())
+
+    assert len({before, after, again}) == 3
+
+
 def test_the_fragment_is_404_for_another_examiner(examiner_client):
     assert examiner_client.get(f"/exams/{ExamFactory().pk}/live/").status_code == 404
 
@@ -281,6 +304,31 @@ def test_an_exam_without_a_deadline_charts_the_last_three_quarters_of_an_hour():
 
     assert chart.end == datetime(2030, 6, 3, 16, 8, tzinfo=UTC)
     assert chart.start == chart.end - timedelta(minutes=45)
+
+
+@pytest.mark.parametrize(
+    ("before", "window"),
+    [
+        (live.CHART_BEFORE, "deadline"),  # exactly half an hour before: the rush
+        (live.CHART_BEFORE + timedelta(seconds=1), "last"),  # a moment earlier: not yet
+        (timedelta(days=3), "last"),
+        (-timedelta(days=3), "deadline"),  # long after: the rush stays to be seen
+    ],
+)
+def test_the_chart_shows_the_last_three_quarters_of_an_hour_until_the_due_time_is_near(
+    before, window
+):
+    exam = berlin_exam()
+    now = DUE - before
+
+    chart = live.chart(exam, now=now)
+
+    if window == "deadline":
+        assert (chart.start, chart.end) == (DUE - live.CHART_BEFORE, DUE + live.CHART_AFTER)
+    else:
+        assert chart.end == now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        assert chart.start == chart.end - timedelta(minutes=45)
+        assert chart.now_x is not None  # "now" is on it
 
 
 def test_the_chart_is_readable_without_colour(client, examiner):

@@ -188,18 +188,53 @@ def test_while_redis_is_down_a_change_to_the_user_still_takes_effect(redis_down,
     assert not is_logged_in(client)
 
 
-def test_while_redis_is_down_logging_out_answers_with_an_error_rather_than_a_goodbye(
-    redis_down, examiner
-):
+def test_while_redis_is_down_logging_out_changes_nothing_and_says_so(redis_down, examiner):
     client = logged_in(examiner)
-    client.raise_request_exception = False
 
     response = client.post("/accounts/logout/")
 
-    # Its row is gone, but its copy in Redis could not be removed: the page must not say
-    # the examiner is logged out for good.
-    assert response.status_code == 500
-    assert not is_logged_in(client)  # while Redis is down, the database decides
+    # Its row could go, but not its copy in Redis: the logout must not pretend to have
+    # happened, nor happen by half (the copy would log the cookie in again).
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    page = response.content.decode()
+    assert "You are still logged in" in page
+    assert "Nothing was changed. Please try again in a minute." in page
+    assert 'action="/accounts/logout/"' in page  # the way to try again
+    assert is_logged_in(client)
+
+
+def test_the_refusal_speaks_the_examiners_language(redis_down, examiner):
+    client = logged_in(examiner)
+
+    response = client.post("/accounts/logout/", HTTP_ACCEPT_LANGUAGE="de")
+
+    assert response.status_code == 503
+    assert "Sie sind weiterhin angemeldet" in response.content.decode()
+
+
+def test_a_logout_refused_while_redis_was_down_works_once_it_is_back_and_lasts(
+    redis_cache, settings, examiner
+):
+    client = logged_in(examiner)  # its session is now in Redis as well
+    working = settings.CACHES
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {**working["default"], "LOCATION": f"redis://127.0.0.1:{closed}/0"}
+    }
+    refused = client.post("/accounts/logout/")
+    settings.CACHES = working  # Redis is back, with the session it held
+
+    still_in = is_logged_in(client)
+    done = client.post("/accounts/logout/")
+
+    assert refused.status_code == 503
+    assert still_in  # as the refusal said
+    assert done.status_code == 302
+    assert not is_logged_in(client)
+    assert not list(redis_cache.scan_iter(f"{redis_cache.prefix}:*session*"))
 
 
 # --- The deploy that brought ExaminerBackend ---------------------------------------------

@@ -160,8 +160,8 @@ def test_renaming_a_student_keeps_the_key_in_step(exam):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_key_migration_names_students_that_become_one_nickname():
-    before = [("students", "0014_sessions_name_the_examiner_backend")]
-    after = [("students", "0015_student_nickname_key")]
+    before = [("students", "0018_import_remembers_its_encoding")]
+    after = [("students", "0019_student_nickname_key")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps

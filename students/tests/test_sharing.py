@@ -115,3 +115,34 @@ def test_the_exam_list_costs_the_same_queries_for_one_shared_exam_or_ten(client)
         exam.co_examiners.add(colleague)
 
     assert queries_for_list() == one
+
+
+def test_an_archived_exams_sharing_is_read_only(examiner_client, exam):
+    kept = UserFactory(username="kept")
+    exam.co_examiners.add(kept)
+    UserFactory(username="grace")
+    exam.archive()
+
+    added = share(examiner_client, exam, "grace")
+    removed = examiner_client.post(reverse("students:exam_unshare", args=[exam.pk, kept.pk]))
+    page = examiner_client.get(reverse("students:exam_sharing", args=[exam.pk]))
+
+    for refused in (added, removed):
+        assert refused.status_code == 403
+        assert "is archived, so it is read-only. Restore it to change it." in (
+            refused.content.decode()
+        )
+    assert list(exam.co_examiners.all()) == [kept]
+    html = page.content.decode()
+    assert page.status_code == 200 and "kept" in html
+    assert 'data-testid="archived"' in html
+    assert reverse("students:exam_unshare", args=[exam.pk, kept.pk]) not in html
+    assert 'name="who"' not in html
+
+
+def test_a_restored_exams_sharing_changes_again(examiner_client, exam):
+    UserFactory(username="grace")
+    exam.archive()
+    exam.restore()
+
+    assert share(examiner_client, exam, "grace").status_code == 302

@@ -176,3 +176,63 @@ def test_every_time_names_its_zone(zone, shown):
     import zoneinfo
 
     assert format_time(DUE, zone=zoneinfo.ZoneInfo(zone)) == shown
+
+
+# `localtime` is the server machine's zone, `Factory` a placeholder: tzdata lists both.
+NOT_PLACES = ["localtime", "Factory"]
+
+
+@pytest.mark.parametrize("zone", NOT_PLACES)
+def test_an_exam_cannot_be_in_a_zone_that_is_no_place(examiner_client, zone):
+    page = examiner_client.get("/exams/new/").content.decode()
+    response = examiner_client.post("/exams/new/", exam_data(time_zone=zone))
+
+    assert f'value="{zone}"' not in page
+    assert response.status_code == 422
+    assert response.context["form"].errors["time_zone"]
+    assert not Exam.objects.exists()
+
+
+@pytest.mark.parametrize("zone", NOT_PLACES)
+def test_the_api_refuses_an_exam_zone_that_is_no_place(client, examiner, zone):
+    from api.models import ApiToken
+
+    _, token = ApiToken.objects.issue(examiner, name="script", scope=ApiToken.Scope.READ_WRITE)
+    response = client.post(
+        "/api/v1/exams",
+        {"title": "Logic", "time_zone": zone},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "time_zone"
+    assert not Exam.objects.exists()
+
+
+@pytest.mark.parametrize("zone", NOT_PLACES)
+def test_an_examiner_cannot_choose_a_zone_that_is_no_place(examiner_client, examiner, zone):
+    page = examiner_client.get(reverse("students:time_zone")).content.decode()
+    response = examiner_client.post(reverse("students:time_zone"), {"time_zone": zone})
+
+    assert f'value="{zone}"' not in page
+    assert response.status_code == 422
+    assert not ExaminerProfile.objects.filter(user=examiner, time_zone=zone).exists()
+
+
+@pytest.mark.parametrize("zone", NOT_PLACES)
+def test_a_browser_zone_that_is_no_place_is_ignored_at_login(client, zone):
+    user = UserFactory()
+
+    client.post(
+        "/accounts/login/",
+        {"username": user.username, "password": "correct horse battery staple", "time_zone": zone},
+    )
+
+    assert not ExaminerProfile.objects.exists()
+
+
+def test_a_real_place_is_still_offered(examiner_client):
+    page = examiner_client.get("/exams/new/").content.decode()
+
+    assert 'value="America/New_York"' in page and 'value="UTC"' in page

@@ -50,7 +50,9 @@ def http_get(url, timeout=60):
         conn.close()
 
 
-def http_upload(url, content=b"%PDF-1.7 my answers", name="answer.pdf", pieces=1, pause=0.0):
+def http_upload(
+    url, content=b"%PDF-1.7 my answers", name="answer.pdf", pieces=1, pause=0.0, timeout=60
+):
     """Post the upload form over a real socket, its body in `pieces` with `pause` seconds
     between them (a slow phone); returns the status, the Location header and the body."""
     boundary = secrets.token_hex(16)
@@ -65,7 +67,7 @@ def http_upload(url, content=b"%PDF-1.7 my answers", name="answer.pdf", pieces=1
         + f"\r\n--{boundary}--\r\n".encode()
     )
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         conn.putrequest("POST", parts.path)
         conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")

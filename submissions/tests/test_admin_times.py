@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from students.tests.factories import ExamFactory, UserFactory
+from students.tests.factories import ExamFactory
+from students.tests.signin import sign_in_as_superuser
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
@@ -16,7 +17,7 @@ def test_the_admin_names_the_zone_of_every_time(client, student):
         accepted_at=datetime(2030, 6, 1, 12, 0, 5, tzinfo=UTC)
     )
     ExamFactory(closes_at=datetime(2030, 6, 1, 12, tzinfo=UTC), title="Zoned")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_as_superuser(client)
 
     listing = client.get("/admin/submissions/submission/").content.decode()
     change = client.get(f"/admin/submissions/submission/{submission.pk}/change/").content.decode()

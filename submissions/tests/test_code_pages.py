@@ -56,8 +56,8 @@ def without_echo(html):
     return re.sub(r'value="[^"]*"', "", html)
 
 
-@pytest.mark.parametrize("typed", ["7KQ2-M9XD-3HFP", "x" * 300, "abc\x00def", "<b>", "-- --"])
-def test_unknown_and_malformed_verification_codes_get_the_same_answer(client, typed):
+@pytest.mark.parametrize("typed", ["7KQ2-M9XD-3HFP", "7KQ2M9XD3HFP", "7kq2 m9xd 3hfp"])
+def test_every_unknown_verification_code_gets_the_same_answer(client, typed):
     unknown = client.get(reverse("submissions:verify"), {"code": "ZZZZ-ZZZZ-ZZZZ"})
 
     response = client.get(reverse("submissions:verify"), {"code": typed})
@@ -65,6 +65,18 @@ def test_unknown_and_malformed_verification_codes_get_the_same_answer(client, ty
     assert response.status_code == unknown.status_code == 404
     assert without_echo(body(response)) == without_echo(body(unknown))
     assert "No submission has this code" in body(response)
+
+
+@pytest.mark.parametrize("typed", ["x" * 300, "abc\x00def", "<b>", "-- --"])
+def test_what_cannot_be_a_code_is_said_so_and_is_no_miss(client, settings, typed):
+    """No code looks like these, so saying so tells nothing about which codes exist."""
+    settings.CODE_MISS_LIMIT = 1
+
+    responses = [client.get(reverse("submissions:verify"), {"code": typed}) for _ in range(3)]
+
+    assert [r.status_code for r in responses] == [400] * 3
+    assert "A verification code has" in body(responses[0])
+    assert "<b>" not in without_echo(body(responses[0]))
 
 
 def test_unknown_and_malformed_download_codes_get_the_same_answer(client):

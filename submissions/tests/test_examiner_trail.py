@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from students.tests.factories import UserFactory
+from students.tests.signin import sign_in_as_superuser
 from submissions.models import Event, Submission
 from submissions.tests.helpers import post_upload
 
@@ -80,7 +81,7 @@ def test_events_by_different_examiners_do_not_collapse(examiner_client, examiner
 def test_the_admin_shows_events_read_only(client, examiner, student):
     student.change_upload_code(by=examiner)
     event = Event.objects.get()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_as_superuser(client)
 
     listing = client.get("/admin/submissions/event/")
     change = client.get(f"/admin/submissions/event/{event.pk}/change/")

@@ -36,9 +36,11 @@ def test_it_refuses_another_extension_with_a_clear_message(client, pdf_only, loc
     response = post_upload(client, pdf_only, content=DOCX, name="answer.docx")
 
     assert response.status_code == 400
-    assert "This exam accepts only .pdf files, and “answer.docx” is a .docx file." in (
-        error_text(response)
-    )
+    assert (
+        "This exam accepts only .pdf files, and “answer.docx” is a .docx file (Word). "
+        "Save it as PDF (in most programs: File → Save as → PDF, or File → Export → PDF), "
+        "then upload the PDF."
+    ) in error_text(response)
     assert not Submission.objects.exists()
     pdf_only.refresh_from_db()
     assert pdf_only.uploads_used == 0
@@ -114,7 +116,7 @@ def test_it_names_every_allowed_type(client, student):
     student.exam.allowed_extensions = "pdf, docx; odt"
     student.exam.save()
 
-    response = post_upload(client, student, content=PNG, name="scan.png")
+    response = post_upload(client, student, content=b"notes", name="notes.txt")
 
     assert "accepts only .pdf, .docx or .odt files" in error_text(response)
 
@@ -122,7 +124,7 @@ def test_it_names_every_allowed_type(client, student):
 def test_the_file_picker_offers_only_the_allowed_types(client, pdf_only):
     response = client.get(upload_url(pdf_only))
 
-    assert 'accept=".pdf"' in error_text(response)
+    assert 'accept=".pdf,application/pdf"' in error_text(response)
     assert "Accepted: .pdf files." in error_text(response)
 
 
@@ -152,3 +154,93 @@ def test_it_stores_anything_else_as_octet_stream(client, student, name, content)
     post_upload(client, student, content=content, name=name)
 
     assert student.submissions.get().content_type == "application/octet-stream"
+
+
+# --- The one list: every name a phone gives, in any case, on every path ---------------
+
+from students import filetypes  # noqa: E402
+from submissions.tests.photos import heic, jpeg  # noqa: E402
+
+JPEG_NAMES = ["IMG_1.jpg", "IMG_1.jpeg", "IMG_1.jpe", "IMG_1.JPG", "IMG_1.JPEG", "IMG_1.Jpe"]
+
+
+@pytest.mark.parametrize("name", JPEG_NAMES)
+def test_every_name_of_jpeg_is_jpg(name):
+    assert filetypes.extension(name) == "jpg"
+    assert filetypes.kind_of(name).content_type == "image/jpeg"
+
+
+@pytest.mark.parametrize("name", ["IMG_1.heic", "IMG_1.HEIC", "IMG_1.heif", "IMG_1.HEIF"])
+def test_every_name_of_heic_is_heic(name):
+    assert filetypes.extension(name) == "heic"
+
+
+@pytest.mark.parametrize("typed", ["jpg", "JPEG", ".jpe", "Jpg"])
+def test_an_exam_may_name_jpeg_any_way(typed):
+    assert filetypes.parse_extensions(typed) == ("jpg",)
+
+
+def test_the_accept_list_names_every_alias_and_the_mime_types():
+    accept = filetypes.accept_attribute(("pdf", "jpg", "heic", "txt")).split(",")
+
+    assert accept == [
+        ".pdf",
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".heic",
+        ".heif",
+        ".txt",
+        ".text",
+        "application/pdf",
+        "image/jpeg",
+        "image/heic",
+        "image/heif",
+    ]  # text/plain would let a picker offer any text file: text types go by name
+
+
+def test_every_alias_is_in_the_accept_list_of_its_type():
+    for alias, canonical in filetypes.ALIASES.items():
+        assert f".{alias}" in filetypes.accept_attribute((canonical,)).split(",")
+
+
+def test_real_heic_bytes_are_heic():
+    assert filetypes.KINDS["heic"].matches(heic()[: filetypes.HEAD_BYTES])
+    assert not filetypes.KINDS["heic"].matches(jpeg())
+
+
+@pytest.mark.parametrize("name", JPEG_NAMES)
+def test_a_photo_is_accepted_by_every_name_on_a_jpg_exam(client, student, name):
+    student.exam.allowed_extensions = "jpg"
+    student.exam.save()
+
+    response = post_upload(client, student, content=jpeg(), name=name)
+
+    assert response.status_code == 302
+    assert student.submissions.get().content_type == "image/jpeg"
+
+
+def test_a_heic_photo_on_a_jpg_exam_is_told_how_to_send_jpeg(client, student):
+    student.exam.allowed_extensions = "jpg"
+    student.exam.save()
+
+    response = post_upload(client, student, content=heic(), name="IMG_2.HEIC")
+
+    assert response.status_code == 400
+    text = error_text(response)
+    assert "and “IMG_2.HEIC” is a .heic file (HEIC photo)." in text
+    assert "Settings → Camera → Formats → Most Compatible" in text
+
+
+def test_the_page_gives_its_script_the_servers_refusals(client, pdf_only):
+    import json
+    import re
+
+    page = error_text(client.get(upload_url(pdf_only)))
+    found = re.search(r'<script id="type-refusals" type="application/json">(.*?)</script>', page)
+    messages = json.loads(found.group(1))
+
+    assert messages == filetypes.wrong_type_messages(("pdf",))
+    assert "Save it as PDF" in messages["docx"]
+    assert "Use “Scan pages”" in messages["jpeg"]
+    assert "%(name)s" in messages["*"] and "%(ext)s" in messages["*"]

@@ -51,7 +51,7 @@ def test_opening_the_link_after_an_upload_also_finds_the_submission(client, stud
     ]
 
 
-def test_a_first_upload_is_five_statements_and_the_receipts_task(
+def test_a_first_upload_is_six_statements_and_the_receipts_task(
     client, student, django_capture_on_commit_callbacks
 ):
     with (
@@ -68,7 +68,8 @@ def test_a_first_upload_is_five_statements_and_the_receipts_task(
         "INSERT submissions_submission",
         "UPDATE students_student",  # uploads_used + 1
         "INSERT submissions_event",  # the audit trail
-        "INSERT django_tasks_database_dbtaskresult",  # the receipt mail, left to the worker
+        "INSERT students_mail",  # the receipt, queued with the upload: no worker can lose it
+        "INSERT django_tasks_database_dbtaskresult",  # a worker woken to write and send it
     ]
 
 
@@ -89,5 +90,6 @@ def test_a_later_upload_also_checks_for_a_repeat_and_supersedes(client, student)
         "INSERT submissions_submission",
         "UPDATE students_student",
         "INSERT submissions_event",
+        "INSERT students_mail",
         "UPDATE submissions_submission",  # its file deleted
     ]

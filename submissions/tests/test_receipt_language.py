@@ -4,7 +4,6 @@ import pytest
 
 from students.models import Mail
 from students.tests.factories import StudentFactory
-from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
 pytestmark = pytest.mark.django_db
@@ -12,14 +11,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(django_capture_on_commit_callbacks):
-    """Runs the upload's after-commit work (the receipt mail is queued by a task: run it)."""
-    from submissions.mail import receipt
+    """The upload, with its receipt written as the worker writes it as it takes it."""
+    from students.mail import render_mail
 
     def upload(client, student):
         with django_capture_on_commit_callbacks(execute=False):
             response = post_upload(client, student)
-        # What the receipt task does first, in a process with no request (so in English).
-        receipt(Submission.objects.with_expiry().get(student=student, superseded_at=None))
+        # What the worker does, in a process with no request (so in English).
+        receipt_mail = Mail.objects.get(kind="receipt", student=student)
+        render_mail(receipt_mail)
+        receipt_mail.save()
         return response
 
     return upload

@@ -117,3 +117,39 @@ def test_the_receipt_task_run_twice_sends_once(client, smtp, student):
     run_worker()
 
     assert len(smtp.to(student.email)) == 1
+
+
+def test_the_receipt_mail_attaches_the_signed_receipt(client, smtp, student):
+    from submissions import receipts
+
+    assert post_upload(client, student, CONTENT).status_code == 302
+    run_worker()
+
+    submission = student.submissions.get()
+    [received] = smtp.to(student.email)
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == f"receipt-{submission.display_code}.json"
+    assert attachment.get_content_type() == "application/json"
+    content = attachment.get_content()
+    content = content.decode() if isinstance(content, bytes) else content
+    result = receipts.check(content)
+    assert result.valid, result.problems
+    assert result.facts["sha256"] == sha256(CONTENT)
+    assert f"Attached: your signed receipt, receipt-{submission.display_code}.json" in body(
+        received
+    )
+    assert "/verify/checker/" in body(received)
+
+
+def test_the_german_receipt_mail_speaks_of_its_attachment_in_german(client, smtp, exam):
+    exam.language = "de"
+    exam.save()
+    student = StudentFactory(exam=exam)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
+
+    assert post_upload(client, student, CONTENT).status_code == 302
+    run_worker()
+
+    [received] = smtp.to(student.email)
+    assert "Im Anhang: Ihre signierte Eingangsbestätigung" in body(received)
+    assert len(list(received.iter_attachments())) == 1

@@ -45,15 +45,58 @@ def test_it_finds_a_submission_however_the_code_is_typed(client, submission, typ
     assert submission.student.full_name in page
     assert "Final Ånswer.pdf" in page
     assert sha256(b"%PDF-1.7 final answer") in page
-    assert f"/verify/{submission.verification_code}/download/" in page
+    # The download is posted too: the code never goes into an address.
+    assert '<form method="post" action="/verify/download/">' in page
+    assert f'name="code" value="{codes.display(submission.verification_code)}"' in page
+    assert f"/verify/{submission.verification_code}" not in page
 
 
-@pytest.mark.parametrize("typed", ["ZZZZ-ZZZZ-ZZZZ", "not a code!", "1234"])
-def test_unknown_and_malformed_codes_get_the_same_answer(client, db, typed):
-    response = client.get("/verify/", {"code": typed})
+def test_the_page_posts_the_code_so_it_stays_out_of_the_address(client, submission):
+    form = client.get("/verify/").content.decode()
+
+    response = client.post("/verify/", {"code": codes.display(submission.verification_code)})
+
+    assert '<form method="post" class="stack" action="/verify/">' in form
+    assert response.status_code == 200
+    assert "Final Ånswer.pdf" in response.content.decode()
+
+
+def test_the_posted_download_gives_the_file(client, submission):
+    response = client.post(
+        "/verify/download/", {"code": codes.display(submission.verification_code)}
+    )
+
+    assert response.status_code == 302
+    assert client.get(response["Location"]).getvalue() == b"%PDF-1.7 final answer"
+
+
+def test_an_unknown_code_is_not_found(client, db):
+    response = client.post("/verify/", {"code": "ZZZZ-ZZZZ-ZZZZ"})
 
     assert response.status_code == 404
     assert "No submission has this code." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "7KQ2-M9XD-3HF",
+            "A verification code has 12 letters and digits, like 7KQ2-M9XD-3HFP; this has 11.",
+        ),
+        ("7KQ2-M9XD-3HFPP", "this has 13."),
+        ("1234", "this has 4."),
+        ("7KQ2-M9XD-3HFU", "never the letter U"),
+        ("7KQ2-M9XD-3HF!", "never the letter U"),
+    ],
+)
+def test_a_code_that_cannot_be_one_is_told_apart_from_an_unknown_one(client, db, typed, said):
+    response = client.post("/verify/", {"code": typed})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert said in page
+    assert "No submission has this code." not in page
 
 
 def test_download_saves_the_file_under_its_original_name(client, submission):
@@ -92,6 +135,19 @@ def test_a_superseded_code_says_it_was_replaced_and_offers_no_download(client, s
     assert "A later upload by this student replaced this file" in page
     assert "/download/" not in page
     assert download.status_code == 410
+    # What the reviewer can do without the student: ask the examiner.
+    assert "For the file that counts, ask the exam's examiner:" in page
+
+
+def test_the_superseded_page_names_the_exams_contact(client, submission):
+    exam = submission.student.exam
+    exam.contact = "exams@math.example.edu"
+    exam.save()
+    post_upload(client, submission.student, b"newer", name="newer.pdf")
+
+    page = client.get("/verify/", {"code": submission.verification_code}).content.decode()
+
+    assert "ask the exam's examiner (exams@math.example.edu)" in page
 
 
 def test_a_purged_file_says_when_and_why_and_keeps_its_checksum(client, submission):

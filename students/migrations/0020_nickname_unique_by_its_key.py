@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """One nickname per exam by collation.nickname_key (case folded in Python, the same on
     SQLite and PostgreSQL), instead of by the database's lower()."""
 
-    dependencies = [("students", "0015_student_nickname_key")]
+    dependencies = [("students", "0019_student_nickname_key")]
 
     operations = [
         migrations.RemoveConstraint(

@@ -39,7 +39,7 @@ def fill_keys_refusing_clashes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("students", "0014_sessions_name_the_examiner_backend")]
+    dependencies = [("students", "0018_import_remembers_its_encoding")]
 
     operations = [
         migrations.AddField(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('students', '0016_nickname_unique_by_its_key'),
+        ('students', '0020_nickname_unique_by_its_key'),
     ]
 
     operations = [
