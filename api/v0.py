@@ -319,7 +319,7 @@ def ping(request):
 def auth_token(request):
     """The original handed its one secret to anyone who asked here. Say where a token comes
     from now, rather than a bare 404 a script's author cannot act on."""
-    tokens_url = request.build_absolute_uri(reverse("students:api_tokens"))
+    tokens_url = request.build_absolute_uri(reverse("api_tokens:list"))
     raise Problem(
         410,
         _(

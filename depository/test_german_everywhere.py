@@ -201,7 +201,7 @@ def pages(exam, done):
         reverse("students:exam_create"),
         reverse("students:exam_list_archived"),
         reverse("students:time_zone"),
-        reverse("students:api_tokens"),
+        reverse("api_tokens:list"),
         reverse("students:examiner_invite"),
         reverse("students:import_upload", args=[exam.pk]),
         exam.get_absolute_url(),

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods
 from students import access, exports, mail, tasks, times
 from students.forms import BulkForm, MailingForm
 from students.models import Mail, Mailing
-from students.views import zip_response
 
 
 @login_required
@@ -77,7 +76,7 @@ def _extra_uploads(request, exam, form, students):
 
 
 def _zip(request, exam, form, students):
-    return zip_response(request, exam, exports.zip_name(exam, selected=True), students)
+    return exports.zip_response(request, exam, exports.zip_name(exam, selected=True), students)
 
 
 def _email(request, exam, students):

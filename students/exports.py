@@ -6,8 +6,12 @@ import re
 from typing import NamedTuple
 
 import segno
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from zipstream import ZIP_STORED, ZipStream
 
@@ -324,3 +328,22 @@ def _log_downloads(submissions, by):
 
 def zip_name(exam, selected=False):
     return file_name(exam, "zip", "selected" if selected else "")
+
+
+def zip_response(request, exam, filename, students=None):
+    """The ZIP of the exam's files (or of `students`'), its length announced so a download
+    cut short fails in the browser; a 503 page, before anything is sent, when the storage
+    cannot be reached."""
+    try:
+        files = zip_files(exam, students)
+    except storage.StorageUnavailable:
+        response = render(request, "students/zip_unavailable.html", {"exam": exam}, status=503)
+        response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+        return response
+    archive, stream = zip_archive(files, by=request.user)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Length"] = len(archive)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename
+    )
+    return response

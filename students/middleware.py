@@ -30,7 +30,8 @@ class SecondFactorRequired:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.resolver_match.namespace != "students":
+        # The examiner's pages: the dashboard's and the API token pages beside it.
+        if request.resolver_match.namespace not in {"students", "api_tokens"}:
             return None
         if not must_set_up_second_factor(request):
             return None

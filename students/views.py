@@ -2,7 +2,6 @@ import functools
 import logging
 
 from allauth.mfa import app_settings as mfa_settings
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -18,7 +17,6 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from depository import storage
 from students import (
     access,
     accounts,
@@ -584,26 +582,7 @@ def exam_slips(request, pk):
 @require_GET
 def exam_zip(request, pk):
     exam = access.exam(request, pk)
-    return zip_response(request, exam, exports.zip_name(exam))
-
-
-def zip_response(request, exam, filename, students=None):
-    """The ZIP of the exam's files (or of `students`'), its length announced so a download
-    cut short fails in the browser; a 503 page, before anything is sent, when the storage
-    cannot be reached."""
-    try:
-        files = exports.zip_files(exam, students)
-    except storage.StorageUnavailable:
-        response = render(request, "students/zip_unavailable.html", {"exam": exam}, status=503)
-        response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
-        return response
-    archive, stream = exports.zip_archive(files, by=request.user)
-    response = StreamingHttpResponse(stream, content_type="application/zip")
-    response["Content-Length"] = len(archive)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
-    )
-    return response
+    return exports.zip_response(request, exam, exports.zip_name(exam))
 
 
 # --- Mail -----------------------------------------------------------------------------

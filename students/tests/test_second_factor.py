@@ -144,7 +144,7 @@ class TestSecondFactorRequired:
     def test_an_examiner_without_one_is_sent_to_set_it_up(self, client, examiner):
         sign_in(client, examiner)
 
-        for url in [EXAMS, "/exams/new/", reverse("students:api_tokens")]:
+        for url in [EXAMS, "/exams/new/", reverse("api_tokens:list")]:
             response = client.get(url)
             assert response["Location"] == reverse("mfa_index"), url
         assert client.get(reverse("mfa_index")).status_code == 200

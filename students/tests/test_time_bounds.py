@@ -119,7 +119,7 @@ def test_the_bulk_extension_holds_to_the_bound(examiner_client, ny_student, valu
 
 
 def test_a_token_expiry_holds_to_the_bound(examiner_client, examiner):
-    page = reverse("students:api_tokens")
+    page = reverse("api_tokens:list")
     refused = examiner_client.post(
         page, {"name": "sync", "scope": "read", "expires_at": "9999-12-31T23:59"}
     )
