@@ -84,22 +84,40 @@ def served(django_db_setup, django_db_blocker, tmp_path_factory, serve_tmp):
         TMPDIR=str(serve_tmp),
         HEALTH_TOKEN=HEALTH_TOKEN,
     )
-    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w+b")  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "depository.serve", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    with (
+        open(tmp_path_factory.mktemp("serve") / "serve.log", "w+b") as log,
+        serving(env, port, log),
+    ):
+        yield port
+
+
+def start(argv, env, log):
+    """One of our own processes (`python -m …`, `manage.py …`), its output into `log`."""
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
+        [sys.executable, *argv], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
     )  # fmt: skip
+
+
+def stop(process):
+    """SIGTERM, as Fly stops a machine; what is still running after 40 s is killed."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextlib.contextmanager
+def serving(env, port, log):
+    """`python -m depository.serve` on `port`, answering its health check, for the block."""
+    process = start(["-m", "depository.serve", "--bind", f"127.0.0.1:{port}"], env, log)
     try:
         wait_until_healthy(port, process, log)
-        yield port
+        yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+        stop(process)
 
 
 def wait_until_healthy(port, process, log):

@@ -10,9 +10,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -25,7 +22,7 @@ from django.contrib.auth.hashers import make_password
 import conftest
 from api.models import ApiToken
 from depository.test_logs_journey import load_smoke
-from depository.test_serve import free_port, multipart, wait_until_healthy
+from depository.test_serve import free_port, multipart, start, stop, wait_until_healthy
 from students import codes as upload_codes
 from students.models import Mail
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
@@ -73,22 +70,6 @@ def environment(collected_static, smtp, settings, tmp_path):
         "SITE_URL": "https://depository.test",
     }
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-def start(argv, env, log):
-    return subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
-        [sys.executable, *argv], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def stop(process):
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=40)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def post(url, body, content_type, expect):

@@ -8,10 +8,7 @@ import csv
 import http.client
 import io
 import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import zipfile
 
@@ -20,7 +17,7 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from depository.test_serve import ROOT, free_port, served_database_url, wait_until_healthy
+from depository.test_serve import free_port, served_database_url, serving
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
 from submissions.models import Event, Submission
 
@@ -283,22 +280,10 @@ def served_on_s3(django_db_blocker, tmp_path, s3, settings):
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
     )
-    log = open(tmp_path / "serve.log", "w+b")  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "depository.serve", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     try:
-        wait_until_healthy(port, process, log)
-        yield port
+        with open(tmp_path / "serve.log", "w+b") as log, serving(env, port, log):
+            yield port
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
         proxy.close()
 
 
