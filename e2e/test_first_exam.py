@@ -60,7 +60,10 @@ def create_exam_and_students(page, examiner, tmp_path):
 def hand_out_watch_and_download(pages, page, exam, tmp_path):
     # 3. Hand out the links: copy one, print slips, or send the roster CSV.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.get_by_role("button", name="Copy link for Alan Turing").click()
+    page.wait_for_load_state()  # copy.js (deferred) listens from then on
+    copy = page.get_by_role("button", name="Copy link for Alan Turing")
+    copy.click()
+    expect(copy).to_have_text("Copied")  # the page's own signal: the copy is asynchronous
     alan = exam.students.get(nickname="s1002")
     assert page.evaluate("() => navigator.clipboard.readText()").endswith(alan.get_upload_url())
     shot(page, "first-exam-3-links")
