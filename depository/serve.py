@@ -74,48 +74,40 @@ http {{
             # nginx's own failures only (the app's own 500s pass through as they are).
             error_page 500 = @not_received;
         }}
-        # A body past client_max_body_size: instead of nginx's own bare English page, the
-        # app's (in the student's language, saying what to do), still with status 413.
-        # Asked for without the body, which nginx never read, and with the URI the client
-        # asked for, so the app can tell an API call from a page and link back to it.
-        location @too_large {{
-            rewrite ^ {too_large_path}? break;
-            proxy_pass http://app;
-            proxy_method GET;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header Content-Type "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Original-URI $request_uri;
-        }}
-        # nginx could not keep a body (its temporary file failed: a full disk, a directory
-        # it cannot write): the app's page saying nothing was stored, as for @too_large,
-        # with the app's status (503, to try again later).
-        location @not_received {{
-            rewrite ^ {not_received_path}? break;
-            proxy_pass http://app;
-            proxy_method GET;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header Content-Type "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Original-URI $request_uri;
-        }}
+{app_pages}
     }}
 }}
 """
 
 
+# A request nginx refuses or fails itself gets the app's page instead of nginx's own bare
+# English one (in the student's language, saying what to do), with the app's status. It is
+# asked for without the body, which nginx never read or could not keep, and with the URI the
+# client asked for, so the app can tell an API call from a page and link back to it.
+APP_PAGE = """        location @{name} {{
+            rewrite ^ {path}? break;
+            proxy_pass http://app;
+            proxy_method GET;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header Content-Type "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Original-URI $request_uri;
+        }}"""
+APP_PAGES = {
+    # A body past client_max_body_size (413).
+    "too_large": TOO_LARGE_PATH,
+    # A body nginx could not keep: its temporary file failed (a full disk, a directory it
+    # cannot write); the app answers 503, to try again later.
+    "not_received": NOT_RECEIVED_PATH,
+}
+
+
 def nginx_conf(run_dir, bind, socket_path, max_body):
+    pages = "\n".join(APP_PAGE.format(name=name, path=path) for name, path in APP_PAGES.items())
     return NGINX_CONF.format(
-        run=run_dir,
-        bind=bind,
-        socket=socket_path,
-        max_body=max_body,
-        too_large_path=TOO_LARGE_PATH,
-        not_received_path=NOT_RECEIVED_PATH,
+        run=run_dir, bind=bind, socket=socket_path, max_body=max_body, app_pages=pages
     )
 
 
