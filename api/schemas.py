@@ -71,6 +71,9 @@ class ExamOut(Schema):
     )
     max_upload_bytes: int
     max_uploads: int
+    delivery_minutes: int = Field(
+        description="Minutes a two-step upload's bytes may follow its commitment (0: off)."
+    )
     manual_state: Literal["", "open", "closed"]
     allowed_extensions: str
     is_open: bool
@@ -104,6 +107,7 @@ class ExamIn(ObjectIn):
     blind_review: bool = False
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
+    delivery_minutes: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] = ""
     allowed_extensions: Text = ""
 
@@ -122,6 +126,7 @@ class ExamPatch(ObjectIn):
     blind_review: bool | None = None
     max_upload_bytes: int | None = Field(None, ge=0, le=2**31 - 1)
     max_uploads: int | None = Field(None, ge=0, le=32767)
+    delivery_minutes: int | None = Field(None, ge=0, le=32767)
     manual_state: Literal["", "open", "closed"] | None = None
     allowed_extensions: Text | None = None
 

@@ -1,15 +1,13 @@
 """
-An upload through the API takes the page's path (submissions.views.upload): the body limit
-is set and a declared length past it refused before a byte is read, the database connection
-goes back to the pool while the body arrives, the file streams through the same upload
-handler into the same UploadForm (size, type and emptiness validators), and it is stored
-and recorded by the same accept_upload, under the same lock and rules.
+The API's doors of the one upload pipeline (submissions.uploads): the one-step upload, whose
+body comes through the app as the page's form does (`receive`), and the two-step upload
+(`commit`, `complete`). Each only translates the pipeline's outcome into a problem document.
 """
 
 import hashlib
 import secrets
+from contextlib import contextmanager
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from api.problems import RETRY_AFTER_SECONDS, Problem, not_found
@@ -17,8 +15,6 @@ from students import codes
 from students.models import Student
 from submissions import uploads
 from submissions.forms import UploadForm
-from submissions.uploadrequest import started_at, unreadable_body
-from submissions.uploads import UploadRefused, accept_upload, release_db_connection
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 64
@@ -34,79 +30,81 @@ def student_for_code(upload_code):
     return student
 
 
-def too_large(student, declared=0):
-    refusal = uploads.too_large(student, declared)
-    return Problem(
-        413,
-        refusal.message,
-        code="file_too_large",
-        max_upload_bytes=student.exam.max_upload_bytes,
-    )
-
-
 def receive(request, student, *, md5=False):
     """
     Read the posted `file` of `request` for `student`, store and record it; returns the
-    Submission. Must run before anything reads the body. Raises Problem: 411 without a
-    Content-Length, 413 past the exam's limit, 422 for a file the form refuses (empty, wrong
-    type), and accept_upload's refusals (no uploads left, closed, storage down) with their
-    statuses. `md5`: compute the original service's MD5 in the same pass. The Submission
-    comes without its kept-until (`with_expiry`): a caller that shows it reads it.
+    Submission. Must run before anything reads the body. Raises Problem with the pipeline's
+    status and code (a form's refusal answers 422). `md5`: compute the original service's
+    MD5 in the same pass. The Submission comes without its kept-until (`with_expiry`): a
+    caller that shows it reads it.
     """
-    started = started_at(request)  # the deadline rules look at when the upload started
-    if refusal := unreadable_body(request):
-        uploads.log_refusal(student, refusal.message)
-        raise Problem(refusal.status, refusal.message, code="length_required")
-    declared = int(request.META["CONTENT_LENGTH"])
-    if declared > student.exam.max_upload_bytes + settings.UPLOAD_BODY_OVERHEAD:
-        raise too_large(student, declared)
-    request.upload_limit = student.exam.max_upload_bytes
     request.upload_md5 = md5
-    release_db_connection()  # a body can take minutes to arrive on a slow connection
+    token = form_token(request, student)
 
-    exam = student.exam
-    form = UploadForm(
-        {
-            "form_token": form_token(request, student),
-            "statement": request.POST.get("statement_accepted", ""),  # read as the page does
-        },
-        request.FILES,
-        max_bytes=exam.max_upload_bytes,
-        allowed_extensions=exam.allowed_extensions,
-        statement=exam.statement,
-    )
-    if getattr(request, "upload_over_limit", False):
-        raise too_large(student)
-    if not form.is_valid():
-        status = 413 if form.has_error("file", "file_too_large") else 422
-        error = next(iter(form.errors.values()))[0]
-        uploads.log_refusal(student, error)
-        field = next(iter(form.errors))
-        raise Problem(
-            status,
-            error,
-            code=_form_code(form),
-            errors=[{"field": "file" if field == "file" else IDEMPOTENCY_HEADER, "message": error}],
+    def make_form():
+        exam = student.exam
+        return UploadForm(
+            {
+                "form_token": token,
+                "statement": request.POST.get("statement_accepted", ""),  # read as the page does
+            },
+            request.FILES,
+            max_bytes=exam.max_upload_bytes,
+            allowed_extensions=exam.allowed_extensions,
+            statement=exam.statement,
         )
-    try:
-        submission = accept_upload(
+
+    with refusals(student):
+        return uploads.receive(request, student, make_form)
+
+
+def commit(request, student, *, sha256, size, name, statement_accepted):
+    """The two-step upload's first step: the commitment and where to PUT the bytes."""
+    token = form_token(request, student)
+    with refusals(student):
+        commitment = uploads.commit(
             student,
-            form.cleaned_data["file"],
-            form.cleaned_data["form_token"],
-            at=started,
-            statement_accepted=form.cleaned_data.get("statement", False),
+            token=token,
+            sha256=sha256,
+            size=size,
+            name=name,
+            statement_accepted=statement_accepted,
         )
-    except UploadRefused as refusal:
-        uploads.log_refusal(student, refusal.message)
-        # The storage or the database away: a script should try again after a while.
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if refusal.status == 503 else {}
+        upload_url = request.build_absolute_uri(
+            f"/u/{student.upload_code}/deliver/{commitment.token}/"
+        )
+        url, headers = uploads.delivery(commitment, upload_url)
+    return commitment, url, headers
+
+
+def complete(student, commitment):
+    with refusals(student):
+        return uploads.complete(student, commitment)
+
+
+@contextmanager
+def refusals(student):
+    """The pipeline's refusals as problem documents: a form's answers 422 (the page's 400),
+    the storage or the database away 503 with Retry-After."""
+    try:
+        yield
+    except uploads.UploadRefused as refusal:
+        status, extra = refusal.status, {}
+        if refusal.form is not None:
+            field = next(iter(refusal.form.errors))
+            status = 413 if status == 413 else 422
+            extra["errors"] = [
+                {
+                    "field": "file" if field == "file" else IDEMPOTENCY_HEADER,
+                    "message": refusal.message,
+                }
+            ]
+        if status == 413:
+            extra["max_upload_bytes"] = student.exam.max_upload_bytes
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
         raise Problem(
-            refusal.status,
-            refusal.message,
-            code=refusal_code(student, refusal, started),
-            headers=headers,
+            status, refusal.message, code=refusal.code, headers=headers, **extra
         ) from None
-    return submission
 
 
 def form_token(request, student):
@@ -125,23 +123,3 @@ def form_token(request, student):
             errors=[{"field": IDEMPOTENCY_HEADER, "message": "too long"}],
         )
     return hashlib.sha256(f"{student.pk}:{key}".encode()).hexdigest()
-
-
-def refusal_code(student, refusal, at=None):
-    if refusal.status >= 500:
-        return "unavailable"
-    if refusal.status == 400:
-        return "statement_required"
-    if not student.exam.has_opened(at):
-        return "not_open_yet"
-    if not student.is_open(at):
-        return "exam_closed"
-    return "no_uploads_left"
-
-
-def _form_code(form):
-    for field_errors in form.errors.as_data().values():
-        for error in field_errors:
-            if error.code:
-                return error.code
-    return "invalid"

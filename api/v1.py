@@ -73,7 +73,8 @@ def create_exam(request, payload: schemas.ExamIn):
     require_unbound(request)
     data = payload.dict()
     exam = Exam.new_for(request.auth.user)
-    for name in ("language", "max_upload_bytes", "max_uploads", "time_zone", "retention_days"):
+    defaulted = ("language", "max_upload_bytes", "max_uploads", "delivery_minutes")
+    for name in (*defaulted, "time_zone", "retention_days"):
         if data[name] is None:
             data[name] = getattr(exam, name)
     return Status(201, _exam_form(data, exam))

@@ -254,6 +254,10 @@ SUBMISSION_MAX_UPLOAD_BYTES = env.int("SUBMISSION_MAX_UPLOAD_BYTES", default=3 *
 SUBMISSION_MAX_UPLOADS = env.int("SUBMISSION_MAX_UPLOADS", default=5)
 SUBMISSION_RETENTION_DAYS = env.int("SUBMISSION_RETENTION_DAYS", default=3)
 DOWNLOAD_LINK_SECONDS = 600
+# How long a two-step upload's presigned PUT URL works, at most (never past the commitment's
+# delivery window). Storage checks it when the PUT starts, so a slow phone's PUT that began
+# in time finishes; a page that needs another asks for one by committing the same file again.
+PRESIGNED_PUT_SECONDS = 600
 
 # --- Signed receipts ------------------------------------------------------------------
 # Every accepted upload gets a statement signed with this Ed25519 key (submissions.signing),

@@ -151,10 +151,22 @@ def kind_of(filename):
 def content_type(uploaded_file):
     """The type to store and serve: the one the name claims when the bytes agree, else
     application/octet-stream."""
-    kind = kind_of(uploaded_file.name)
-    if kind and kind.matches(read_head(uploaded_file)):
+    return content_type_of(uploaded_file.name, read_head(uploaded_file))
+
+
+def content_type_of(name, head):
+    """content_type() of a file named `name` that starts with `head` (its first HEAD_BYTES)."""
+    kind = kind_of(name)
+    if kind and kind.matches(head):
         return kind.content_type
     return OCTET_STREAM
+
+
+def claimed_content_type(name):
+    """The type a file's name claims, before its bytes are seen (a two-step upload's
+    storage is told it up front; the bytes are checked against it when they are there)."""
+    kind = kind_of(name)
+    return kind.content_type if kind else OCTET_STREAM
 
 
 def describe(extensions):

@@ -111,7 +111,16 @@ class ExamForm(forms.ModelForm):
             ["title", "instructions", "contact", "statement", "language", "blind_review"],
         ),
         (_("When"), ["time_zone", *EXAM_TIME_FIELDS]),
-        (_("Files"), ["max_upload_mb", "max_uploads", "allowed_extensions", "retention_days"]),
+        (
+            _("Files"),
+            [
+                "max_upload_mb",
+                "max_uploads",
+                "allowed_extensions",
+                "delivery_minutes",
+                "retention_days",
+            ],
+        ),
     ]
 
     def groups(self):

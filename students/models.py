@@ -39,6 +39,10 @@ def default_max_uploads():
 
 
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 30
+# How long after committing its fingerprint a student may deliver a file's bytes (the
+# two-step upload, submissions.uploads): long enough to find another network when the
+# connection fails in the last minute, short enough that the examiner collects soon after.
+DEFAULT_DELIVERY_MINUTES, MAX_DELIVERY_MINUTES = 30, 24 * 60
 MAX_EXTRA_UPLOADS = 50  # as many as an exam may give everyone
 NAME_FIELDS = {"first_name", "last_name", "nickname", "email"}
 
@@ -90,6 +94,7 @@ EXAM_FIELDS = [
     *EXAM_TIME_FIELDS,
     "max_upload_bytes",
     "max_uploads",
+    "delivery_minutes",
     "allowed_extensions",
     "retention_days",
     "instructions",
@@ -166,6 +171,17 @@ class Exam(models.Model):
         _("uploads per student"),
         default=default_max_uploads,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    delivery_minutes = models.PositiveSmallIntegerField(
+        _("delivery window (minutes)"),
+        default=DEFAULT_DELIVERY_MINUTES,
+        validators=[MaxValueValidator(MAX_DELIVERY_MINUTES)],
+        help_text=_(
+            "A student whose page fixed their file's fingerprint before the deadline may "
+            "still send its bytes for this many minutes after fixing it, so a network that "
+            "fails in the last minute does not make them late. 0 turns this off: the file "
+            "must arrive before the deadline."
+        ),
     )
     manual_state = models.CharField(
         _("open or closed"),
@@ -292,6 +308,14 @@ class Exam(models.Model):
         """Whether students can hand in photos of paper pages as one PDF: the exam takes
         PDF (or any file)."""
         return filetypes.makes_pdfs(filetypes.parse_extensions(self.allowed_extensions))
+
+    def takes_commitments(self):
+        """Whether a student's page may fix a file by its fingerprint first and send its
+        bytes afterwards, within the delivery window (0 minutes: it may not)."""
+        return self.delivery_minutes > 0
+
+    def delivery_window(self):
+        return timedelta(minutes=self.delivery_minutes)
 
     def has_opened(self, at=None):
         """Past its opening time (or opened by hand): before it, students only see when."""

@@ -117,6 +117,32 @@ class UploadForm(forms.Form):
         return filetypes.wrong_type_messages(self.allowed)
 
 
+class CommitForm(forms.Form):
+    """A two-step upload's first step, from the page's script: the chosen file's fingerprint
+    (SHA-256 and size, computed in the browser) and name, the page's form token, and the
+    statement box. The exam's rules are submissions.uploads.commit's, for every door."""
+
+    token = forms.CharField(max_length=64)
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", max_length=64)
+    size = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "min_value": _("This file is empty (0 bytes). Please check you picked the right file.")
+        },
+    )
+    name = forms.CharField(max_length=255)
+    statement = forms.BooleanField(required=False, widget=StatementInput)
+
+    def clean_name(self):
+        return safe_filename(self.cleaned_data["name"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if "statement" in cleaned:
+            cleaned["statement_accepted"] = cleaned.pop("statement")
+        return cleaned
+
+
 class VerifyForm(forms.Form):
     code = forms.CharField(
         label=_("Verification code"),

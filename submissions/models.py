@@ -1,3 +1,4 @@
+import logging
 import secrets
 from datetime import timedelta
 
@@ -21,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from students import times
 from students.models import Mail, Student
 from submissions import codes, receipts, storage
+
+log = logging.getLogger(__name__)
 
 
 def submission_key(instance=None, filename=None):
@@ -72,6 +75,15 @@ def collection_starts(prefix="student__"):
 
 class UploadsExhausted(Exception):
     """The student has no uploads left, or the exam closed, by the time the row is locked."""
+
+
+class CommitmentClosed(Exception):
+    """The commitment an upload completes is no longer open (replaced, expired or done)."""
+
+
+class TokenTaken(Exception):
+    """A commitment's token (the page's form token, a script's idempotency key) was used
+    before for another file."""
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -144,6 +156,7 @@ class SubmissionQuerySet(models.QuerySet):
         form_token=None,
         statement="",
         at=None,
+        commitment=None,
     ):
         """
         Record an upload whose file is already stored under `key`: lock the student, check
@@ -151,7 +164,9 @@ class SubmissionQuerySet(models.QuerySet):
         Returns (new submission, the submission it superseded or None). The rules are checked
         as of `at` (when the upload started; default now), and so is lateness; it is accepted
         now. `statement` is the exam's submission statement as the student accepted it. The
-        upload's receipt is signed here, so no recorded upload is ever without one.
+        upload's receipt is signed here, so no recorded upload is ever without one. A two-step
+        upload passes its `commitment`, closed here as delivered in the same transaction
+        (CommitmentClosed if it is no longer open), so it completes at most once.
         """
         now = timezone.now()
         with transaction.atomic():
@@ -162,6 +177,10 @@ class SubmissionQuerySet(models.QuerySet):
                 .select_related("exam")
                 .get(pk=student.pk)
             )
+            # Closed first, by a conditional update: whoever closes it (a second completion,
+            # the clock expiring it) either waits here and finds it closed, or wins.
+            if commitment and not commitment.close(Commitment.State.DELIVERED, at=now):
+                raise CommitmentClosed
             if not locked.can_upload(at or now):
                 raise UploadsExhausted
             previous = (
@@ -201,6 +220,9 @@ class SubmissionQuerySet(models.QuerySet):
                 accepted_at=now,
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
+            if commitment:
+                Commitment.objects.filter(pk=commitment.pk).update(submission=submission)
+                commitment.submission = submission
             Event.log(locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked))
             if locked.email:
                 # The receipt is queued with the upload it is for, so no worker that dies
@@ -332,6 +354,147 @@ class Submission(models.Model):
         if self.statement:
             parts.append(f"statement accepted: “{self.statement}”")
         return "; ".join(parts)
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state=Commitment.State.OPEN)
+
+    def overdue(self, now=None):
+        """Open commitments whose delivery window has ended."""
+        return self.open().filter(deliver_by__lte=now or timezone.now())
+
+    def commit(self, student, *, token, sha256, size, name, content_type, statement, at):
+        """
+        Fix the file `student` will deliver, by its fingerprint, as of `at`: the rules are
+        checked again under the student's lock (the lock record() takes), and the student's
+        open commitment, if any, is replaced (its bytes, if any arrived, are the caller's to
+        delete). Returns (commitment, the one it replaced or None). Committing again the
+        same file (same token, or same SHA-256 and size while it is open: a retry, a second
+        tab, a student who came back) returns the open commitment as it is.
+
+        How commitments count against the upload limit: they do not; a student has at most
+        one open commitment (a constraint), and only a completed one is an upload, counted
+        by record() under the same lock. So a student can never record more uploads than
+        the limit, however many tabs commit and complete at once.
+        """
+        with transaction.atomic():
+            locked = (
+                Student.objects.select_for_update(of=("self",))
+                .select_related("exam")
+                .get(pk=student.pk)
+            )
+            same = self.filter(student=locked, token=token).first()
+            if same and (same.sha256, same.size) != (sha256, size):
+                raise TokenTaken
+            same = (
+                same
+                or self.open()
+                .filter(student=locked, sha256=sha256, size=size, deliver_by__gt=at)
+                .first()
+            )
+            if same:
+                return same, None
+            if not locked.can_upload(at):
+                raise UploadsExhausted
+            replaced = self.select_for_update().open().filter(student=locked).first()
+            if replaced:
+                replaced.close(Commitment.State.REPLACED, at=at)
+            commitment = self.create(
+                student=locked,
+                token=token,
+                key=submission_key(),
+                original_name=name,
+                size=size,
+                sha256=sha256,
+                content_type=content_type,
+                statement=statement,
+                language=translation.get_language() or "",
+                committed_at=at,
+                deliver_by=at + locked.exam.delivery_window(),
+            )
+        return commitment, replaced
+
+
+class Commitment(models.Model):
+    """
+    A student's file fixed by its fingerprint before its bytes travel (the two-step upload,
+    submissions.uploads): made while uploads are open, it fixes the upload's time, and the
+    bytes may follow until `deliver_by`. Completed, it becomes a Submission as of
+    `committed_at`; never completed, it expires and its object (if any) is deleted.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("awaiting the file")
+        DELIVERED = "delivered", _("delivered")
+        REPLACED = "replaced", _("replaced by a later file")
+        EXPIRED = "expired", _("expired without the file")
+
+    student = models.ForeignKey(
+        "students.Student", on_delete=models.CASCADE, related_name="commitments"
+    )
+    # The page's form token (the API's idempotency key, scoped to the student): the public
+    # name of this commitment in its URLs, and the submission's form_token once delivered.
+    token = models.CharField(max_length=64, unique=True)
+    # Where the bytes go: a fresh random key, never built from anything the student sent.
+    key = models.CharField(max_length=200, unique=True)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content_type = models.CharField(max_length=100)
+    statement = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    committed_at = models.DateTimeField()
+    deliver_by = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # When the student was told the window is about to close with nothing delivered.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    submission = models.OneToOneField(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="commitment"
+    )
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-committed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=Q(state="open"),
+                name="one_open_commitment_per_student",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_state_display()})"
+
+    def is_open(self):
+        return self.state == self.State.OPEN
+
+    def is_deliverable(self, now=None):
+        """Open, and its delivery window has not ended."""
+        return self.is_open() and (now or timezone.now()) < self.deliver_by
+
+    def close(self, state, *, at=None):
+        """Leave the open state, once (a conditional update): False when it had already
+        left it, and then it stays as it was."""
+        at = at or timezone.now()
+        closed = Commitment.objects.filter(pk=self.pk).open().update(state=state, closed_at=at)
+        if closed:
+            self.state, self.closed_at = state, at
+        return bool(closed)
+
+    def expire(self):
+        """Close it as expired (its window ended undelivered) and delete whatever of its bytes
+        arrived; a delete that fails is left to reconcile_storage. False when it had closed."""
+        if not self.close(self.State.EXPIRED):
+            return False
+        try:
+            storage.delete(self.key)
+        except storage.StorageUnavailable:
+            log.exception("Could not delete %s; reconcile_storage will find it", self.key)
+        return True
 
 
 class EventQuerySet(models.QuerySet):

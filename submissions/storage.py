@@ -2,12 +2,17 @@
 about submissions (storing, deleting, safe file names) are depository.storage's, which the
 examiner's side uses too; this app reaches them through this module."""
 
+import base64
+import hashlib
 import re
 import threading
+from dataclasses import dataclass
+from tempfile import SpooledTemporaryFile
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
@@ -20,10 +25,12 @@ from depository.storage import (  # noqa: F401 (this app's storage calls, in one
     attachment,
     delete,
     delete_many,
+    is_missing,
     is_s3,
     safe_filename,
     store,
 )
+from students.filetypes import HEAD_BYTES
 
 DOWNLOAD_SALT = "submissions.download"
 
@@ -121,3 +128,125 @@ def submission_pk_from_token(token):
         return signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.DOWNLOAD_LINK_SECONDS)
     except signing.BadSignature:
         return None
+
+
+# --- Two-step uploads: the bytes go straight to storage ----------------------------------
+
+# The headers a browser sends with its PUT: each is signed into the presigned URL, so storage
+# refuses a PUT without them or with other values (and the bucket's CORS rule, set by
+# `manage.py storage_cors`, lets a page of the site send them).
+PUT_HEADERS = ("Content-Type", "Content-Disposition", "x-amz-checksum-sha256")
+
+
+def sha256_base64(hex_digest):
+    """The form S3's checksum headers take: the digest's bytes in base64."""
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def presigned_put(key, *, size, content_type, sha256, filename, seconds):
+    """Where a browser PUTs a file of exactly `size` bytes whose SHA-256 is `sha256` (hex):
+    a presigned URL for `key`, good for `seconds`, and the headers to send with it. Its
+    Content-Length and checksum are signed, so storage itself refuses a body of another
+    length (SignatureDoesNotMatch) or other content (BadDigest)."""
+    s3 = default_storage
+    headers = {
+        "Content-Type": content_type,
+        "Content-Disposition": attachment(filename),
+        "x-amz-checksum-sha256": sha256_base64(sha256),
+    }
+    try:
+        url = s3.connection.meta.client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": s3.bucket_name,
+                "Key": s3._normalize_name(clean_name(key)),
+                "ContentLength": size,
+                "ContentType": headers["Content-Type"],
+                "ContentDisposition": headers["Content-Disposition"],
+                "ChecksumSHA256": headers["x-amz-checksum-sha256"],
+            },
+            ExpiresIn=seconds,
+        )
+    except STORAGE_ERRORS as error:
+        raise StorageUnavailable(str(error)) from error
+    return url, headers
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    sha256: str  # hex
+    head: bytes  # the first HEAD_BYTES, to judge its type by
+    # Where the SHA-256 came from: the storage's own checksum, or the app reading it back.
+    sha256_from: str
+
+
+def inspect(key):
+    """What storage holds under `key`: its size, SHA-256 and first bytes, or None when there
+    is nothing; StorageUnavailable when storage cannot say. On S3 the SHA-256 is the one
+    storage checked the PUT against (HeadObject with checksums; two small requests in all);
+    a store that keeps no checksum has the object read back and hashed."""
+    try:
+        if is_s3():
+            return _inspect_s3(key)
+        return _inspect_file(key)
+    except STORAGE_ERRORS as error:
+        if is_missing(error):
+            return None
+        raise StorageUnavailable(str(error)) from error
+
+
+def _inspect_s3(key):
+    s3 = default_storage
+    client, bucket = s3.connection.meta.client, s3.bucket_name
+    name = s3._normalize_name(clean_name(key))
+    found = client.head_object(Bucket=bucket, Key=name, ChecksumMode="ENABLED")
+    size = found["ContentLength"]
+    checksum = found.get("ChecksumSHA256", "")
+    if checksum and "-" not in checksum:  # a composite (multipart) checksum is not the file's
+        sha256, source = base64.b64decode(checksum).hex(), "storage"
+        head = b""
+        if size:
+            ranged = client.get_object(Bucket=bucket, Key=name, Range=f"bytes=0-{HEAD_BYTES - 1}")
+            head = ranged["Body"].read()
+    else:
+        body = client.get_object(Bucket=bucket, Key=name)["Body"]
+        digest, head = _hash_stream(body)
+        sha256, source = digest.hexdigest(), "read back"
+    return StoredObject(size=size, sha256=sha256, head=head, sha256_from=source)
+
+
+def _inspect_file(key):
+    with default_storage.open(key, "rb") as file:
+        digest, head = _hash_stream(file)
+        size = file.tell()
+    return StoredObject(size=size, sha256=digest.hexdigest(), head=head, sha256_from="read back")
+
+
+def _hash_stream(stream, chunk=256 * 1024):
+    digest, head = hashlib.sha256(), b""
+    while block := stream.read(chunk):
+        if len(head) < HEAD_BYTES:
+            head += block[: HEAD_BYTES - len(head)]
+        digest.update(block)
+    return digest, head
+
+
+def save_delivered(key, stream, size):
+    """A two-step upload's bytes, PUT to the app (storage that cannot presign: local files):
+    exactly `size` bytes of `stream` saved under `key`, replacing what an earlier attempt
+    left. Returns False, keeping nothing, when the stream holds fewer or more."""
+    with SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as spool:
+        received = 0
+        while received <= size and (block := stream.read(min(256 * 1024, size + 1 - received))):
+            spool.write(block)
+            received += len(block)
+        if received != size:
+            return False
+        spool.seek(0)
+        try:
+            default_storage.delete(key)
+            default_storage.save(key, File(spool, name=key))
+        except STORAGE_ERRORS as error:
+            raise StorageUnavailable(str(error)) from error
+    return True

@@ -10,8 +10,6 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from submissions.uploads import UploadRefused
-
 log = logging.getLogger(__name__)
 
 LENGTH_REQUIRED = _(
@@ -26,13 +24,13 @@ ELAPSED_HEADER = "HTTP_X_REQUEST_ELAPSED"
 
 
 def unreadable_body(request):
-    """The refusal (411) for a post whose body length is not declared, else None.
+    """Why (for a 411) a post whose body length is not declared cannot be read, else None.
 
     Without Content-Length (a body sent with `Transfer-Encoding: chunked`) Django reads the
     body as empty, so the upload would look like a form without a file. Nothing of such a
     body is read, stored or counted."""
     if request.method == "POST" and not request.META.get("CONTENT_LENGTH"):
-        return UploadRefused(LENGTH_REQUIRED, status=411)
+        return LENGTH_REQUIRED
     return None
 
 

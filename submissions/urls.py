@@ -5,6 +5,9 @@ from submissions import views
 app_name = "submissions"
 urlpatterns = [
     path("u/<str:upload_code>/", views.upload, name="upload"),
+    path("u/<str:upload_code>/commit/", views.commit, name="commit"),
+    path("u/<str:upload_code>/deliver/<str:token>/", views.deliver, name="deliver"),
+    path("u/<str:upload_code>/complete/<str:token>/", views.complete, name="complete"),
     path("u/<str:upload_code>/receipt/<str:verification_code>/", views.receipt, name="receipt"),
     path(
         "u/<str:upload_code>/receipt/<str:verification_code>/signed/",

@@ -1,30 +1,22 @@
 import logging
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import TooManyFilesSent
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from students import codes as upload_codes
+from students import times
 from students.models import Exam, Student
-from submissions import checker, codes, receipts, scans, storage
-from submissions.forms import ReceiptCheckForm, UploadForm, VerifyForm
+from submissions import checker, codes, receipts, scans, storage, uploads
+from submissions.forms import CommitForm, ReceiptCheckForm, UploadForm, VerifyForm
 from submissions.models import Submission
 from submissions.throttle import code_page
-from submissions.uploadrequest import started_at, unreadable_body
-from submissions.uploads import (
-    UploadRefused,
-    accept_upload,
-    log_refusal,
-    release_db_connection,
-    too_large,
-)
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +34,88 @@ def _student(upload_code):
 @require_http_methods(["GET", "HEAD", "POST"])
 @code_page
 def upload(request, upload_code):
-    """The student's personal page. The body limit is set before anything reads the body.
+    """The student's personal page, and its form's post (the upload without JavaScript).
     No CSRF cookie: the secret upload code in the URL is what a forged request cannot know,
     and the page sends no Referer, so browsers post its form with `Origin: null`."""
-    # The deadline rules look at when the upload started, not when its last byte arrived.
-    request.upload_started_at = started_at(request)
     student = _student(upload_code)
-    if refusal := unreadable_body(request):
-        log_refusal(student, refusal.message)
+    if request.method != "POST":
+        return _upload_page(request, student, _upload_form(student), 200)
+    try:
+        submission = uploads.receive(
+            request, student, lambda: _upload_form(student, request.POST, request.FILES)
+        )
+    except uploads.UploadRefused as refusal:
+        if refusal.form:  # the form's own errors, shown at their fields
+            return _upload_page(request, student, refusal.form, refusal.status)
         form = _upload_form(student)
         return _upload_page(request, student, form, refusal.status, refusal.message)
-    if request.method == "POST":
-        limit = student.exam.max_upload_bytes
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > limit + settings.UPLOAD_BODY_OVERHEAD:
-            return _too_large(request, student)
-        request.upload_limit = limit
-        # A body can take minutes to arrive on a slow connection.
-        release_db_connection()
-    return _upload(request, student)
+    return redirect("submissions:receipt", student.upload_code, submission.verification_code)
+
+
+# The two-step upload of the page's script (submissions.uploads): lean JSON answers, no
+# template, no query the answer does not need. No CSRF cookie, as on the page's own post.
+
+
+@csrf_exempt
+@require_POST
+@code_page
+def commit(request, upload_code):
+    """Fix the chosen file by its fingerprint; answers where to PUT its bytes."""
+    student = _student(upload_code)
+    form = CommitForm(request.POST)
+    if not form.is_valid():
+        return _refusal(uploads.form_refusal(student, form))
+    try:
+        commitment = uploads.commit(student, **form.cleaned_data)
+        deliver_to = reverse("submissions:deliver", args=[upload_code, commitment.token])
+        url, headers = uploads.delivery(commitment, deliver_to)
+    except uploads.UploadRefused as refusal:
+        return _refusal(refusal)
+    return JsonResponse(
+        {
+            "token": commitment.token,
+            "state": commitment.state,
+            "put_url": url,
+            "put_headers": headers,
+            "complete_url": reverse("submissions:complete", args=[upload_code, commitment.token]),
+            "deliver_by": commitment.deliver_by,
+            "deliver_by_text": times.format_time(commitment.deliver_by, "long", student.exam.zone),
+        },
+        status=201,
+    )
+
+
+@csrf_exempt
+@require_http_methods(["PUT"])
+@code_page
+def deliver(request, upload_code, token):
+    """A committed file's bytes, where storage cannot take them itself (local files)."""
+    student = _student(upload_code)
+    commitment = get_object_or_404(student.commitments, token=token)
+    try:
+        uploads.deliver(student, commitment, request, int(request.META.get("CONTENT_LENGTH") or 0))
+    except uploads.UploadRefused as refusal:
+        return _refusal(refusal)
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+@code_page
+def complete(request, upload_code, token):
+    """The bytes are in storage: checked and recorded; answers where the receipt is."""
+    student = _student(upload_code)
+    commitment = get_object_or_404(student.commitments.select_related("submission"), token=token)
+    try:
+        submission = uploads.complete(student, commitment)
+    except uploads.UploadRefused as refusal:
+        return _refusal(refusal)
+    receipt_url = reverse("submissions:receipt", args=[upload_code, submission.verification_code])
+    return JsonResponse({"code": submission.display_code, "receipt_url": receipt_url})
+
+
+def _refusal(refusal):
+    return JsonResponse({"error": refusal.message, "code": refusal.code}, status=refusal.status)
 
 
 def _upload_form(student, *args):
@@ -72,48 +127,6 @@ def _upload_form(student, *args):
         statement=exam.statement,
         last_upload=student.uploads_left() == 1,
     )
-
-
-def _upload(request, student):
-    posted = request.method == "POST"  # an empty post is still a post, and gets its errors
-    try:
-        form = _upload_form(student, *((request.POST, request.FILES) if posted else ()))
-    except TooManyFilesSent:
-        error = scans.TOO_MANY_PAGES % {"max": scans.MAX_PAGES}
-        log_refusal(student, error)
-        return _upload_page(request, student, _upload_form(student), 400, error)
-    if getattr(request, "upload_over_limit", False):
-        return _too_large(request, student)
-    status, error = 200, None
-    if posted:
-        if form.is_valid():
-            try:
-                submission = accept_upload(
-                    student,
-                    form.cleaned_data["file"],
-                    form.cleaned_data["form_token"],
-                    at=request.upload_started_at,
-                    statement_accepted=form.cleaned_data.get("statement", False),
-                )
-            except UploadRefused as refusal:
-                status, error = refusal.status, refusal.message
-            else:
-                return redirect(
-                    "submissions:receipt", student.upload_code, submission.verification_code
-                )
-        else:
-            status = 413 if form.has_error("file", "file_too_large") else 400
-        log_refusal(student, error or _first_error(form))
-    return _upload_page(request, student, form, status, error)
-
-
-def _first_error(form):
-    return next(iter(form.errors.values()))[0]
-
-
-def _too_large(request, student):
-    refusal = too_large(student, int(request.META.get("CONTENT_LENGTH") or 0))
-    return _upload_page(request, student, _upload_form(student), 413, refusal.message)
 
 
 def _upload_page(request, student, form, status, error=None):

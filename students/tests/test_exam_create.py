@@ -15,6 +15,7 @@ def test_it_creates_an_exam(examiner_client, examiner):
             "closes_at": "2030-06-01T12:00",
             "max_upload_mb": "3",
             "max_uploads": 5,
+            "delivery_minutes": 30,
             "time_zone": "UTC",
             "retention_days": 3,
         },

@@ -19,6 +19,7 @@ def test_it_edits_an_exam(examiner_client, exam):
             "retention_days": 3,
             "max_upload_mb": "1.5",
             "max_uploads": 2,
+            "delivery_minutes": 30,
         },
     )
 
@@ -36,6 +37,7 @@ def test_the_file_size_limit_cannot_pass_what_the_server_accepts(examiner_client
             "retention_days": 3,
             "max_upload_mb": "500",
             "max_uploads": 5,
+            "delivery_minutes": 30,
         },
     )
 
@@ -54,6 +56,7 @@ def past_due_post(client, exam, **extra):
             "retention_days": 3,
             "max_upload_mb": "3",
             "max_uploads": 5,
+            "delivery_minutes": 30,
             "closes_at": "2030-12-10T09:00",
             **extra,
         },
@@ -98,6 +101,7 @@ def test_blind_review_is_switched_on_and_off_on_the_form(examiner_client, exam):
         "retention_days": 3,
         "max_upload_mb": "3",
         "max_uploads": 5,
+        "delivery_minutes": 30,
     }
     page = examiner_client.get(f"/exams/{exam.pk}/edit/").content.decode()
     assert 'name="blind_review"' in page

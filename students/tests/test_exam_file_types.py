@@ -13,6 +13,7 @@ def edit(client, exam, allowed):
             "title": exam.title,
             "max_upload_mb": "3",
             "max_uploads": exam.max_uploads,
+            "delivery_minutes": 30,
             "allowed_extensions": allowed,
             "time_zone": exam.time_zone,
             "retention_days": exam.retention_days,

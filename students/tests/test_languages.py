@@ -20,6 +20,7 @@ NEW_EXAM = {
     "closes_at": "2030-06-01T12:00",
     "max_upload_mb": "3",
     "max_uploads": 5,
+    "delivery_minutes": 30,
     "time_zone": "Europe/Berlin",
     "retention_days": 3,
 }

@@ -29,6 +29,7 @@ def exam_post(client, closes_at, **fields):
         "closes_at": closes_at,
         "max_upload_mb": "3",
         "max_uploads": 5,
+        "delivery_minutes": 30,
         "time_zone": NEW_YORK,
         "retention_days": 30,
         **fields,

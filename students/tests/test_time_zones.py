@@ -20,6 +20,7 @@ def exam_data(**fields):
         "time_zone": "UTC",
         "max_upload_mb": "3",
         "max_uploads": 5,
+        "delivery_minutes": 30,
         "retention_days": 3,
         **fields,
     }

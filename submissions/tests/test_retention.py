@@ -274,6 +274,7 @@ def exam_form(examiner_client, **fields):
         "time_zone": "UTC",
         "max_upload_mb": "3",
         "max_uploads": 5,
+        "delivery_minutes": 30,
         "retention_days": 3,
         **fields,
     }
