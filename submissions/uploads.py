@@ -425,7 +425,10 @@ def _not_deliverable(student, commitment):
 
 
 def _closed(student, commitment):
+    """The refusal for a commitment that was replaced or expired; whatever of its bytes
+    arrived since is deleted (it can never be counted)."""
     commitment.refresh_from_db(fields=["state"])
+    _discard(commitment.key)
     if commitment.state == Commitment.State.EXPIRED:
         message = COMMITMENT_EXPIRED % {"deliver_by": _deliver_by(commitment)}
         return _refused(student, message, 410, "commitment_expired")
