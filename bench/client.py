@@ -1,11 +1,14 @@
 """Browser-like clients: open the personal link, post the form with its tokens and a file."""
 
+import hashlib
 import html.parser
 import http.client
+import json
 import socket
 import struct
 import threading
 import time
+import urllib.parse
 import uuid
 from http.cookies import SimpleCookie
 
@@ -208,3 +211,91 @@ def tcp_bytes_acked(sock):
         return struct.unpack_from("Q", info, 120)[0]
     except (OSError, struct.error):
         return None
+
+
+def _request(browser, method, path, body=b"", headers=None):
+    """One request on the browser's keep-alive connection (form-encoded when `body` is a
+    dict); the response and its body."""
+    if isinstance(body, dict):
+        body = urllib.parse.urlencode(body).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+    for attempt in (1, 2):
+        conn = browser._connection()
+        try:
+            conn.request(method, path, body=body, headers=browser._headers(headers))
+            return browser._finish(conn)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            browser.close()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def put_to_storage(url, data, headers):
+    """The browser's PUT of the bytes, straight to the storage the URL names."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=SOCKET_TIMEOUT)
+    try:
+        conn.request("PUT", f"{parts.path}?{parts.query}", body=data, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def two_step_once(port, code, data, visit=True, storage_checksum=True):
+    """The page's script: (open the personal link,) commit the file's fingerprint, PUT its
+    bytes to the presigned URL, complete, (open the receipt). `visit` False: the upload's own
+    requests only (commit and complete). `storage_checksum`: tell moto the PUT's checksum
+    algorithm, so it keeps the checksum as R2 and S3 keep it from x-amz-checksum-sha256
+    alone (then completion reads no bytes back); False: the app reads the object back."""
+    browser = Browser(port)
+    path = f"/u/{code}/"
+    result = {"status": None, "get_s": 0.0, "post_s": None, "error": None}
+    try:
+        token = uuid.uuid4().hex
+        if visit:
+            t0 = time.perf_counter()
+            response, body = browser.get(path)
+            result["get_s"] = time.perf_counter() - t0
+            if response.status != 200:
+                result["status"] = f"GET {response.status}"
+                return result
+            token = hidden_inputs(body).get("form_token", token)
+        t1 = time.perf_counter()
+        fingerprint = {
+            "token": token,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "name": "answer.pdf",
+            "statement": "on",
+        }
+        response, body = _request(browser, "POST", f"{path}commit/", fingerprint)
+        if response.status != 201:
+            result["status"] = f"commit {response.status}"
+            return result
+        answer = json.loads(body)
+        headers = dict(answer["put_headers"])
+        if storage_checksum:
+            headers["x-amz-sdk-checksum-algorithm"] = "SHA256"
+        status = put_to_storage(answer["put_url"], data, headers)
+        if status != 200:
+            result["status"] = f"PUT {status}"
+            return result
+        response, body = _request(browser, "POST", answer["complete_url"])
+        result["post_s"] = time.perf_counter() - t1
+        if response.status != 200:
+            result["status"] = f"complete {response.status}"
+            return result
+        result["status"] = 302  # as the page's post: the receipt is next
+        if visit:
+            response, _ = browser.get(json.loads(body)["receipt_url"])
+            if response.status != 200:
+                result["status"] = f"receipt {response.status}"
+    except (OSError, http.client.HTTPException) as error:
+        result["error"] = type(error).__name__
+        result["status"] = f"error {type(error).__name__}"
+    finally:
+        browser.close()
+    return result

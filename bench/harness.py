@@ -4,9 +4,20 @@ import itertools
 import os
 from dataclasses import dataclass, field
 
-from bench.client import run_clients, upload_once, upload_through_api
+from bench.client import run_clients, two_step_once, upload_once, upload_through_api
 from bench.figures import summarize
-from bench.stack import MemoryWatch, Started, cpu_seconds, empty_bucket, named
+from bench.stack import MemoryWatch, Started, cpu_seconds, disk_written, empty_bucket, named
+
+# The two-step upload (bench/scenarios/two_step.py): the whole visit (page, commit, PUT to
+# storage, complete, receipt), the upload's own requests only, and with the app reading the
+# object back instead of trusting the storage's checksum.
+WAYS = {
+    "two_step": two_step_once,
+    "two_step_only": lambda port, code, data: two_step_once(port, code, data, visit=False),
+    "two_step_read_back": lambda port, code, data: two_step_once(
+        port, code, data, visit=False, storage_checksum=False
+    ),
+}
 
 
 @dataclass
@@ -30,6 +41,7 @@ class Bench:
     stack: Stack
     seed: dict
     files: list = field(default_factory=list)
+    _other_files: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.codes = iter(self.seed["codes"])
@@ -49,24 +61,37 @@ class Bench:
         """Let moto forget stored objects between phases (it keeps them in memory)."""
         empty_bucket(self.stack.s3)
 
-    def uploads(self, count, concurrency, repeat=1, time_limit=None, port=None, api=False):
+    def uploads(
+        self, count, concurrency, repeat=1, time_limit=None, port=None, api=False, way=None,
+        size=None,
+    ):  # fmt: skip
         """`count` uploads by count/repeat fresh students, each uploading `repeat` times, to
         the app (or whatever serves `port`): through the page, or with `api` through the
-        original service's route in /api/v0/."""
+        original service's route in /api/v0/, or `way` one of WAYS (the two-step upload).
+        `size`: bytes per file (default --size)."""
         codes = self.take_codes(-(-count // repeat))
-        jobs = [(codes[i % len(codes)], self.files[i % len(self.files)]) for i in range(count)]
+        files = self.files_of(size or self.size)
+        jobs = [(codes[i % len(codes)], files[i % len(files)]) for i in range(count)]
         self.memory.reset()
-        cpu = self.cpu()
-        upload = upload_through_api if api else upload_once
+        cpu, written = self.cpu(), disk_written(self.memory.pids())
+        upload = WAYS[way] if way else upload_through_api if api else upload_once
         results, elapsed = run_clients(
             lambda job: upload(port or self.port, *job),
             jobs,
             concurrency,
             time_limit or self.args.phase_seconds,
         )
-        summary = summarize(results, elapsed, self.size, ok_status=201 if api else 302)
+        summary = summarize(results, elapsed, size or self.size, ok_status=201 if api else 302)
         summary["cpu_ms"] = self.cpu_per_upload(cpu, summary["ok"])
+        summary["disk_bytes"] = (disk_written(self.memory.pids()) - written) / max(summary["ok"], 1)
         return summary, self.memory.phase_peaks()
+
+    def files_of(self, size):
+        if size == self.size:
+            return self.files
+        if size not in self._other_files:
+            self._other_files[size] = [os.urandom(size) for _ in range(len(self.files))]
+        return self._other_files[size]
 
     def cpu(self):
         return {

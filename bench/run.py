@@ -25,6 +25,7 @@ from bench.stack import (
     MiB,
     Started,
     drop_database,
+    flush_redis,
     free_port,
     gunicorn_settings,
     machine,
@@ -56,6 +57,9 @@ def parse_args(argv=None):
         ),
     )
     parser.add_argument("--port", type=int, default=0, help="app port (default: free in 8400-8499)")
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.uploads, args.memory_uploads, args.students, args.rounds = 48, 100, 1_200, 1
@@ -81,6 +85,9 @@ def app_env(args, app_port, s3_endpoint):
         "AWS_S3_ADDRESSING_STYLE": "path",
         "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
+        # Redis, as fly.toml has it for the rush: the throttle's counts and the examiners'
+        # sessions (database 2, flushed by each run).
+        "REDIS_URL": args.redis_url,
         "BENCH_EXAMINER_PASSWORD": args.examiner_password,
         "LOG_LEVEL": "WARNING",
     }
@@ -89,6 +96,7 @@ def app_env(args, app_port, s3_endpoint):
 def prepare(args, env, python):
     """A fresh database, migrated, with static files and the seeded exams; the seed."""
     pg_version = reset_database(args.database_url)
+    flush_redis(args.redis_url)
     for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run([python, "manage.py", *command], env=env, cwd=ROOT, check=True)  # noqa: S603
     seeded = subprocess.run(  # noqa: S603 (our own argv)

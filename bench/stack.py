@@ -118,6 +118,13 @@ def reset_database(url):
     return version
 
 
+def flush_redis(url):
+    """Empty the run's Redis database (the throttle's counts of an earlier run)."""
+    import redis
+
+    redis.Redis.from_url(url, socket_connect_timeout=3).flushdb()
+
+
 def drop_database(url):
     import psycopg
 
@@ -165,6 +172,18 @@ def cpu_seconds(pids):
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def disk_written(pids):
+    """Bytes these processes wrote to files (/proc/<pid>/io write_bytes: counted as the page
+    cache takes them, so a temporary file deleted before it reached the disk counts too)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+                if line.startswith("write_bytes:"):
+                    total += int(line.split()[1])
+    return total
 
 
 def named(command):

@@ -177,10 +177,6 @@ class SubmissionQuerySet(models.QuerySet):
                 .select_related("exam")
                 .get(pk=student.pk)
             )
-            # Closed first, by a conditional update: whoever closes it (a second completion,
-            # the clock expiring it) either waits here and finds it closed, or wins.
-            if commitment and not commitment.close(Commitment.State.DELIVERED, at=now):
-                raise CommitmentClosed
             if not locked.can_upload(at or now):
                 raise UploadsExhausted
             previous = (
@@ -188,10 +184,13 @@ class SubmissionQuerySet(models.QuerySet):
                 if locked.uploads_used  # only recorded uploads add to it: none before the first
                 else None
             )
+            events = []
             if previous:
                 previous.superseded_at = now
                 previous.save(update_fields=["superseded_at"])
-                Event.log(locked, Event.Kind.SUPERSEDED, previous, previous.original_name)
+                events.append(
+                    Event.build(locked, Event.Kind.SUPERSEDED, previous, previous.original_name)
+                )
             code, late_by = codes.new_verification_code(), locked.late_by(at or now)
             receipt_jws = receipts.sign_upload(
                 student=locked,
@@ -220,10 +219,19 @@ class SubmissionQuerySet(models.QuerySet):
                 accepted_at=now,
             )
             Student.objects.filter(pk=locked.pk).update(uploads_used=F("uploads_used") + 1)
-            if commitment:
-                Commitment.objects.filter(pk=commitment.pk).update(submission=submission)
-                commitment.submission = submission
-            Event.log(locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked))
+            # A commitment is closed by a conditional update: whoever else closes it (a second
+            # completion, the clock expiring it) waits for this transaction and finds it
+            # closed, or closed it first, and then this whole transaction is undone.
+            if commitment and not commitment.close(
+                Commitment.State.DELIVERED, at=now, submission=submission
+            ):
+                raise CommitmentClosed
+            events.append(
+                Event.build(
+                    locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked)
+                )
+            )
+            Event.objects.bulk_create(events)  # one insert for both lines
             if locked.email:
                 # The receipt is queued with the upload it is for, so no worker that dies
                 # before writing it can lose it: the outbox's lease covers it from here.
@@ -384,20 +392,23 @@ class CommitmentQuerySet(models.QuerySet):
                 .select_related("exam")
                 .get(pk=student.pk)
             )
-            same = self.filter(student=locked, token=token).first()
-            if same and (same.sha256, same.size) != (sha256, size):
-                raise TokenTaken
-            same = (
-                same
-                or self.open()
-                .filter(student=locked, sha256=sha256, size=size, deliver_by__gt=at)
-                .first()
+            # One query: this token's commitment, and the student's open one (at most one).
+            found = list(
+                self.filter(Q(token=token) | Q(state=Commitment.State.OPEN, student=locked))
             )
+            same = next((c for c in found if c.token == token), None)
+            if same and (
+                same.student_id != locked.pk or (same.sha256, same.size) != (sha256, size)
+            ):
+                raise TokenTaken
+            replaced = next((c for c in found if c.is_open() and c is not same), None)
+            again = replaced and (replaced.sha256, replaced.size) == (sha256, size)
+            if same is None and again and replaced.is_deliverable(at):
+                same = replaced  # the same file again: another tab, or they came back
             if same:
                 return same, None
             if not locked.can_upload(at):
                 raise UploadsExhausted
-            replaced = self.select_for_update().open().filter(student=locked).first()
             if replaced:
                 replaced.close(Commitment.State.REPLACED, at=at)
             commitment = self.create(
@@ -476,13 +487,17 @@ class Commitment(models.Model):
         """Open, and its delivery window has not ended."""
         return self.is_open() and (now or timezone.now()) < self.deliver_by
 
-    def close(self, state, *, at=None):
+    def close(self, state, *, at=None, submission=None):
         """Leave the open state, once (a conditional update): False when it had already
-        left it, and then it stays as it was."""
+        left it, and then it stays as it was. Delivered, with its `submission`."""
         at = at or timezone.now()
-        closed = Commitment.objects.filter(pk=self.pk).open().update(state=state, closed_at=at)
+        closed = (
+            Commitment.objects.filter(pk=self.pk)
+            .open()
+            .update(state=state, closed_at=at, submission=submission)
+        )
         if closed:
-            self.state, self.closed_at = state, at
+            self.state, self.closed_at, self.submission = state, at, submission
         return bool(closed)
 
     def expire(self):
@@ -555,9 +570,22 @@ class Event(models.Model):
 
     @classmethod
     def log(cls, student, kind, submission=None, detail="", by=None):
-        return cls.objects.create(
-            student_id=student.pk, submission=submission, kind=kind, detail=detail[:300], by=by
-        )
+        return cls.objects.create(**cls._fields(student, kind, submission, detail, by))
+
+    @classmethod
+    def build(cls, student, kind, submission=None, detail="", by=None):
+        """An event not yet saved, to log with others in one insert (bulk_create)."""
+        return cls(**cls._fields(student, kind, submission, detail, by))
+
+    @staticmethod
+    def _fields(student, kind, submission, detail, by):
+        return {
+            "student_id": student.pk,
+            "submission": submission,
+            "kind": kind,
+            "detail": detail[:300],
+            "by": by,
+        }
 
 
 class CodeMissCount(models.Model):

@@ -15,7 +15,7 @@ from students import times
 from students.models import Exam, Student
 from submissions import checker, codes, receipts, scans, storage, uploads
 from submissions.forms import CommitForm, ReceiptCheckForm, UploadForm, VerifyForm
-from submissions.models import Submission
+from submissions.models import Commitment, Submission
 from submissions.throttle import code_page
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,8 @@ def commit(request, upload_code):
 @code_page
 def deliver(request, upload_code, token):
     """A committed file's bytes, where storage cannot take them itself (local files)."""
-    student = _student(upload_code)
-    commitment = get_object_or_404(student.commitments, token=token)
+    commitment = _commitment(upload_code, token)
+    student = commitment.student
     try:
         uploads.deliver(student, commitment, request, int(request.META.get("CONTENT_LENGTH") or 0))
     except uploads.UploadRefused as refusal:
@@ -104,14 +104,28 @@ def deliver(request, upload_code, token):
 @code_page
 def complete(request, upload_code, token):
     """The bytes are in storage: checked and recorded; answers where the receipt is."""
-    student = _student(upload_code)
-    commitment = get_object_or_404(student.commitments.select_related("submission"), token=token)
+    commitment = _commitment(upload_code, token)
+    student = commitment.student
     try:
         submission = uploads.complete(student, commitment)
     except uploads.UploadRefused as refusal:
         return _refusal(refusal)
     receipt_url = reverse("submissions:receipt", args=[upload_code, submission.verification_code])
     return JsonResponse({"code": submission.display_code, "receipt_url": receipt_url})
+
+
+def _commitment(upload_code, token):
+    """The commitment `token` of the student whose link this is, with the student and the
+    exam, in one query."""
+    if not upload_codes.is_upload_code(upload_code):
+        raise Http404
+    commitment = get_object_or_404(
+        Commitment.objects.select_related("student__exam", "submission"),
+        token=token,
+        student__upload_code=upload_code,
+    )
+    timezone.activate(commitment.student.exam.zone)
+    return commitment
 
 
 def _refusal(refusal):

@@ -10,11 +10,10 @@ from bench.figures import cpu_text, label, ms, report_run, summarize
 from bench.stack import BUCKET, s3_client
 
 
-def floor(bench, count, concurrency):
+def floor(bench, count, concurrency, size=None):
     s3 = s3_client(bench.stack.s3_endpoint, max_pool=concurrency)
-    jobs = [
-        (f"floor/{secrets.token_hex(16)}", bench.files[i % len(bench.files)]) for i in range(count)
-    ]
+    files = bench.files_of(size or bench.size)
+    jobs = [(f"floor/{secrets.token_hex(16)}", files[i % len(files)]) for i in range(count)]
 
     def put(job):
         key, data = job
@@ -30,7 +29,7 @@ def floor(bench, count, concurrency):
 
     cpu = bench.cpu()
     results, elapsed = run_clients(put, jobs, concurrency, bench.args.phase_seconds)
-    summary = summarize(results, elapsed, bench.size)
+    summary = summarize(results, elapsed, size or bench.size)
     summary["cpu_ms"] = bench.cpu_per_upload(cpu, summary["ok"])
     return summary
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from submissions.tests.helpers import post_upload, upload_url
+from submissions.tests.test_two_step import commit, complete, put
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -86,10 +87,49 @@ def test_a_later_upload_also_checks_for_a_repeat_and_supersedes(client, student)
         "SELECT students_student FOR UPDATE",
         "SELECT submissions_submission FOR UPDATE",  # the current one
         "UPDATE submissions_submission",  # superseded
-        "INSERT submissions_event",
         "INSERT submissions_submission",
         "UPDATE students_student",
-        "INSERT submissions_event",
+        "INSERT submissions_event",  # superseded and accepted, in one insert
         "INSERT students_mail",
         "UPDATE submissions_submission",  # its file deleted
+    ]
+
+
+def test_a_two_step_commit_is_three_statements_after_the_link(client, student, s3):
+    with CaptureQueriesContext(connection) as queries:
+        response = commit(client, student)
+
+    assert response.status_code == 201
+    assert statements(queries) == [
+        THROTTLE,
+        "SELECT students_student",  # the link
+        "SELECT students_student FOR UPDATE",  # the rules, under the student's lock
+        "SELECT submissions_commitment",  # this token's, and the open one, in one query
+        "INSERT submissions_commitment",
+    ]
+
+
+def test_a_two_step_completion_finds_the_commitment_with_the_link(
+    client, student, s3, django_capture_on_commit_callbacks
+):
+    answer = commit(client, student).json()
+    put(answer)
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = complete(client, answer)
+
+    assert response.status_code == 200
+    assert statements(queries) == [
+        THROTTLE,
+        "SELECT submissions_commitment",  # with its student and exam
+        "SELECT students_student FOR UPDATE",
+        "INSERT submissions_submission",
+        "UPDATE students_student",
+        "UPDATE submissions_commitment",  # delivered, if it still was open
+        "INSERT submissions_event",
+        "INSERT students_mail",
+        "INSERT django_tasks_database_dbtaskresult",
     ]
