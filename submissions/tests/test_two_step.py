@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from conftest import s3_keys
 from students.tests.factories import ExamFactory, StudentFactory
-from submissions.models import Commitment, Event, Submission
+from submissions import storage
+from submissions.models import Commitment, CommitmentClosed, Event, Submission
 
 pytestmark = pytest.mark.django_db
 
@@ -383,3 +384,69 @@ def test_twenty_tabs_at_once_on_one_link_record_at_most_the_uploads_left(s3):
     assert results.count(200) == recorded
     assert Commitment.objects.filter(state=Commitment.State.OPEN).count() <= 1
     assert len(s3_keys(s3)) == 1  # the current file; every other object deleted
+
+
+def test_a_commitment_closed_meanwhile_records_nothing(client, student, s3):
+    """The clock expired it (or another tab replaced it) after the completion looked: the
+    conditional close in record() undoes the whole upload."""
+    answer = commit(client, student).json()
+    put(answer)
+    commitment = Commitment.objects.get()
+    Commitment.objects.get().expire()  # another process closes it
+
+    with pytest.raises(CommitmentClosed):
+        Submission.objects.record(
+            student,
+            key=commitment.key,
+            original_name=commitment.original_name,
+            size=commitment.size,
+            sha256=commitment.sha256,
+            content_type="application/pdf",
+            form_token=commitment.token,
+            at=commitment.committed_at,
+            commitment=commitment,
+        )
+
+    assert Submission.objects.count() == 0
+    student.refresh_from_db()
+    assert student.uploads_used == 0
+    assert Event.objects.filter(kind=Event.Kind.UPLOAD_ACCEPTED).count() == 0
+
+
+def test_the_checksum_storage_kept_is_used_without_reading_the_file_back(client, student, s3):
+    """R2 and S3 keep the checksum they checked the PUT against; moto keeps it when told
+    the algorithm. Then completion reads only the first bytes."""
+    answer = commit(client, student).json()
+    put(answer, PDF, {"x-amz-sdk-checksum-algorithm": "SHA256"})
+    key = Commitment.objects.get().key
+
+    found = storage.inspect(key)
+
+    assert found.sha256_from == "storage"
+    assert found.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert found.head == PDF[: len(found.head)] and 0 < len(found.head) <= 8192
+    assert complete(client, answer).status_code == 200
+
+
+def test_a_storage_without_checksums_has_the_file_read_back(client, student, s3):
+    answer = commit(client, student).json()
+    put(answer)  # moto keeps no checksum for a PUT that does not name its algorithm
+
+    found = storage.inspect(Commitment.objects.get().key)
+
+    assert found.sha256_from == "read back"
+    assert found.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+def test_a_stored_checksum_that_differs_is_refused(client, student, s3):
+    """What storage says it holds is compared with the commitment, whichever way it came."""
+    answer = commit(client, student).json()
+    other = b"%PDF-1.7 other " + b"q" * (len(PDF) - 15)
+    wrong = {"x-amz-sdk-checksum-algorithm": "SHA256"}
+    wrong["x-amz-checksum-sha256"] = storage.sha256_base64(hashlib.sha256(other).hexdigest())
+    put(answer, PDF, wrong)
+
+    completed = complete(client, answer)
+
+    assert (completed.status_code, completed.json()["code"]) == (422, "delivery_mismatch")
+    assert s3_keys(s3) == []
