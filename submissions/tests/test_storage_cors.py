@@ -10,9 +10,11 @@ kept rule of the operator's is therefore checked by reading its rules, not by a 
 
 import base64
 import hashlib
+import json
 import socket
 import urllib.request
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from django.core.files.storage import default_storage
@@ -20,7 +22,7 @@ from django.core.management import CommandError, call_command
 
 from submissions import cors
 from submissions.checks import browsers_may_upload_to_storage
-from submissions.tests.storage_servers import MotoProcess
+from submissions.tests.storage_servers import CREDENTIALS, MotoProcess
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +105,37 @@ def unreachable(settings, s3):
     return port
 
 
+@pytest.fixture
+def objects_only(settings, s3):
+    """Storage as the app's own R2 token reaches it: objects only, not the bucket's settings.
+    moto's server of this test's own, enforcing IAM once its first 4 requests set it up."""
+    server = MotoProcess(environment={"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+    iam = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1", **CREDENTIALS)
+    server.client().create_bucket(Bucket="answers")
+    iam.create_user(UserName="app")
+    statement = {
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+        "Resource": ["arn:aws:s3:::answers", "arn:aws:s3:::answers/*"],
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    iam.put_user_policy(UserName="app", PolicyName="objects", PolicyDocument=policy)
+    key = iam.create_access_key(UserName="app")["AccessKey"]
+    options = {
+        **settings.STORAGES["default"]["OPTIONS"],
+        "endpoint_url": server.endpoint,
+        "bucket_name": "answers",
+        "access_key": key["AccessKeyId"],
+        "secret_key": key["SecretAccessKey"],
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": options},
+    }
+    yield
+    server.stop()
+
+
 # The command.
 
 
@@ -178,6 +211,19 @@ def test_on_local_storage_there_is_nothing_to_set(capsys):
 def test_it_fails_when_storage_cannot_be_reached(unreachable, capsys):
     with pytest.raises(CommandError, match="Could not read the bucket's CORS rules: .*"):
         storage_cors(capsys, "--apply")
+
+
+def test_it_says_which_token_it_needs_when_the_apps_own_is_refused(objects_only, capsys):
+    with pytest.raises(CommandError) as refused:
+        storage_cors(capsys)
+
+    assert "Could not read the bucket's CORS rules: " in str(refused.value)
+    assert "(AccessDenied)" in str(refused.value)
+    assert str(refused.value).endswith(
+        "Reading and setting a bucket's CORS takes credentials that may change its settings "
+        "(R2: an API token with Admin Read & Write; the app itself needs only Object Read & "
+        "Write)."
+    )
 
 
 def test_the_origin_is_the_site_urls_as_a_browser_sends_it():
