@@ -6,8 +6,6 @@ browser's preflight from the bucket's rules; the page is a blank one of a loopba
 standing for the site's origin (the app's own pages would add their Content Security
 Policy, which is the upload page's business, not the bucket's)."""
 
-import base64
-import hashlib
 import http.server
 import threading
 
@@ -15,7 +13,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from submissions.tests.storage_servers import MotoProcess
+from submissions.tests.storage_servers import MotoProcess, presigned_put
 
 BODY = "%PDF-1.7 answers"
 KEY = "submissions/0123456789abcdef0123456789abcdef"
@@ -52,34 +50,21 @@ def site():
 def browser_put(browser, site, s3):
     """What the upload page does with a presigned PUT URL; the answer's status and ETag, or
     the browser's error."""
-    checksum = base64.b64encode(hashlib.sha256(BODY.encode()).digest()).decode()
-    url = default_storage.connection.meta.client.generate_presigned_url(
-        "put_object",
-        Params={
-            "Bucket": s3.bucket,
-            "Key": KEY,
-            "ContentType": "application/pdf",
-            "ContentLength": len(BODY),
-            "ChecksumSHA256": checksum,
-        },
-    )
+    client = default_storage.connection.meta.client
+    url, headers = presigned_put(client, s3.bucket, KEY, BODY.encode())
     page = browser.new_page()
     try:
         page.goto(f"{site}/exam")
         return page.evaluate(
-            """async ([url, body, checksum]) => {
+            """async ([url, headers, body]) => {
               try {
-                const answer = await fetch(url, {
-                  method: "PUT",
-                  headers: {"Content-Type": "application/pdf", "x-amz-checksum-sha256": checksum},
-                  body,
-                });
+                const answer = await fetch(url, {method: "PUT", headers, body});
                 return {status: answer.status, etag: answer.headers.get("ETag")};
               } catch (error) {
                 return {error: String(error)};
               }
             }""",
-            [url, BODY, checksum],
+            [url, headers, BODY],
         )
     finally:
         page.close()

@@ -17,10 +17,11 @@ from django.core.files.storage import storages
 from submissions.storage import STORAGE_ERRORS, StorageUnavailable
 
 RULE_ID = "exam-depository-upload"
-# The request headers of the presigned PUT that CORS controls: Content-Type (an answer file's
-# type is never one of the few CORS lets through unasked) and the signed SHA-256 checksum.
-# Content-Length and Host are signed too, but the browser sets those itself, unasked.
-UPLOAD_HEADERS = ("content-type", "x-amz-checksum-sha256")
+# The request headers signed into the presigned PUT that the browser must send and CORS
+# controls: Content-Type (an answer file's type is never one of the few CORS lets through
+# unasked), Content-Disposition (the stored object's, naming the file) and the SHA-256
+# checksum. Content-Length and Host are signed too, but the browser sets those itself.
+UPLOAD_HEADERS = ("content-type", "content-disposition", "x-amz-checksum-sha256")
 # How long a browser may keep the preflight's answer (Chromium keeps it 2 hours at most).
 MAX_AGE_SECONDS = 3600
 # Where the check's preflight asks to PUT: a key like the uploads' own. Nothing is stored.

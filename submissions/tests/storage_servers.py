@@ -6,7 +6,9 @@ its own, for its dashboard, that allows every preflight whatever the bucket's ru
 answered from the bucket's CORS rules. `FakeR2` serves it at R2's own addresses, over TLS,
 for a `manage.py` process given its `environment`."""
 
+import base64
 import datetime
+import hashlib
 import ipaddress
 import os
 import re
@@ -26,6 +28,29 @@ from botocore.config import Config
 START_SECONDS = 20
 R2_DOMAIN = ".r2.cloudflarestorage.com"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def presigned_put(client, bucket, key, body, content_type="application/pdf"):
+    """A presigned PUT URL signed as the two-step upload signs one (its Content-Length,
+    Content-Type, Content-Disposition and SHA-256 checksum), and the headers a browser sends
+    with it (all but Content-Length, which the browser sets itself)."""
+    headers = {
+        "Content-Type": content_type,
+        "Content-Disposition": 'attachment; filename="answers.pdf"',
+        "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(body).digest()).decode(),
+    }
+    url = client.generate_presigned_url(
+        "put_object",
+        Params={
+            "Bucket": bucket,
+            "Key": key,
+            "ContentLength": len(body),
+            "ContentType": headers["Content-Type"],
+            "ContentDisposition": headers["Content-Disposition"],
+            "ChecksumSHA256": headers["x-amz-checksum-sha256"],
+        },
+    )
+    return url, headers
 
 
 class MotoProcess:

@@ -8,11 +8,10 @@ methods and headers for the browser (and the check) to judge; but it answers 403
 any rule names another origin, where S3 uses the first rule that matches. A bucket with a
 kept rule of the operator's is therefore checked by reading its rules, not by a preflight."""
 
-import base64
-import hashlib
 import json
 import socket
 import urllib.request
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -22,16 +21,17 @@ from django.core.management import CommandError, call_command
 
 from submissions import cors
 from submissions.checks import browsers_may_upload_to_storage
-from submissions.tests.storage_servers import CREDENTIALS, MotoProcess
+from submissions.tests.storage_servers import CREDENTIALS, MotoProcess, presigned_put
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://depository.test"
+KEY = "submissions/0123456789abcdef0123456789abcdef"
 RULE = {
     "ID": "exam-depository-upload",
     "AllowedOrigins": [SITE],
     "AllowedMethods": ["PUT"],
-    "AllowedHeaders": ["content-type", "x-amz-checksum-sha256"],
+    "AllowedHeaders": ["content-type", "content-disposition", "x-amz-checksum-sha256"],
     "ExposeHeaders": ["ETag"],
     "MaxAgeSeconds": 3600,
 }
@@ -262,7 +262,8 @@ def test_the_check_fails_on_a_rule_for_another_origin(s3):
 
 
 def test_the_check_fails_on_a_rule_without_put_or_the_checksum_header(s3):
-    set_rules(s3, {**RULE, "AllowedMethods": ["GET"], "AllowedHeaders": ["Content-Type"]})
+    allowed = ["Content-Type", "Content-Disposition"]
+    set_rules(s3, {**RULE, "AllowedMethods": ["GET"], "AllowedHeaders": allowed})
 
     [error] = browsers_may_upload_to_storage(None)
 
@@ -287,29 +288,29 @@ def test_the_check_has_nothing_to_ask_of_local_storage():
 # What a browser sees.
 
 
+def test_the_rule_allows_every_header_the_presigned_put_signs_but_the_browsers_own(s3):
+    url, headers = presigned_put(
+        default_storage.connection.meta.client, s3.bucket, KEY, b"%PDF-1.7 answers"
+    )
+
+    signed = parse_qs(urlsplit(url).query)["X-Amz-SignedHeaders"][0].split(";")
+    assert sorted(signed) == sorted([*cors.UPLOAD_HEADERS, "content-length", "host"])
+    assert sorted(header.lower() for header in headers) == sorted(cors.UPLOAD_HEADERS)
+
+
 def test_a_browsers_preflight_and_upload_are_allowed_once_the_rule_is_set(s3, capsys):
     """The browser's side of the two-step upload, by hand: the preflight it sends before a
     PUT through a presigned URL signed as the upload signs it, then the PUT itself."""
     storage_cors(capsys, "--apply")
     body = b"%PDF-1.7 answers"
-    checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
-    url = default_storage.connection.meta.client.generate_presigned_url(
-        "put_object",
-        Params={
-            "Bucket": s3.bucket,
-            "Key": "submissions/0123456789abcdef0123456789abcdef",
-            "ContentType": "application/pdf",
-            "ContentLength": len(body),
-            "ChecksumSHA256": checksum,
-        },
-    )
+    url, headers = presigned_put(default_storage.connection.meta.client, s3.bucket, KEY, body)
     preflight = urllib.request.Request(  # noqa: S310 (loopback moto)
         url,
         method="OPTIONS",
         headers={
             "Origin": SITE,
             "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "content-type,x-amz-checksum-sha256",
+            "Access-Control-Request-Headers": ",".join(sorted(h.lower() for h in headers)),
         },
     )
     with urllib.request.urlopen(preflight, timeout=5) as answer:  # noqa: S310
@@ -317,23 +318,15 @@ def test_a_browsers_preflight_and_upload_are_allowed_once_the_rule_is_set(s3, ca
         assert answer.headers["Access-Control-Allow-Origin"] == SITE
         assert answer.headers["Access-Control-Allow-Methods"] == "PUT"
         assert answer.headers["Access-Control-Allow-Headers"] == (
-            "content-type, x-amz-checksum-sha256"
+            "content-type, content-disposition, x-amz-checksum-sha256"
         )
         assert answer.headers["Access-Control-Max-Age"] == "3600"
     put = urllib.request.Request(  # noqa: S310 (loopback moto)
-        url,
-        data=body,
-        method="PUT",
-        headers={
-            "Origin": SITE,
-            "Content-Type": "application/pdf",
-            "x-amz-checksum-sha256": checksum,
-        },
+        url, data=body, method="PUT", headers={"Origin": SITE, **headers}
     )
     with urllib.request.urlopen(put, timeout=5) as answer:  # noqa: S310
         assert answer.status == 200
         assert answer.headers["Access-Control-Allow-Origin"] == SITE
         assert answer.headers["Access-Control-Expose-Headers"] == "ETag"
         assert answer.headers["ETag"]
-    stored = s3.get_object(Bucket=s3.bucket, Key="submissions/0123456789abcdef0123456789abcdef")
-    assert stored["Body"].read() == body
+    assert s3.get_object(Bucket=s3.bucket, Key=KEY)["Body"].read() == body
