@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from submissions import signing
+from submissions import cors, signing
+from submissions.tests.storage_servers import FakeR2
 
 ROOT = Path(__file__).resolve().parent.parent
 FLY = tomllib.loads((ROOT / "fly.toml").read_text())
@@ -24,9 +25,10 @@ LEFT_OUT = {
 }
 
 
-def production_environment(database_url="sqlite:///unused.sqlite3"):
+def production_environment(database_url="sqlite:///unused.sqlite3", r2=None):
     """The environment fly.toml gives the app, plus the secrets it sets with `fly secrets`
-    (the database: a migrated one of the tests'; the bucket: an EU-jurisdiction R2 one)."""
+    (the database: a migrated one of the tests'; the bucket: an EU-jurisdiction R2 one, which
+    `r2` answers for)."""
     clean = {
         name: value
         for name, value in os.environ.items()
@@ -34,6 +36,7 @@ def production_environment(database_url="sqlite:///unused.sqlite3"):
     }
     return {
         **clean,
+        **(r2.environment if r2 else {}),
         **FLY["env"],
         "SECRET_KEY": secrets.token_urlsafe(50),
         "RECEIPT_SIGNING_KEY": signing.new_private_key(),
@@ -44,18 +47,39 @@ def production_environment(database_url="sqlite:///unused.sqlite3"):
     }
 
 
-def check_deploy(database_url, **environment):
+@pytest.fixture(scope="module")
+def r2(tmp_path_factory):
+    """Every R2 endpoint the tests name, answered by moto: its bucket `answers` lets a page
+    at fly.toml's SITE_URL upload, as `manage.py storage_cors --apply` leaves a bucket."""
+    r2 = FakeR2(tmp_path_factory.mktemp("r2"))
+    client = r2.client()
+    client.create_bucket(Bucket="answers")
+    rule = cors.upload_rule(cors.site_origin(FLY["env"]["SITE_URL"]))
+    client.put_bucket_cors(Bucket="answers", CORSConfiguration={"CORSRules": [rule]})
+    yield r2
+    r2.stop()
+
+
+def manage(r2, database_url, *arguments, **environment):
     return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        [sys.executable, "manage.py", *arguments],
         cwd=ROOT,
-        env={**production_environment(database_url), **environment},
+        env={**production_environment(database_url, r2), **environment},
         capture_output=True,
         text=True,
         timeout=120,
     )
 
 
-def test_check_deploy_reports_nothing_with_production_settings(migrated_database_url):
+@pytest.fixture
+def check_deploy(r2):
+    def check(database_url, **environment):
+        return manage(r2, database_url, "check", "--deploy", "--fail-level", "DEBUG", **environment)
+
+    return check
+
+
+def test_check_deploy_reports_nothing_with_production_settings(migrated_database_url, check_deploy):
     result = check_deploy(migrated_database_url)
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -63,7 +87,9 @@ def test_check_deploy_reports_nothing_with_production_settings(migrated_database
 
 
 @pytest.mark.parametrize("email_url", ["consolemail://", ""])
-def test_check_deploy_warns_while_mail_is_only_printed(migrated_database_url, email_url):
+def test_check_deploy_warns_while_mail_is_only_printed(
+    migrated_database_url, email_url, check_deploy
+):
     result = check_deploy(migrated_database_url, EMAIL_URL=email_url)
 
     assert "submissions.W002" in result.stdout + result.stderr
@@ -74,28 +100,26 @@ def test_production_sits_behind_fly_and_trusts_its_client_ip_header():
     assert production_environment()["BEHIND_FLY_PROXY"] == "true"
 
 
-def check_deploy_with_storage(database_url, endpoint, **variables):
-    return check_deploy(database_url, AWS_S3_ENDPOINT_URL=endpoint, **variables)
-
-
-def test_check_deploy_refuses_a_plain_http_storage_endpoint(migrated_database_url):
+def test_check_deploy_refuses_a_plain_http_storage_endpoint(migrated_database_url, check_deploy):
     """Files go to storage with an unsigned body, so only TLS protects them on the way."""
-    result = check_deploy_with_storage(migrated_database_url, "http://storage.example.com")
+    result = check_deploy(migrated_database_url, AWS_S3_ENDPOINT_URL="http://storage.example.com")
 
     assert result.returncode == 1
     assert "submissions.E001" in result.stderr
     assert "AWS_S3_ENDPOINT_URL is plain HTTP (http://storage.example.com)" in result.stderr
 
 
-def test_check_deploy_accepts_an_https_storage_endpoint(migrated_database_url):
-    result = check_deploy_with_storage(
-        migrated_database_url, "https://account.r2.cloudflarestorage.com", DATA_RESIDENCY=""
+def test_check_deploy_accepts_an_https_storage_endpoint(migrated_database_url, check_deploy):
+    result = check_deploy(
+        migrated_database_url,
+        AWS_S3_ENDPOINT_URL="https://account.r2.cloudflarestorage.com",
+        DATA_RESIDENCY="",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_check_deploy_fails_when_the_throttle_table_is_missing(tmp_path):
+def test_check_deploy_fails_when_the_throttle_table_is_missing(tmp_path, check_deploy):
     result = check_deploy(f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}")
 
     assert result.returncode == 1
@@ -106,7 +130,7 @@ def test_check_deploy_fails_when_the_throttle_table_is_missing(tmp_path):
     )
 
 
-def test_check_deploy_fails_when_the_throttles_redis_is_down(migrated_database_url):
+def test_check_deploy_fails_when_the_throttles_redis_is_down(migrated_database_url, check_deploy):
     result = check_deploy(migrated_database_url, REDIS_URL="redis://127.0.0.1:1/0")
 
     assert result.returncode == 1
@@ -114,7 +138,7 @@ def test_check_deploy_fails_when_the_throttles_redis_is_down(migrated_database_u
     assert "cannot read or write Redis at 127.0.0.1:1/0" in result.stderr
 
 
-def test_check_deploy_accepts_a_working_redis(migrated_database_url, redis_store):
+def test_check_deploy_accepts_a_working_redis(migrated_database_url, redis_store, check_deploy):
     result = check_deploy(migrated_database_url, REDIS_URL=os.environ["REDIS_URL"])
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -135,10 +159,11 @@ def test_fly_runs_the_app_in_an_eu_region():
 
 
 def test_check_deploy_under_eu_residency_refuses_an_r2_bucket_without_the_eu_jurisdiction(
-    migrated_database_url,
+    migrated_database_url, check_deploy
 ):
-    result = check_deploy_with_storage(
-        migrated_database_url, "https://0123456789abcdef.r2.cloudflarestorage.com"
+    result = check_deploy(
+        migrated_database_url,
+        AWS_S3_ENDPOINT_URL="https://0123456789abcdef.r2.cloudflarestorage.com",
     )
 
     assert result.returncode == 1
@@ -150,14 +175,14 @@ def test_check_deploy_under_eu_residency_refuses_an_r2_bucket_without_the_eu_jur
 
 
 def test_check_deploy_under_eu_residency_accepts_an_eu_jurisdiction_r2_bucket(
-    migrated_database_url,
+    migrated_database_url, check_deploy
 ):
-    result = check_deploy_with_storage(migrated_database_url, EU_R2)
+    result = check_deploy(migrated_database_url, AWS_S3_ENDPOINT_URL=EU_R2)
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_check_deploy_fails_without_a_receipt_signing_key(migrated_database_url):
+def test_check_deploy_fails_without_a_receipt_signing_key(migrated_database_url, check_deploy):
     result = check_deploy(migrated_database_url, RECEIPT_SIGNING_KEY="")
 
     assert result.returncode == 1
@@ -165,9 +190,54 @@ def test_check_deploy_fails_without_a_receipt_signing_key(migrated_database_url)
     assert "RECEIPT_SIGNING_KEY is not set" in result.stderr
 
 
-def test_check_deploy_fails_on_a_retired_key_that_is_not_a_key(migrated_database_url):
+def test_check_deploy_fails_on_a_retired_key_that_is_not_a_key(migrated_database_url, check_deploy):
     result = check_deploy(migrated_database_url, RECEIPT_PUBLIC_KEYS="not-a-key")
 
     assert result.returncode == 1
     assert "submissions.E006" in result.stderr
     assert "A key in RECEIPT_PUBLIC_KEYS is not a key" in result.stderr
+
+
+def test_check_deploy_fails_until_the_bucket_lets_browsers_upload(migrated_database_url, r2):
+    """The release's check refuses a bucket without the rule, and `storage_cors --apply`
+    (with credentials that may change the bucket's settings) is what makes it pass."""
+    r2.client().create_bucket(Bucket="answers-new")
+    bucket = {"AWS_STORAGE_BUCKET_NAME": "answers-new"}
+    check = ["check", "--deploy", "--fail-level", "DEBUG"]
+
+    before = manage(r2, migrated_database_url, *check, **bucket)
+    applied = manage(
+        r2,
+        migrated_database_url,
+        "storage_cors",
+        "--apply",
+        AWS_ACCESS_KEY_ID="admin",
+        AWS_SECRET_ACCESS_KEY="admin",
+        **bucket,
+    )
+    after = manage(r2, migrated_database_url, *check, **bucket)
+
+    assert before.returncode == 1
+    assert (
+        "submissions.E007) The bucket's CORS does not let a page at "
+        "https://exam-depository.fly.dev upload to it: it does not allow requests from "
+        "https://exam-depository.fly.dev."
+    ) in before.stderr
+    assert "HINT: Run `manage.py storage_cors --apply`" in before.stderr
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Set the CORS rule for uploads from https://exam-depository.fly.dev" in applied.stdout
+    assert after.returncode == 0, after.stdout + after.stderr
+
+
+def test_check_deploy_fails_when_storage_cannot_be_reached(migrated_database_url, check_deploy):
+    result = check_deploy(
+        migrated_database_url,
+        AWS_S3_ENDPOINT_URL="https://storage.example.com",
+        DATA_RESIDENCY="",
+    )
+
+    assert result.returncode == 1
+    assert (
+        "submissions.E008) Storage could not be asked whether browsers may upload to it: "
+        "storage.example.com:"
+    ) in result.stderr

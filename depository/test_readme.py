@@ -68,3 +68,24 @@ def test_the_readme_names_the_residency_errors_by_the_ids_the_checks_give(settin
         in text
     )
     assert f"Any other `DATA_RESIDENCY` than empty or `eu` fails with `{unknown.id}`." in text
+
+
+def test_the_readme_says_how_the_bucket_lets_browsers_upload():
+    import inspect
+
+    from submissions import cors
+    from submissions.checks import browsers_may_upload_to_storage
+
+    section = " ".join(
+        README.split("### The bucket and uploads from the browser")[1].split("\n## ")[0].split()
+    )
+    refused, unreachable = sorted(
+        re.findall(r'id="(submissions\.E\d+)"', inspect.getsource(browsers_may_upload_to_storage))
+    )
+
+    assert "manage.py storage_cors --apply" in section
+    assert f"fails with `{refused}`" in section
+    assert f"cannot reach fails it with `{unreachable}`" in section
+    assert f"(ID `{cors.RULE_ID}`)" in section
+    for header in cors.UPLOAD_HEADERS:
+        assert f"`{header}`" in section

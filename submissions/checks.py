@@ -3,8 +3,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from submissions import signing
+from submissions import cors, signing
 from submissions.residency import storage_location
+from submissions.storage import StorageUnavailable, is_s3
 
 
 @register(Tags.security, deploy=True)
@@ -41,6 +42,39 @@ def throttle_store_works(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def browsers_may_upload_to_storage(app_configs, **kwargs):
+    """The two-step upload has the student's browser PUT the file's bytes to the bucket from
+    SITE_URL's origin: unless the bucket answers the browser's preflight allowing that, every
+    such upload fails in the browser. Asked as a browser asks, so it needs no credentials."""
+    if not is_s3():
+        return []
+    origin = cors.site_origin()
+    try:
+        refusals = cors.preflight(origin).refusals(origin)
+    except StorageUnavailable as error:
+        return [
+            Error(
+                f"Storage could not be asked whether browsers may upload to it: {error}",
+                hint="Check AWS_S3_ENDPOINT_URL and that the storage can be reached from here.",
+                id="submissions.E008",
+            )
+        ]
+    if not refusals:
+        return []
+    return [
+        Error(
+            f"The bucket's CORS does not let a page at {origin} upload to it: "
+            f"{'; '.join(refusals)}.",
+            hint=(
+                "Run `manage.py storage_cors --apply` once for this bucket and SITE_URL (with "
+                "credentials that may change the bucket's settings; see the README)."
+            ),
+            id="submissions.E007",
+        )
+    ]
 
 
 RESIDENCIES = {"eu"}
