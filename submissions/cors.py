@@ -14,14 +14,14 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files.storage import storages
 
-from submissions.storage import STORAGE_ERRORS, StorageUnavailable
+from submissions.storage import PUT_HEADERS, STORAGE_ERRORS, StorageUnavailable
 
 RULE_ID = "exam-depository-upload"
 # The request headers signed into the presigned PUT that the browser must send and CORS
-# controls: Content-Type (an answer file's type is never one of the few CORS lets through
-# unasked), Content-Disposition (the stored object's, naming the file) and the SHA-256
-# checksum. Content-Length and Host are signed too, but the browser sets those itself.
-UPLOAD_HEADERS = ("content-type", "content-disposition", "x-amz-checksum-sha256")
+# controls (storage.PUT_HEADERS): Content-Type (an answer file's type is never one of the few
+# CORS lets through unasked), Content-Disposition (the stored object's, naming the file) and
+# the SHA-256 checksum. Content-Length and Host are signed too, but the browser sets those.
+UPLOAD_HEADERS = tuple(header.lower() for header in PUT_HEADERS)
 # How long a browser may keep the preflight's answer (Chromium keeps it 2 hours at most).
 MAX_AGE_SECONDS = 3600
 # Where the check's preflight asks to PUT: a key like the uploads' own. Nothing is stored.
