@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from contextlib import contextmanager
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from api.problems import RETRY_AFTER_SECONDS, Problem, not_found
@@ -71,7 +72,7 @@ def commit(request, student, *, sha256, size, name, statement_accepted):
             statement_accepted=statement_accepted,
         )
         upload_url = request.build_absolute_uri(
-            f"/u/{student.upload_code}/deliver/{commitment.token}/"
+            reverse("submissions:deliver", args=[student.upload_code, commitment.token])
         )
         url, headers = uploads.delivery(commitment, upload_url)
     return commitment, url, headers
