@@ -13,7 +13,7 @@ from django.utils import timezone
 from students.exports import neutralise
 from students.models import ExaminerProfile
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
-from submissions.tests.helpers import post_upload
+from submissions.tests.helpers import commit_file, post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,25 @@ def test_the_roster_csv_lists_every_student_with_their_link_and_file(
     assert row["verification code"] == submission.display_code
     assert row["last upload"] and row["file kept until"]
     assert rows["zz-waiting"]["file name"] == ""
+
+
+def test_the_roster_csv_says_until_when_a_committed_file_is_awaited(examiner_client, exam):
+    exam.time_zone = "Europe/Berlin"
+    exam.save()
+    awaited = StudentFactory(exam=exam, nickname="awaited")
+    StudentFactory(exam=exam, nickname="other")
+    commitment = commit_file(awaited)
+
+    rows = {
+        row["nickname"]: row
+        for row in read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))
+    }
+
+    until = timezone.localtime(commitment.deliver_by, exam.zone)
+    assert rows["awaited"]["committed, awaiting the file until"] == until.isoformat(
+        sep=" ", timespec="seconds"
+    )
+    assert rows["other"]["committed, awaiting the file until"] == ""
 
 
 def test_the_roster_csv_neutralises_formulas(examiner_client, exam):
