@@ -105,9 +105,8 @@ def complete(student, commitment):
     return submission, not recorded_before and commitment.submission_id == submission.pk
 
 
-# The API names a form's fields as its requests do.
+# The API names a form's fields as its requests do: the forms' token is its key.
 FIELDS = {"form_token": IDEMPOTENCY_HEADER, "token": IDEMPOTENCY_HEADER}
-FIELDS["statement"] = "statement_accepted"
 # A file the exam's rules refuse answers 422 in the API, whichever check found it (the
 # page's form answers 400): the one-step upload's form, or the commitment's check of a name.
 UNPROCESSABLE = {"file_type_not_allowed"}

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from students.exports import neutralise
@@ -74,6 +76,21 @@ def test_the_roster_csv_says_until_when_a_committed_file_is_awaited(examiner_cli
         sep=" ", timespec="seconds"
     )
     assert rows["other"]["committed, awaiting the file until"] == ""
+
+
+def test_the_roster_csv_costs_no_query_per_student(examiner_client, exam):
+    commit_file(StudentFactory(exam=exam))
+    with CaptureQueriesContext(connection) as one:
+        read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))
+    for student in StudentFactory.create_batch(4, exam=exam):
+        post_upload(examiner_client, student)
+        commit_file(student, b"%PDF-1.7 a second thought")
+
+    with CaptureQueriesContext(connection) as five:
+        rows = read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))
+
+    assert sum(bool(row["committed, awaiting the file until"]) for row in rows) == 5
+    assert len(five) == len(one)
 
 
 def test_the_roster_csv_neutralises_formulas(examiner_client, exam):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -171,12 +172,23 @@ def test_a_commitment_that_ended_is_no_longer_awaited_on_the_roster(examiner_cli
     assert "awaiting the file" not in page
 
 
+def test_a_commitment_past_its_window_is_not_awaited_before_the_clock_expires_it(
+    examiner_client, exam
+):
+    commitment = commit_file(StudentFactory(exam=exam))
+
+    with time_machine.travel(commitment.deliver_by + timedelta(seconds=30)):
+        page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert Commitment.objects.get().state == Commitment.State.OPEN  # the clock's to expire
+    assert "awaiting the file" not in page
+
+
 def test_commitments_cost_the_roster_no_query_per_student(examiner_client, exam):
-    students = StudentFactory.create_batch(6, exam=exam)
-    commit_file(students[0])
+    commit_file(StudentFactory(exam=exam))
     with CaptureQueriesContext(connection) as one:
         examiner_client.get(exam.get_absolute_url())
-    for student in students[1:]:
+    for student in StudentFactory.create_batch(5, exam=exam):
         commit_file(student)
 
     with CaptureQueriesContext(connection) as six:
