@@ -169,6 +169,18 @@ class SubmissionOut(Schema):
         return submission.has_file()
 
 
+class CommittedOut(Schema):
+    """A file fixed by its fingerprint whose bytes are still awaited (a two-step upload
+    within its delivery window): it counts as of `committed_at` if it arrives by
+    `deliver_by`."""
+
+    original_name: str
+    size: int
+    sha256: str
+    committed_at: Time
+    deliver_by: Time
+
+
 class StudentOut(Schema):
     id: int
     exam_id: int
@@ -185,6 +197,13 @@ class StudentOut(Schema):
     extended_until: Time | None
     created_at: Time
     current_submission: SubmissionOut | None
+    committed: CommittedOut | None = Field(
+        description="A file committed by its fingerprint and still awaited; null: none."
+    )
+
+    @staticmethod
+    def resolve_committed(student):
+        return student.open_commitment
 
     @staticmethod
     def resolve_upload_url(student, context):
@@ -306,12 +325,56 @@ class UploadStatusOut(Schema):
     max_uploads: int
     max_upload_bytes: int
     allowed_extensions: str
+    delivery_minutes: int = Field(
+        description="Minutes a committed file's bytes may follow its commitment (0: two-step "
+        "uploads are off)."
+    )
     current_submission: ReceiptOut | None
+    committed: CommittedOut | None = Field(
+        description="A file committed by its fingerprint and still awaited; null: none."
+    )
 
 
 class UploadOut(Schema):
     submission: ReceiptOut
     uploads_left: int
+
+
+Sha256 = Annotated[str, Field(description="The file's SHA-256, 64 lower-case hex digits.")]
+
+
+class CommitmentIn(ObjectIn):
+    """The file a two-step upload will send, fixed by its fingerprint before its bytes
+    travel. Checked as the student's page checks it, then by the exam's rules."""
+
+    sha256: Sha256
+    size: int = Field(description="The file's size in bytes.")
+    name: Annotated[str, StringConstraints(max_length=255)] = Field(
+        description="The file's name; its extension is checked against the exam's file types."
+    )
+    statement_accepted: bool = Field(
+        False, description="The exam's submission statement, ticked (required when it has one)."
+    )
+
+
+class CommitmentOut(Schema):
+    """A commitment (a two-step upload), and where its bytes go while it is open."""
+
+    token: str = Field(description="Names the commitment in its URLs.")
+    state: Literal["open", "delivered", "replaced", "expired"] = Field(
+        description="open: awaiting the file; delivered: recorded as a submission; replaced: "
+        "a later file took its place; expired: its window ended without the file."
+    )
+    original_name: str
+    size: int
+    sha256: str
+    committed_at: Time = Field(description="The upload counts as of this moment.")
+    deliver_by: Time = Field(description="The bytes must be sent and completed by then.")
+    put_url: str | None = Field(
+        description="Where to PUT the file's bytes, with put_headers; null once not open."
+    )
+    put_headers: dict[str, str]
+    complete_url: str = Field(description="POST here once the PUT succeeded.")
 
 
 class VerificationOut(Schema):

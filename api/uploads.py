@@ -15,7 +15,7 @@ from api.problems import RETRY_AFTER_SECONDS, Problem, not_found
 from students import codes
 from students.models import Student
 from submissions import uploads
-from submissions.forms import UploadForm
+from submissions.forms import CommitForm, UploadForm
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 64
@@ -60,27 +60,56 @@ def receive(request, student, *, md5=False):
 
 
 def commit(request, student, *, sha256, size, name, statement_accepted):
-    """The two-step upload's first step: the commitment and where to PUT the bytes."""
+    """The two-step upload's first step: the commitment, and where and how to PUT its bytes
+    (url and headers; None and {} once it is no longer open). Checked as the page's is: the
+    commit form first, then the pipeline's rules."""
     token = form_token(request, student)
+    form = CommitForm(
+        {
+            "token": token,
+            "sha256": sha256,
+            "size": size,
+            "name": name,
+            "statement": "on" if statement_accepted else "",
+        }
+    )
     with refusals(student):
-        commitment = uploads.commit(
-            student,
-            token=token,
-            sha256=sha256,
-            size=size,
-            name=name,
-            statement_accepted=statement_accepted,
-        )
-        upload_url = request.build_absolute_uri(
-            reverse("submissions:deliver", args=[student.upload_code, commitment.token])
-        )
-        url, headers = uploads.delivery(commitment, upload_url)
-    return commitment, url, headers
+        if not form.is_valid():
+            raise uploads.form_refusal(student, form)
+        commitment = uploads.commit(student, **form.cleaned_data)
+    return commitment, *delivery(request, student, commitment)
+
+
+def delivery(request, student, commitment):
+    """Where the bytes of `commitment` go, and with which headers (uploads.delivery): a
+    presigned URL of the bucket, or the app's own address where storage cannot presign."""
+    deliver_to = reverse("submissions:deliver", args=[student.upload_code, commitment.token])
+    with refusals(student):
+        return uploads.delivery(commitment, request.build_absolute_uri(deliver_to))
+
+
+def commitment_for(student, token):
+    """The student's commitment `token` names, or 404."""
+    commitment = student.commitments.select_related("submission").filter(token=token).first()
+    if commitment is None:
+        raise not_found()
+    commitment.student = student
+    return commitment
 
 
 def complete(student, commitment):
+    """The two-step upload's last step: (the Submission, whether this call recorded it)."""
+    recorded_before = commitment.submission_id
     with refusals(student):
-        return uploads.complete(student, commitment)
+        submission = uploads.complete(student, commitment)
+    return submission, not recorded_before and commitment.submission_id == submission.pk
+
+
+# The API names a form's fields as its requests do: the forms' token is its key.
+FIELDS = {"form_token": IDEMPOTENCY_HEADER, "token": IDEMPOTENCY_HEADER}
+# A file the exam's rules refuse answers 422 in the API, whichever check found it (the
+# page's form answers 400): the one-step upload's form, or the commitment's check of a name.
+UNPROCESSABLE = {"file_type_not_allowed"}
 
 
 @contextmanager
@@ -94,12 +123,9 @@ def refusals(student):
         if refusal.form is not None:
             field = next(iter(refusal.form.errors))
             status = 413 if status == 413 else 422
-            extra["errors"] = [
-                {
-                    "field": "file" if field == "file" else IDEMPOTENCY_HEADER,
-                    "message": refusal.message,
-                }
-            ]
+            extra["errors"] = [{"field": FIELDS.get(field, field), "message": refusal.message}]
+        elif refusal.code in UNPROCESSABLE:
+            status = 422
         if status == 413:
             extra["max_upload_bytes"] = student.exam.max_upload_bytes
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}

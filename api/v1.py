@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.forms.models import model_to_dict
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Query, Schema, Status
@@ -19,7 +20,15 @@ from api.forms import ApiExamForm
 from api.openapi import ProblemAPI, codes
 from api.problems import RETRY_AFTER_SECONDS, Problem, ProblemOut, form_problem, not_found
 from api.throttle import code_endpoint
-from api.uploads import IDEMPOTENCY_HEADER, receive, student_for_code
+from api.uploads import (
+    IDEMPOTENCY_HEADER,
+    commit,
+    commitment_for,
+    complete,
+    delivery,
+    receive,
+    student_for_code,
+)
 from students import exports, imports, removal, tasks, times
 from students.forms import ExtensionForm, RosterForm, StudentForm
 from students.models import Exam, ExaminerProfile, Mail, Student
@@ -113,7 +122,12 @@ def list_students(request, exam_id: int, query: Query[RosterQuery]):
     """The roster page's search, filter (`show`) and order (`sort`), 50 students a page."""
     exam = access.exam(request, exam_id)
     roster = RosterForm(query.dict())
-    students = roster.students(exam).select_related("exam").with_current_submission()
+    students = (
+        roster.students(exam)
+        .select_related("exam")
+        .with_current_submission()
+        .with_open_commitment()
+    )
     paginator = Paginator(students, RosterForm.PAGE_SIZE)
     page = paginator.get_page(query.page)
     return {
@@ -178,7 +192,7 @@ def create_students(request, exam_id: int, payload: schemas.BulkIn):
         raise Problem(409, str(conflict), code="nickname_taken") from None
     for student in created:
         student.exam = exam
-        student.current_submissions = []
+        student.current_submissions = student.open_commitments = []
     return Status(201, {"created": len(created), "students": created})
 
 
@@ -284,7 +298,8 @@ def submission_download_url(request, exam_id: int, student_id: int, submission_i
 
 
 def _roster_rows(request, exam):
-    students = RosterForm({}).students(exam).select_related("exam").with_current_submission()
+    students = RosterForm({}).students(exam).select_related("exam")
+    students = students.with_current_submission().with_open_commitment()
 
     def link(student):
         return request.build_absolute_uri(student.get_upload_url())
@@ -314,7 +329,7 @@ def roster_json(request, exam_id: int):
     ]
 
 
-ROSTER_TIMES = {"due", "cut_off", "last_upload", "file_kept_until"}
+ROSTER_TIMES = {"due", "cut_off", "last_upload", "file_kept_until", exports.AWAITING_KEY}
 
 
 def _json_value(key, value):
@@ -350,6 +365,13 @@ def roster_csv(request, exam_id: int):
 
 # --- Public: by code ------------------------------------------------------------------
 
+IDEMPOTENCY_PARAMETER = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 64},
+}
+
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -365,10 +387,7 @@ UPLOAD_BODY = {
     },
     "parameters": [
         {
-            "name": IDEMPOTENCY_HEADER,
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 64},
+            **IDEMPOTENCY_PARAMETER,
             "description": (
                 "Send the same key again (a retry after a lost answer) and the first "
                 "upload's receipt comes back instead of using a second upload."
@@ -390,7 +409,9 @@ def _status(student):
         "max_uploads": student.max_uploads(),
         "max_upload_bytes": student.exam.max_upload_bytes,
         "allowed_extensions": student.exam.allowed_extensions,
+        "delivery_minutes": student.exam.delivery_minutes,
         "current_submission": student.current_submission,
+        "committed": student.open_commitment,
     }
 
 
@@ -422,6 +443,153 @@ def upload(request, upload_code: str):
     submission = Submission.objects.with_expiry().get(pk=receive(request, student).pk)
     student.refresh_from_db(fields=["uploads_used"])
     return Status(201, {"submission": submission, "uploads_left": student.uploads_left()})
+
+
+# --- Public: the two-step upload ------------------------------------------------------
+
+TWO_STEP = """
+The two-step upload fixes the file first and sends its bytes straight to storage, so a
+connection that fails near the deadline does not make the student late:
+
+1. **Commit** (`POST /uploads/{upload_code}/commitments`): the file's SHA-256, size and
+   name. Every rule is checked then, as the one-step upload checks it: the exam is open,
+   uploads are left, the size is within `max_upload_bytes`, the type (by the name) is one
+   the exam takes, the statement is accepted. The upload counts as of that moment
+   (`committed_at`), lateness included.
+2. **PUT** the file's exact bytes to `put_url`, sending every header of `put_headers`
+   unchanged (`Content-Type`, `Content-Disposition`, `x-amz-checksum-sha256`). On S3 or R2
+   the URL is presigned with the length and the checksum signed in: storage itself refuses
+   a body of another length or other content (403 or 400, in S3's XML), and the URL lapses
+   by `deliver_by`; commit the same file again for a fresh one. On local storage `put_url`
+   is the app's own address, which takes the PUT itself and answers 204 (422 for a body of
+   another length).
+3. **Complete** (`POST complete_url`): what storage holds is checked (size, SHA-256, type
+   by its first bytes) and recorded as the student's submission, as of `committed_at`.
+
+The bytes may follow until `deliver_by`, the exam's `delivery_minutes` after the commitment;
+then the commitment expires and whatever arrived is deleted. A student has at most one
+open commitment: committing another file replaces it, as does an upload in one step.
+"""
+
+COMMIT_DESCRIPTION = (
+    TWO_STEP
+    + """
+Committing the same file again (the same `Idempotency-Key`, or without one the same SHA-256
+and size while its commitment is open) answers that commitment again, 201, with a fresh
+`put_url`; the same key with another file answers 422 `token_taken`, and the key of a
+commitment that ended answers as its completion would (409, 410).
+
+Refusals (`code`): 400 `statement_required`; 403 `not_open_yet`, `exam_closed`,
+`no_uploads_left`; 409 `two_step_off` (the exam's `delivery_minutes` is 0: send the file in
+one step); 413 `file_too_large` (with `max_upload_bytes`); 422 `empty`,
+`file_type_not_allowed`, `token_taken`, `invalid` (with `errors` naming the field); 503
+`unavailable`, with Retry-After.
+"""
+)
+
+
+def _commitment(request, student, commitment, url, headers):
+    complete_url = reverse(
+        "api-v1:commitment_complete",
+        kwargs={"upload_code": student.upload_code, "token": commitment.token},
+    )
+    return {
+        "token": commitment.token,
+        "state": commitment.state,
+        "original_name": commitment.original_name,
+        "size": commitment.size,
+        "sha256": commitment.sha256,
+        "committed_at": commitment.committed_at,
+        "deliver_by": commitment.deliver_by,
+        "put_url": url,
+        "put_headers": headers,
+        "complete_url": request.build_absolute_uri(complete_url),
+    }
+
+
+@api.post(
+    "/uploads/{upload_code}/commitments",
+    auth=None,
+    response={
+        201: schemas.CommitmentOut,
+        PUBLIC | codes(400, 403, 409, 410, 413, 503): ProblemOut,
+    },
+    tags=["public"],
+    summary="Commit a file by its fingerprint (two-step upload, step 1)",
+    description=COMMIT_DESCRIPTION,
+    openapi_extra={
+        "parameters": [
+            {
+                **IDEMPOTENCY_PARAMETER,
+                "description": (
+                    "Send the same key again (a retry after a lost answer) and the same "
+                    "commitment comes back. It names the commitment's `token`."
+                ),
+            }
+        ]
+    },
+)
+@code_endpoint
+def create_commitment(request, upload_code: str, payload: schemas.CommitmentIn):
+    student = student_for_code(upload_code)
+    commitment, url, headers = commit(request, student, **payload.dict())
+    return Status(201, _commitment(request, student, commitment, url, headers))
+
+
+@api.get(
+    "/uploads/{upload_code}/commitments/{token}",
+    auth=None,
+    response={200: schemas.CommitmentOut, PUBLIC | codes(503): ProblemOut},
+    tags=["public"],
+    summary="A commitment's state (two-step upload)",
+    description=(
+        "The commitment as it stands: open (with a fresh `put_url`), delivered, replaced "
+        "or expired. One whose window has ended is expired here, as the clock would."
+    ),
+)
+@code_endpoint
+def commitment_state(request, upload_code: str, token: str):
+    student = student_for_code(upload_code)
+    commitment = commitment_for(student, token)
+    if commitment.is_open() and not commitment.is_deliverable():
+        commitment.expire()
+    return _commitment(request, student, commitment, *delivery(request, student, commitment))
+
+
+@api.post(
+    "/uploads/{upload_code}/commitments/{token}/complete",
+    auth=None,
+    url_name="commitment_complete",
+    response={
+        201: schemas.UploadOut,
+        200: schemas.UploadOut,
+        PUBLIC | codes(403, 409, 410, 503): ProblemOut,
+    },
+    tags=["public"],
+    summary="Complete a two-step upload (step 3): check the bytes and record them",
+    description=TWO_STEP
+    + """
+201 with the submission (as the one-step upload answers it) when this call recorded it; 200
+with the same submission when it was recorded before (a retry after a lost answer): the
+upload counts once however often it is completed.
+
+Refusals (`code`): 409 `not_delivered` (nothing has arrived yet: PUT, then complete, until
+`deliver_by`); 422 `delivery_mismatch` (what arrived is not the committed file: it is
+deleted and the commitment stays open for the right bytes) and `file_content_mismatch`
+(the content is not the type its name says: deleted); 409 `commitment_replaced` (a later
+file took its place); 410 `commitment_expired` (its window ended); 403 `no_uploads_left`,
+`exam_closed` (by the time it was recorded); 503 `unavailable` with Retry-After (storage or
+the database could not be asked: nothing was counted; complete again).
+""",
+)
+@code_endpoint
+def complete_commitment(request, upload_code: str, token: str):
+    student = student_for_code(upload_code)
+    submission, recorded = complete(student, commitment_for(student, token))
+    submission = Submission.objects.with_expiry().get(pk=submission.pk)
+    student.refresh_from_db(fields=["uploads_used"])
+    answer = {"submission": submission, "uploads_left": student.uploads_left()}
+    return Status(201 if recorded else 200, answer)
 
 
 @api.get(

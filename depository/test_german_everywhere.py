@@ -18,8 +18,8 @@ from students import accounts, mail
 from students.models import ExamMail, Mail, Mailing
 from students.tests.factories import ExamFactory, StudentFactory, UserFactory
 from submissions import mail as submission_mail
-from submissions.models import Submission
-from submissions.tests.helpers import post_upload, upload_url
+from submissions.models import Commitment, Submission
+from submissions.tests.helpers import commit_file, post_upload, upload_url
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +172,13 @@ def test_every_mail_in_german_is_german_whole(term, settings):
                 reset = accounts.QueuedPasswordResetForm({"email": exam.owner.email})
                 assert reset.is_valid()
                 reset.save(domain_override="depository.test")
+    with time_machine.travel(NOW, tick=False), translation.override("de"):  # a German page
+        commitment = commit_file(done, name="nachtrag.pdf", statement_accepted=True)
+    with time_machine.travel(commitment.remind_at(), tick=False), translation.override("en"):
+        submission_mail.queue_delivery_reminders()
+        reminder = Mail.objects.get(kind=Mail.Kind.DELIVERY_REMINDER)
+        mail.render_mail(reminder)
+        reminder.save()
     with time_machine.travel(DUE + timedelta(minutes=1), tick=False), translation.override("en"):
         mail.queue_deadline_notices()
     with (
@@ -184,6 +191,7 @@ def test_every_mail_in_german_is_german_whole(term, settings):
     kinds = {row.kind for row in mails}
     assert kinds >= {"receipt", "link", "reminder", "deadline_passed", "deletion_soon"}
     assert kinds >= {"invitation", "extension", "extra_uploads", "shared", "password_reset"}
+    assert "delivery_reminder" in kinds
     for row in mails:
         text = f"{row.subject}\n{row.text}\n{visible(row.html)}"
         assert english_in(text) == [], (row.kind, text)
@@ -238,8 +246,12 @@ def pages(exam, done):
 
 def test_every_page_in_german_is_german_whole(term, examiner_client):
     exam, done = term
+    with time_machine.travel(NOW - timedelta(hours=2), tick=False):
+        commit_file(done, name="verloren.pdf", statement_accepted=True)  # its file never came
+    Commitment.objects.expire_overdue(NOW)
     with time_machine.travel(NOW, tick=False):
         post_upload(Client(**GERMAN), done, name="loesung.pdf", statement="on")
+        commit_file(done, name="nachtrag.pdf", statement_accepted=True)  # awaited on the pages
         examiner_client.force_login(exam.owner)  # a session of this (travelled) time
         examiner_pages, public_pages = pages(exam, done)
         # The examiner's own words (title, instructions) and the names are German already.

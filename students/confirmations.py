@@ -29,6 +29,22 @@ def _students(count):
     return ngettext("%(count)s student", "%(count)s students", count) % {"count": count}
 
 
+def _awaited_files(committed):
+    """Closing by hand refuses the files still awaited after a commitment: say so."""
+    if not committed:
+        return []
+    return [
+        ngettext(
+            "%(count)s of them committed a file whose bytes have not arrived yet: it is then "
+            "refused, even within its delivery window.",
+            "%(count)s of them committed a file whose bytes have not arrived yet: those files "
+            "are then refused, even within their delivery window.",
+            committed,
+        )
+        % {"count": committed}
+    ]
+
+
 def exam_state(exam, state):
     counts = exam.roster_counts()
     total, waiting = counts["total"], counts["waiting"]
@@ -50,6 +66,7 @@ def exam_state(exam, state):
                     waiting,
                 )
                 % {"count": waiting},
+                *_awaited_files(counts["committed"]),
                 *_closing_changes(exam),
             ],
             gettext("Close now"),

@@ -42,7 +42,11 @@ ROSTER_HEADER = [
     "SHA-256",
     gettext_lazy("verification code"),
     gettext_lazy("file kept until"),
+    # A two-step upload's fingerprint committed, its file not yet come: until when it may.
+    gettext_lazy("committed, awaiting the file until"),
 ]
+# The roster JSON's key of that column (api.v1 reads it as a time).
+AWAITING_KEY = "committed_awaiting_the_file_until"
 MANIFEST_HEADER = [
     gettext_lazy("nickname"),
     gettext_lazy("name"),
@@ -131,7 +135,8 @@ def csv_file(rows, delimiter=","):
 
 
 def roster_rows(exam, students, link):
-    """The roster CSV's rows; `link(student)` gives a student's absolute upload link."""
+    """The roster CSV's rows; `link(student)` gives a student's absolute upload link.
+    `students` come with their current submission and open commitment prefetched."""
     yield headings(ROSTER_HEADER)
     for student in students:
         submission = student.current_submission
@@ -152,6 +157,7 @@ def roster_rows(exam, students, link):
             submission.sha256 if submission else "",
             submission.display_code if submission else "",
             kept_until(submission),
+            local_time(commitment.deliver_by) if (commitment := student.open_commitment) else "",
         ]
 
 

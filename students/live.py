@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
 from students import times
-from students.models import Exam, Student, submission_model
+from students.models import Exam, Student, commitment_model, submission_model
 
 NEWEST = 5
 POLL_SECONDS = 5
@@ -39,10 +39,12 @@ def watch(exams, pk):
     One query: the exam (`exams` filtered, so the access check is the same query) joined to
     its students whose current submission is among the NEWEST (read backwards along the
     accepted_at index) and to those submissions, one row each, or a single row without them
-    before the first upload. Each row carries the counts, as uncorrelated subqueries which
-    the database computes once."""
+    before the first upload. Each row carries the counts (the students whose committed file
+    is still awaited among them), as uncorrelated subqueries which the database computes
+    once."""
     students = Student.objects.filter(exam_id=pk)
     current = submission_model().objects.current().filter(student__exam_id=pk)
+    awaiting = commitment_model().objects.awaiting().filter(student__exam_id=pk)
     newest = current.order_by("-accepted_at", "-pk").values("student_id")[:NEWEST]
     rows = list(
         exams.filter(pk=pk)
@@ -58,6 +60,7 @@ def watch(exams, pk):
             total=_count(students, "exam_id"),
             submitted=_count(current, "student__exam_id"),
             no_uploads_left=_count(students.out_of_uploads(), "exam_id"),
+            committed=_count(awaiting, "student__exam_id"),
         )
         .order_by(F("upload_accepted_at").desc(nulls_last=True), F("upload_id").desc())[:NEWEST]
     )
@@ -69,6 +72,7 @@ def watch(exams, pk):
         "submitted": exam.submitted,
         "waiting": exam.total - exam.submitted,
         "no_uploads_left": exam.no_uploads_left,
+        "committed": exam.committed,
     }
     newest = [_submission(row) for row in rows if row.upload_id is not None]
     return exam, {"counts": counts, "newest": newest, "version": version(counts, newest)}
@@ -77,9 +81,11 @@ def watch(exams, pk):
 def version(counts, newest):
     """What changes whenever the roster below the counts would: a new or replaced upload, a
     student added or removed, uploads used up. The page compares it with the one it was
-    made with, and says when its list is older than the counts."""
+    made with, and says when its list is older than the counts. A commitment made or ended
+    changes it too: the roster says who is awaited."""
     latest = newest[0].pk if newest else 0
-    return f"{counts['total']}-{counts['submitted']}-{counts['no_uploads_left']}-{latest}"
+    parts = [counts["total"], counts["submitted"], counts["no_uploads_left"], latest]
+    return "-".join(map(str, [*parts, counts["committed"]]))
 
 
 STUDENT_FIELDS = ["id", "exam_id", "nickname", "first_name", "last_name"]

@@ -177,10 +177,11 @@ class Exam(models.Model):
         default=DEFAULT_DELIVERY_MINUTES,
         validators=[MaxValueValidator(MAX_DELIVERY_MINUTES)],
         help_text=_(
-            "A student whose page fixed their file's fingerprint before the deadline may "
-            "still send its bytes for this many minutes after fixing it, so a network that "
-            "fails in the last minute does not make them late. 0 turns this off: the file "
-            "must arrive before the deadline."
+            "When a student's upload page has committed their file's fingerprint (its "
+            "SHA-256) in time, the file itself may still arrive this many minutes later and "
+            "counts as of that moment, so a connection that fails in the last minute does "
+            "not make them late. Only that exact file can arrive this way. 0 turns it off: "
+            "each file must arrive whole before the deadline."
         ),
     )
     manual_state = models.CharField(
@@ -389,12 +390,15 @@ class Exam(models.Model):
         return copy
 
     def roster_counts(self):
-        """Students in total, submitted, not yet submitted, and out of uploads: one query."""
+        """Students in total, submitted, not yet submitted, out of uploads, and with a
+        committed file still awaited: one query."""
+        awaiting = commitment_model().objects.awaiting().filter(student=OuterRef("pk"))
         return self.students.with_current_join().aggregate(
             total=Count("pk"),
             submitted=Count("pk", filter=Q(current__isnull=False)),
             waiting=Count("pk", filter=Q(current__isnull=True)),
             no_uploads_left=Count("pk", filter=OUT_OF_UPLOADS),
+            committed=Count("pk", filter=Exists(awaiting)),
         )
 
 
@@ -414,6 +418,12 @@ def event_model():
     return Student._meta.get_field("events").related_model
 
 
+def commitment_model():
+    """submissions.models.Commitment, a two-step upload's fingerprint committed before its
+    file, reached as submission_model()."""
+    return Student._meta.get_field("commitments").related_model
+
+
 class StudentQuerySet(models.QuerySet):
     def _submissions(self):
         return submission_model().objects
@@ -424,6 +434,17 @@ class StudentQuerySet(models.QuerySet):
                 "submissions",
                 queryset=self._submissions().current().with_expiry(),
                 to_attr="current_submissions",
+            )
+        )
+
+    def with_open_commitment(self):
+        """Each student's commitment awaiting its file (at most one), in one query for all:
+        Student.open_commitment reads it."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "commitments",
+                queryset=commitment_model().objects.awaiting(),
+                to_attr="open_commitments",
             )
         )
 
@@ -595,6 +616,27 @@ class Student(models.Model):
         if not self.uploads_used:  # only a recorded upload adds to it: nothing to look up
             return None
         return self.submissions.current().with_expiry().first()
+
+    @property
+    def open_commitment(self):
+        """The fingerprint this student's page committed whose file is still awaited (a
+        two-step upload within its delivery window), or None; from the roster's prefetch
+        (with_open_commitment) when there is one."""
+        if hasattr(self, "open_commitments"):
+            return self.open_commitments[0] if self.open_commitments else None
+        return self.commitments.awaiting().first()
+
+    @functools.cached_property
+    def awaiting_note(self):
+        """What the roster says of an open commitment, in the active zone and language:
+        "Committed, awaiting the file until 8 Dec, 18:30 CET"; empty without one. Made once
+        per row, here rather than in the row's template."""
+        commitment = self.open_commitment
+        if commitment is None:
+            return ""
+        return gettext("Committed, awaiting the file until %(until)s") % {
+            "until": times.format_time(commitment.deliver_by, "short")
+        }
 
     def max_uploads(self):
         """How many uploads this student has: the exam's, and any extra given to them."""

@@ -71,6 +71,8 @@ class Mail(models.Model):
         EXTENSION = "extension", _("Deadline extension")
         EXTRA_UPLOADS = "extra_uploads", _("Extra uploads")
         SHARED = "shared", _("Exam shared")
+        # A two-step upload's committed file has not come, and its window ends soon.
+        DELIVERY_REMINDER = "delivery_reminder", _("Committed file not arrived")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")

@@ -152,6 +152,7 @@ def exam_detail(request, pk):
     exam = access.exam(request, pk)
     roster = RosterForm(request.GET)
     students = mail.with_last_mail(roster.students(exam)).with_current_submission()
+    students = students.with_open_commitment()
     page = Paginator(students, RosterForm.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_mail_progress(exam),
@@ -268,6 +269,8 @@ def student_detail(request, exam_pk, pk):
         "student": student,
         "upload_url": request.build_absolute_uri(student.get_upload_url()),
         "submissions": student.submissions.with_expiry(),
+        # Two-step uploads' fingerprints, newest first: open, delivered, replaced, expired.
+        "commitments": list(student.commitments.select_related("submission")[:50]),
         "events": collapse_repeats(student.events.select_related("by")[:200]),
         "mails": student.mails.all()[:50],
     }
@@ -544,7 +547,7 @@ def roster_csv(request, pk):
     database's collation), and its search and filter when the link carries them."""
     exam = access.exam(request, pk)
     students = RosterForm(request.GET).students(exam).select_related("exam")
-    students = students.with_current_submission()
+    students = students.with_current_submission().with_open_commitment()
 
     def link(student):
         return request.build_absolute_uri(student.get_upload_url())

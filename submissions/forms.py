@@ -124,14 +124,18 @@ class CommitForm(forms.Form):
 
     token = forms.CharField(max_length=64)
     sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", max_length=64)
-    size = forms.IntegerField(
-        min_value=1,
-        error_messages={
-            "min_value": _("This file is empty (0 bytes). Please check you picked the right file.")
-        },
-    )
+    size = forms.IntegerField(min_value=0)
     name = forms.CharField(max_length=255)
     statement = forms.BooleanField(required=False, widget=StatementInput)
+
+    def clean_size(self):
+        """An empty file is refused as the one-step upload's form refuses it (code `empty`)."""
+        size = self.cleaned_data["size"]
+        if size == 0:
+            raise forms.ValidationError(
+                UploadForm.base_fields["file"].error_messages["empty"], code="empty"
+            )
+        return size
 
     def clean_name(self):
         return safe_filename(self.cleaned_data["name"])

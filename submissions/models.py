@@ -166,7 +166,8 @@ class SubmissionQuerySet(models.QuerySet):
         now. `statement` is the exam's submission statement as the student accepted it. The
         upload's receipt is signed here, so no recorded upload is ever without one. A two-step
         upload passes its `commitment`, closed here as delivered in the same transaction
-        (CommitmentClosed if it is no longer open), so it completes at most once.
+        (CommitmentClosed if it is no longer open), so it completes at most once; any other
+        upload closes the student's open commitment made before it started, as replaced.
         """
         now = timezone.now()
         with transaction.atomic():
@@ -177,6 +178,13 @@ class SubmissionQuerySet(models.QuerySet):
                 .select_related("exam")
                 .get(pk=student.pk)
             )
+            if commitment is None:
+                # A file sent whole replaces a fingerprint committed before it started: that
+                # commitment's file can no longer follow and count as of an earlier moment.
+                # Whatever of its bytes arrived, reconcile_storage deletes.
+                Commitment.objects.filter(
+                    student=locked, committed_at__lte=at or now
+                ).open().update(state=Commitment.State.REPLACED, closed_at=now)
             if not locked.can_upload(at or now):
                 raise UploadsExhausted
             previous = (
@@ -364,13 +372,42 @@ class Submission(models.Model):
         return "; ".join(parts)
 
 
+# How long before a commitment's window ends its student is reminded that the file has not
+# come (if they gave an address): REMIND_BEFORE, or half the window when that is shorter, so
+# a short window still leaves time to act on the mail.
+REMIND_BEFORE = timedelta(minutes=10)
+
+
 class CommitmentQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state=Commitment.State.OPEN)
 
+    def awaiting(self, now=None):
+        """Open commitments still within their delivery window: what the pages and the API
+        show as "committed, awaiting the file" (an overdue one is the clock's to expire)."""
+        return self.open().filter(deliver_by__gt=now or timezone.now())
+
     def overdue(self, now=None):
         """Open commitments whose delivery window has ended."""
         return self.open().filter(deliver_by__lte=now or timezone.now())
+
+    def expire_overdue(self, now=None):
+        """Expire every overdue commitment (Commitment.expire: closed, its object deleted).
+        Safe to run twice, and beside a completion: each closes once. Returns how many
+        this call expired."""
+        return sum(commitment.expire() for commitment in self.overdue(now))
+
+    def reminder_due(self, now=None):
+        """Awaiting commitments of students with an address, not reminded yet, whose
+        reminder time (Commitment.remind_at) has come."""
+        now = now or timezone.now()
+        candidates = (
+            self.awaiting(now)
+            .filter(reminded_at__isnull=True, deliver_by__lte=now + REMIND_BEFORE)
+            .exclude(student__email="")
+            .select_related("student__exam")
+        )
+        return [commitment for commitment in candidates if commitment.remind_at() <= now]
 
     def commit(self, student, *, token, sha256, size, name, content_type, statement, at):
         """
@@ -499,6 +536,21 @@ class Commitment(models.Model):
         if closed:
             self.state, self.closed_at, self.submission = state, at, submission
         return bool(closed)
+
+    def remind_at(self):
+        """When its student is reminded, if the file has not come: REMIND_BEFORE the window
+        ends, or halfway through a window shorter than twice that."""
+        return self.deliver_by - min(REMIND_BEFORE, (self.deliver_by - self.committed_at) / 2)
+
+    def mark_reminded(self, at=None):
+        """Note the reminder, once (a conditional update): False when it was noted before
+        or the commitment is no longer open."""
+        at = at or timezone.now()
+        marked = Commitment.objects.filter(pk=self.pk, reminded_at__isnull=True).open()
+        if marked.update(reminded_at=at):
+            self.reminded_at = at
+            return True
+        return False
 
     def expire(self):
         """Close it as expired (its window ended undelivered) and delete whatever of its bytes

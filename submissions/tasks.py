@@ -10,7 +10,7 @@ from students import mail as student_mail
 from students.models import Mail
 from students.tasks import schedule_delivery, wake_worker
 from submissions import mail
-from submissions.models import receipt_key
+from submissions.models import Commitment, receipt_key
 
 log = logging.getLogger(__name__)
 
@@ -63,4 +63,20 @@ def purge_code_misses():
 @clock.every_minute
 def deletion_notices():
     if mail.queue_deletion_notices():
+        wake_worker()
+
+
+@clock.every_minute
+def expire_commitments():
+    """Two-step uploads whose window ended without their file: closed, and whatever of their
+    bytes arrived deleted (a delete that fails is reconcile_storage's). Idempotent: each
+    closes once, whichever worker (or completion) gets there first."""
+    expired = Commitment.objects.expire_overdue()
+    if expired:
+        log.info("Expired %s commitments whose file never came", expired)
+
+
+@clock.every_minute
+def delivery_reminders():
+    if mail.queue_delivery_reminders():
         wake_worker()

@@ -293,7 +293,9 @@ def commit(student, *, token, sha256, size, name, statement_accepted=False, at=N
     `at` (default now): every rule is checked as of then (open, uploads left, size within the
     limit, type accepted by its name, statement ticked), and under the student's lock.
     Returns the Commitment; `delivery(commitment)` says where its bytes go. Committing the
-    same file again returns the same commitment (see CommitmentQuerySet.commit).
+    same file again returns the same commitment (see CommitmentQuerySet.commit): one that
+    was delivered as it is (its completion answers its submission), one that can no longer
+    take its file (expired, replaced) refused as its completion would be.
     """
     at = at or timezone.now()
     exam = student.exam
@@ -327,6 +329,8 @@ def commit(student, *, token, sha256, size, name, statement_accepted=False, at=N
         raise _refused(student, DATABASE_DOWN, 503, "unavailable") from None
     if replaced:
         _discard(replaced.key)  # whatever of its bytes arrived
+    if not commitment.submission_id and (refusal := _not_deliverable(student, commitment)):
+        raise refusal
     return commitment
 
 
@@ -334,7 +338,10 @@ def delivery(commitment, upload_url):
     """Where the browser PUTs the bytes of an open commitment, and with which headers: a
     presigned URL of the bucket, good until the delivery window ends (at most
     PRESIGNED_PUT_SECONDS; committing again gives a fresh one), or `upload_url`, the app's
-    own, where storage cannot presign (local files)."""
+    own, where storage cannot presign (local files). Nowhere, (None, {}), for a commitment
+    that is no longer open: nothing more can go there."""
+    if not commitment.is_open():
+        return None, {}
     if not storage.is_s3():
         return upload_url, {"Content-Type": commitment.content_type}
     left = (commitment.deliver_by - timezone.now()).total_seconds()

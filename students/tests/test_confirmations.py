@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from students.tests.factories import StudentFactory
-from submissions.tests.helpers import post_upload
+from submissions.tests.helpers import commit_file, post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,20 @@ def test_close_now_says_how_many_cannot_submit_then(examiner_client, client, exa
     assert 'name="state" value="closed"' in page
     exam.refresh_from_db()
     assert exam.manual_state == ""
+
+
+def test_close_now_says_it_refuses_the_committed_files_still_awaited(examiner_client, exam):
+    awaited, _ = StudentFactory.create_batch(2, exam=exam)
+    before = examiner_client.get(state_url(exam), {"state": "closed"}).content.decode()
+    commit_file(awaited)
+
+    after = examiner_client.get(state_url(exam), {"state": "closed"}).content.decode()
+
+    assert "committed a file" not in before
+    assert (
+        "1 of them committed a file whose bytes have not arrived yet: it is then refused, "
+        "even within its delivery window." in after
+    )
 
 
 def test_close_now_names_the_new_deletion_date_and_the_extensions_it_ends(

@@ -34,6 +34,7 @@ def last_term(examiner):
         manual_state="closed",
         max_uploads=3,
         max_upload_bytes=2048,
+        delivery_minutes=45,
         retention_days=7,
         allowed_extensions="pdf",
         instructions="One PDF.",
@@ -70,6 +71,7 @@ def test_it_copies_the_settings_but_not_the_times(examiner_client, last_term):
         if name != "title":
             assert getattr(copy, name) == getattr(last_term, name), name
     assert copy.title == "Algebra final, winter"
+    assert copy.delivery_minutes == 45
     assert (copy.language, copy.time_zone) == ("de", "Europe/Vienna")
     assert (copy.opens_at, copy.closes_at, copy.cutoff_at) == (None, None, None)
     assert copy.manual_state == ""

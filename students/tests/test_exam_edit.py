@@ -114,3 +114,38 @@ def test_blind_review_is_switched_on_and_off_on_the_form(examiner_client, exam):
     examiner_client.post(f"/exams/{exam.pk}/edit/", data)
     exam.refresh_from_db()
     assert exam.blind_review is False
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [
+        (
+            30,
+            "30 minutes: a file whose fingerprint the student's page committed in time may "
+            "follow that long, and counts as of the commitment",
+        ),
+        (1, "1 minute: a file whose fingerprint"),
+        (0, "off: each file must arrive whole before the deadline"),
+    ],
+)
+def test_the_exam_page_says_how_long_a_committed_file_may_follow(
+    examiner_client, exam, minutes, said
+):
+    exam.delivery_minutes = minutes
+    exam.save()
+
+    page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert "Delivery window:" in page
+    assert said in page.replace("&#x27;", "'")
+
+
+def test_the_form_explains_the_delivery_window_in_both_languages(examiner_client, exam):
+    english = examiner_client.get(f"/exams/{exam.pk}/edit/").content.decode()
+    german = examiner_client.get(
+        f"/exams/{exam.pk}/edit/", HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+
+    assert "Delivery window (minutes)" in english
+    assert "counts as of that moment" in english
+    assert "Übertragungsfrist (Minuten)" in german

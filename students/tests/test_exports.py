@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from students.exports import neutralise
 from students.models import ExaminerProfile
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
-from submissions.tests.helpers import post_upload
+from submissions.tests.helpers import commit_file, post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,40 @@ def test_the_roster_csv_lists_every_student_with_their_link_and_file(
     assert row["verification code"] == submission.display_code
     assert row["last upload"] and row["file kept until"]
     assert rows["zz-waiting"]["file name"] == ""
+
+
+def test_the_roster_csv_says_until_when_a_committed_file_is_awaited(examiner_client, exam):
+    exam.time_zone = "Europe/Berlin"
+    exam.save()
+    awaited = StudentFactory(exam=exam, nickname="awaited")
+    StudentFactory(exam=exam, nickname="other")
+    commitment = commit_file(awaited)
+
+    rows = {
+        row["nickname"]: row
+        for row in read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))
+    }
+
+    until = timezone.localtime(commitment.deliver_by, exam.zone)
+    assert rows["awaited"]["committed, awaiting the file until"] == until.isoformat(
+        sep=" ", timespec="seconds"
+    )
+    assert rows["other"]["committed, awaiting the file until"] == ""
+
+
+def test_the_roster_csv_costs_no_query_per_student(examiner_client, exam):
+    commit_file(StudentFactory(exam=exam))
+    with CaptureQueriesContext(connection) as one:
+        read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))
+    for student in StudentFactory.create_batch(4, exam=exam):
+        post_upload(examiner_client, student)
+        commit_file(student, b"%PDF-1.7 a second thought")
+
+    with CaptureQueriesContext(connection) as five:
+        rows = read_csv(examiner_client.get(f"/exams/{exam.pk}/roster.csv"))
+
+    assert sum(bool(row["committed, awaiting the file until"]) for row in rows) == 5
+    assert len(five) == len(one)
 
 
 def test_the_roster_csv_neutralises_formulas(examiner_client, exam):

@@ -6,7 +6,7 @@ import time_machine
 
 from students import live
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory, UserFactory
-from submissions.tests.helpers import post_upload
+from submissions.tests.helpers import commit_file, post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,13 @@ def test_its_counts_are_the_rosters_counts(examiner_client, exam):
     counts = fragment(examiner_client, exam).context["counts"]
 
     assert counts == exam.roster_counts()
-    assert counts == {"total": 5, "submitted": 3, "waiting": 2, "no_uploads_left": 2}
+    assert counts == {
+        "total": 5,
+        "submitted": 3,
+        "waiting": 2,
+        "no_uploads_left": 2,
+        "committed": 0,
+    }
 
 
 def test_an_exam_without_uploads_counts_its_students(examiner_client, exam):
@@ -113,6 +119,7 @@ def test_an_exam_without_uploads_counts_its_students(examiner_client, exam):
         "submitted": 0,
         "waiting": 2,
         "no_uploads_left": 0,
+        "committed": 0,
     }
     assert "Submitted 0 of 2" in response.content.decode()
 
@@ -172,6 +179,7 @@ def test_an_exam_without_students_shows_zeros(examiner_client, exam):
         "submitted": 0,
         "waiting": 0,
         "no_uploads_left": 0,
+        "committed": 0,
     }
     assert "Submitted 0 of 0" in response.content.decode()
 
@@ -362,3 +370,16 @@ def test_the_chart_of_an_exam_not_open_yet_is_left_out(examiner_client, examiner
     page = examiner_client.get(f"/exams/{exam.pk}/").content.decode()
 
     assert 'data-testid="upload-chart"' not in page
+
+
+def test_it_counts_the_students_whose_committed_file_is_awaited(examiner_client, exam):
+    awaited, _ = StudentFactory.create_batch(2, exam=exam)
+    before = fragment(examiner_client, exam)
+
+    commit_file(awaited)
+    after = fragment(examiner_client, exam)
+
+    assert 'data-testid="committed-count"' not in before.content.decode()
+    assert after.context["counts"]["committed"] == 1
+    assert "1 committed, awaiting the file" in after.content.decode()
+    assert version_of(after.content.decode()) != version_of(before.content.decode())

@@ -90,7 +90,13 @@ def test_roster_counts_in_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         counts = exam.roster_counts()
 
-    assert counts == {"total": 2, "submitted": 0, "waiting": 2, "no_uploads_left": 1}
+    assert counts == {
+        "total": 2,
+        "submitted": 0,
+        "waiting": 2,
+        "no_uploads_left": 1,
+        "committed": 0,
+    }
 
 
 def test_an_archived_exam_refuses_a_change_until_restored(exam):

@@ -1,14 +1,16 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from students.models import Student
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
-from submissions.models import Submission
-from submissions.tests.helpers import post_upload
+from students.times import format_time
+from submissions.models import Commitment, Submission
+from submissions.tests.helpers import commit_file, post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +143,56 @@ def test_the_roster_shows_who_submitted(examiner_client, client, exam):
     assert submission.display_code in page
     assert "1 of 5" in page and "0 of 5" in page
     assert "not yet" in page
+
+
+# --- Committed files awaited ------------------------------------------------------------
+
+
+def test_the_roster_says_whose_committed_file_is_awaited_and_until_when(examiner_client, exam):
+    exam.time_zone = "Europe/Berlin"
+    exam.save()
+    awaited = StudentFactory(exam=exam)
+    StudentFactory(exam=exam)
+    commitment = commit_file(awaited)
+
+    page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    until = format_time(commitment.deliver_by, "short", exam.zone)
+    assert until.endswith((" CET", " CEST"))
+    assert f"Committed, awaiting the file until {until}" in page
+    assert page.count('data-testid="committed"') == 1
+
+
+def test_a_commitment_that_ended_is_no_longer_awaited_on_the_roster(examiner_client, exam):
+    commitment = commit_file(StudentFactory(exam=exam))
+    Commitment.objects.filter(pk=commitment.pk).update(state=Commitment.State.EXPIRED)
+
+    page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert "awaiting the file" not in page
+
+
+def test_a_commitment_past_its_window_is_not_awaited_before_the_clock_expires_it(
+    examiner_client, exam
+):
+    commitment = commit_file(StudentFactory(exam=exam))
+
+    with time_machine.travel(commitment.deliver_by + timedelta(seconds=30)):
+        page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert Commitment.objects.get().state == Commitment.State.OPEN  # the clock's to expire
+    assert "awaiting the file" not in page
+
+
+def test_commitments_cost_the_roster_no_query_per_student(examiner_client, exam):
+    commit_file(StudentFactory(exam=exam))
+    with CaptureQueriesContext(connection) as one:
+        examiner_client.get(exam.get_absolute_url())
+    for student in StudentFactory.create_batch(5, exam=exam):
+        commit_file(student)
+
+    with CaptureQueriesContext(connection) as six:
+        page = examiner_client.get(exam.get_absolute_url()).content.decode()
+
+    assert page.count('data-testid="committed"') == 6
+    assert len(six) == len(one)

@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conftest import s3_keys
-from submissions import storage
-from submissions.models import Submission
-from submissions.tests.helpers import post_upload
+from students.tests.factories import ExamFactory, StudentFactory
+from submissions import storage, uploads
+from submissions.models import Commitment, Submission
+from submissions.tests.helpers import commit_file, post_upload, put_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,47 @@ def test_by_default_it_prints_only_the_counts(an_orphan_and_a_missing_object, ca
 def test_verbosity_0_prints_nothing(an_orphan_and_a_missing_object, s3, capsys):
     assert reconcile(capsys, "--delete", verbosity=0) == ""
     assert len(s3_keys(s3)) == 0
+
+
+# --- Two-step uploads' objects ------------------------------------------------------------
+
+
+def test_it_keeps_the_bytes_of_an_open_commitment_however_old(s3, capsys):
+    """A long delivery window: the file may still be completed, so its object is live."""
+    student = StudentFactory(exam=ExamFactory(delivery_minutes=24 * 60))
+    commitment = commit_file(student)
+    put_bytes(*uploads.delivery(commitment, None))
+
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):
+        output = reconcile(capsys, "--delete")
+
+    assert "0 orphaned objects deleted" in output
+    assert s3_keys(s3) == [commitment.key]
+    assert uploads.complete(student, commitment).file.name == commitment.key
+
+
+@pytest.mark.parametrize("ended_by", ["expiry", "a later upload"])
+def test_it_deletes_bytes_of_a_commitment_that_ended_after_the_grace(
+    client, student, s3, capsys, ended_by
+):
+    """Bytes that arrived after the commitment ended (a presigned URL outlives it), or
+    whose delete failed: no submission or open commitment owns them."""
+    commitment = commit_file(student)
+    url, headers = uploads.delivery(commitment, None)
+    if ended_by == "expiry":
+        Commitment.objects.filter(pk=commitment.pk).update(deliver_by=timezone.now())
+        Commitment.objects.expire_overdue()
+    else:
+        post_upload(client, student, b"%PDF-1.7 sent whole")
+    assert Commitment.objects.get().state != Commitment.State.OPEN
+    put_bytes(url, headers)  # the PUT arrives after all
+
+    young = reconcile(capsys, "--delete")
+    assert commitment.key in s3_keys(s3)
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        old = reconcile(capsys, "--delete")
+
+    assert "0 orphaned objects deleted" in young
+    assert f"Deleted object {commitment.key}" in old
+    assert commitment.key not in s3_keys(s3)
+    assert len(s3_keys(s3)) == Submission.objects.count()

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from submissions import storage
-from submissions.models import Submission
+from submissions.models import Commitment, Submission
 
 PREFIX = "submissions"
 # An object this young may belong to an upload still on its way into the database.
@@ -14,8 +14,9 @@ GRACE = timedelta(hours=1)
 
 class Command(BaseCommand):
     help = (
-        "Compares storage with the database: counts objects that no live submission owns "
-        "(older than an hour) and submissions whose object is missing, and lists each with "
+        "Compares storage with the database: counts objects that no live submission or open "
+        "commitment owns (older than an hour: a commitment replaced or expired without its "
+        "file leaves one) and submissions whose object is missing, and lists each with "
         "--verbosity 2. Dry run unless --delete is given, which deletes those objects; a "
         "delete that fails is reported and the rest go on. Safe to run twice."
     )
@@ -30,7 +31,10 @@ class Command(BaseCommand):
             stored = {f"{PREFIX}/{name}" for name in default_storage.listdir(PREFIX)[1]}
         except FileNotFoundError:  # local storage before the first upload
             stored = set()
-        live = set(Submission.objects.current().with_file().values_list("file", flat=True))
+        # An open commitment's object is live, however old: its file may still complete.
+        # Read first: one completed meanwhile is then read again below as its submission's.
+        live = set(Commitment.objects.open().values_list("key", flat=True))
+        live |= set(Submission.objects.current().with_file().values_list("file", flat=True))
         cutoff = timezone.now() - GRACE
 
         orphans = sorted(
