@@ -8,9 +8,11 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
     Value,
     When,
@@ -173,12 +175,12 @@ class SubmissionQuerySet(models.QuerySet):
         with transaction.atomic():
             # of=("self",): lock the student's row only. A bare FOR UPDATE would lock the
             # joined exam row as well, and queue every upload of the exam behind each other.
-            locked = (
-                Student.objects.select_for_update(of=("self",))
-                .select_related("exam")
-                .get(pk=student.pk)
-            )
-            if commitment is None:
+            locked = Student.objects.select_for_update(of=("self",)).select_related("exam")
+            if commitment is None:  # whether a commitment waits, in the same query
+                waiting = Commitment.objects.open().filter(student=OuterRef("pk"))
+                locked = locked.annotate(commitment_waits=Exists(waiting))
+            locked = locked.get(pk=student.pk)
+            if commitment is None and locked.commitment_waits:
                 # A file sent whole replaces a fingerprint committed before it started: that
                 # commitment's file can no longer follow and count as of an earlier moment.
                 # Whatever of its bytes arrived, reconcile_storage deletes.
