@@ -11,11 +11,13 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -364,6 +366,10 @@ class CommitmentQuerySet(models.QuerySet):
         """Open commitments whose delivery window has ended."""
         return self.open().filter(deliver_by__lte=now or timezone.now())
 
+    def deliverable(self, now=None):
+        """Open commitments whose bytes may still follow (at most one per student)."""
+        return self.open().filter(deliver_by__gt=now or timezone.now())
+
     def commit(self, student, *, token, sha256, size, name, content_type, statement, at):
         """
         Fix the file `student` will deliver, by its fingerprint, as of `at`: the rules are
@@ -414,6 +420,13 @@ class CommitmentQuerySet(models.QuerySet):
                 deliver_by=at + locked.exam.delivery_window(),
             )
         return commitment, replaced
+
+
+def with_waiting_commitment(students):
+    """`students` annotated with `waiting_commitment_pk`: the student's open commitment whose
+    bytes may still follow, or None (most students), in the same query as the student."""
+    waiting = Commitment.objects.deliverable(Now()).filter(student=OuterRef("pk"))
+    return students.annotate(waiting_commitment_pk=Subquery(waiting.order_by().values("pk")[:1]))
 
 
 class Commitment(models.Model):
@@ -475,6 +488,12 @@ class Commitment(models.Model):
     def is_deliverable(self, now=None):
         """Open, and its delivery window has not ended."""
         return self.is_open() and (now or timezone.now()) < self.deliver_by
+
+    def can_count(self, now=None):
+        """Its bytes may still follow and would be recorded: deliverable, and the student's
+        uploads as record() judges them as of the commitment (the exam still taking them then,
+        an upload left). What the student's page offers to send."""
+        return self.is_deliverable(now) and self.student.can_upload(self.committed_at)
 
     def close(self, state, *, at=None):
         """Leave the open state, once (a conditional update): False when it had already
