@@ -20,12 +20,21 @@ from urllib.parse import urlsplit
 
 import moto.moto_server.werkzeug_app
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from moto.server import ThreadedMotoServer
 from playwright.sync_api import expect
 
 from conftest import s3_keys
-from e2e.helpers import answer_file, record_progress, seen_progress, shot, throttle_uploads
+from e2e.helpers import (
+    accessibility_violations,
+    answer_file,
+    record_progress,
+    seen_progress,
+    shot,
+    throttle_uploads,
+)
 from students import times
 
 PHONE = {
@@ -459,3 +468,24 @@ def test_without_javascript_the_page_says_what_was_fixed(pages, bucket, two_step
     plain.get_by_role("button", name="Upload").click()
     plain.wait_for_url("**/receipt/**")
     assert student.submissions.get().sha256 == sha256(other)
+
+
+def test_the_come_back_page_has_no_serious_violations(pages, two_step_student, tmp_path):
+    student = two_step_student
+    path = answer_file(tmp_path, 40_000)
+    committed = Client().post(
+        reverse("submissions:commit", args=[student.upload_code]),
+        {"token": "t" * 32, "sha256": sha256(path), "size": 40_000, "name": path.name},
+    )
+    assert committed.status_code == 201
+    # axe is injected as an inline script, which the page's own CSP would rightly refuse.
+    page = pages.new(bypass_csp=True)
+    page.goto(student.get_upload_url())
+    expect(page.get_by_test_id("commitment")).to_be_visible()
+    found = accessibility_violations(page, "upload-come-back")
+
+    page.get_by_label("Your answer file").set_input_files(answer_file(tmp_path, 40_000, "b.pdf"))
+    expect(page.locator("#upload-form")).to_have_attribute("data-state", "other")
+    found += accessibility_violations(page, "upload-not-the-same")
+
+    assert not found, "\n".join(found)
