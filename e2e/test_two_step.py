@@ -330,7 +330,8 @@ def test_a_lost_answer_to_the_completion_completes_again_once(
 
 def fix_without_sending(page, words, path):
     """Choose `path` and press Upload with every PUT cut: the page fixes the file, then keeps
-    trying to send its bytes."""
+    trying to send its bytes. The cut stays until `come_back` (a retry must not get through
+    before the page is left)."""
     cdp = cut_puts(page)
     page.get_by_label(words["file"]).set_input_files(path)
     page.get_by_role("button", name=words["upload"], exact=True).click()
@@ -339,8 +340,15 @@ def fix_without_sending(page, words, path):
     expect(form).to_have_attribute("data-state", "retrying")
     expect(page.locator("#upload-retry")).to_contain_text(words["dropped"])
     expect(page.locator("#upload-fixed")).to_contain_text(words["fixed"])
-    cdp.send("Fetch.disable")
+    page.cut = cdp
     return form
+
+
+def come_back(page, student):
+    """The link opened again, later: the page that was sending is gone, and the connection
+    is back."""
+    page.goto(student.get_upload_url())
+    page.cut.send("Fetch.disable")
 
 
 def in_language(language, value, zone):
@@ -372,7 +380,7 @@ def test_coming_back_later_the_page_takes_the_fixed_file(
     shot(page, f"two-step-fixed-{language}")
     commitment = student.commitments.get()
 
-    page.goto(student.get_upload_url())  # later, the page opened again
+    come_back(page, student)
     box = page.get_by_test_id("commitment")
     expect(box).to_contain_text(words["box"])
     expect(page.get_by_test_id("commitment-file")).to_contain_text("Lösung.pdf")
@@ -425,7 +433,7 @@ def test_coming_back_after_uploads_closed_only_the_fixed_file_is_taken(
     student.exam.closes_at = commitment.committed_at + timedelta(milliseconds=1)
     student.exam.save()
 
-    page.goto(student.get_upload_url())
+    come_back(page, student)
     expect(page.get_by_role("heading", level=1)).to_have_text(words["delivery_only"])
     expect(page.get_by_test_id("delivery-only")).to_be_visible()
     form = page.locator("#upload-form")
@@ -455,6 +463,7 @@ def test_without_javascript_the_page_says_what_was_fixed(pages, bucket, two_step
     page = pages.new()
     page.goto(student.get_upload_url())
     fix_without_sending(page, WORDS["en"], answer_file(tmp_path, 50_000))
+    page.close()  # its retries stop
 
     plain = pages.new(java_script_enabled=False)
     plain.goto(student.get_upload_url())
