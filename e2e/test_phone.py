@@ -271,7 +271,11 @@ def test_an_answer_lost_on_the_way_back_is_sent_again_and_counted_once(
     pages, student, tmp_path, language
 ):
     """The server stores the upload, then the connection drops before its answer reaches
-    the phone: the page keeps the file, sends the same upload again, and the server knows it."""
+    the phone: the page keeps the file, sends the same upload again, and the server knows it.
+    The form's own post: an exam without a delivery window (e2e/test_two_step.py has the
+    two-step upload's lost answers)."""
+    student.exam.delivery_minutes = 0
+    student.exam.save()
     words = WORDS[language]
     page = phone(pages, language)
     receipts = []

@@ -14,10 +14,11 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -466,6 +467,13 @@ class CommitmentQuerySet(models.QuerySet):
         return commitment, replaced
 
 
+def with_waiting_commitment(students):
+    """`students` annotated with `waiting_commitment_pk`: the student's open commitment whose
+    bytes may still follow, or None (most students), in the same query as the student."""
+    waiting = Commitment.objects.awaiting(Now()).filter(student=OuterRef("pk"))
+    return students.annotate(waiting_commitment_pk=Subquery(waiting.order_by().values("pk")[:1]))
+
+
 class Commitment(models.Model):
     """
     A student's file fixed by its fingerprint before its bytes travel (the two-step upload,
@@ -525,6 +533,12 @@ class Commitment(models.Model):
     def is_deliverable(self, now=None):
         """Open, and its delivery window has not ended."""
         return self.is_open() and (now or timezone.now()) < self.deliver_by
+
+    def can_count(self, now=None):
+        """Its bytes may still follow and would be recorded: deliverable, and the student's
+        uploads as record() judges them as of the commitment (the exam still taking them then,
+        an upload left). What the student's page offers to send."""
+        return self.is_deliverable(now) and self.student.can_upload(self.committed_at)
 
     def close(self, state, *, at=None, submission=None):
         """Leave the open state, once (a conditional update): False when it had already

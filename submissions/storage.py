@@ -4,10 +4,12 @@ examiner's side uses too; this app reaches them through this module."""
 
 import base64
 import hashlib
+import logging
 import re
 import threading
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
+from urllib.parse import urlsplit
 
 import urllib3
 from botocore.exceptions import ClientError
@@ -32,6 +34,8 @@ from depository.storage import (  # noqa: F401 (this app's storage calls, in one
     store,
 )
 from students.filetypes import HEAD_BYTES
+
+log = logging.getLogger(__name__)
 
 DOWNLOAD_SALT = "submissions.download"
 
@@ -171,6 +175,30 @@ def presigned_put(key, *, size, content_type, sha256, filename, seconds):
     except STORAGE_ERRORS as error:
         raise StorageUnavailable(str(error)) from error
     return url, headers
+
+
+_upload_origins = {}
+
+
+def upload_origin():
+    """The origin (scheme://host:port) a browser PUTs a two-step upload's bytes to, for the
+    page's Content Security Policy (connect-src): the bucket's, as its presigned URLs name it
+    (virtual-hosted or path style, whichever the client chose for this endpoint and bucket).
+    Presigning is computed locally, without a request; once per bucket and process. None
+    when no URL can be presigned (no credentials): then no PUT could be made either."""
+    s3 = default_storage
+    key = (s3.endpoint_url, s3.bucket_name)
+    if key not in _upload_origins:
+        try:
+            url = s3.connection.meta.client.generate_presigned_url(
+                "put_object", Params={"Bucket": s3.bucket_name, "Key": "origin"}, ExpiresIn=60
+            )
+        except STORAGE_ERRORS:
+            log.exception("Could not presign a URL of bucket %s", s3.bucket_name)
+            return None
+        parts = urlsplit(url)
+        _upload_origins[key] = f"{parts.scheme}://{parts.netloc}"
+    return _upload_origins[key]
 
 
 @dataclass(frozen=True)

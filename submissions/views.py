@@ -1,5 +1,6 @@
 import logging
 
+from csp.constants import SELF
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,29 +17,33 @@ from students import times
 from students.models import Exam, Student
 from submissions import checker, codes, receipts, scans, storage, uploads
 from submissions.forms import CommitForm, ReceiptCheckForm, UploadForm, VerifyForm
-from submissions.models import Commitment, Submission
+from submissions.models import Commitment, Submission, with_waiting_commitment
 from submissions.throttle import code_page
 
 log = logging.getLogger(__name__)
 
 
-def _student(upload_code):
+def _student(upload_code, students=Student.objects):
     """The student whose personal link this is; their pages show times in the exam's zone."""
     if not upload_codes.is_upload_code(upload_code):
         raise Http404
-    student = get_object_or_404(Student.objects.select_related("exam"), upload_code=upload_code)
+    student = get_object_or_404(students.select_related("exam"), upload_code=upload_code)
     timezone.activate(student.exam.zone)
     return student
 
 
 @csrf_exempt
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @code_page
 def upload(request, upload_code):
     """The student's personal page, and its form's post (the upload without JavaScript).
     No CSRF cookie: the secret upload code in the URL is what a forged request cannot know,
-    and the page sends no Referer, so browsers post its form with `Origin: null`."""
-    student = _student(upload_code)
+    and the page sends no Referer, so browsers post its form with `Origin: null`. Never
+    stored: its form token is for one upload, and its counts change with each (the
+    script's two-step upload posts elsewhere, so nothing else makes a browser drop a
+    stored copy that the back button would show)."""
+    student = _student(upload_code, with_waiting_commitment(Student.objects))
     if request.method != "POST":
         return _upload_page(request, student, _upload_form(student), 200)
     try:
@@ -78,6 +84,10 @@ def commit(request, upload_code):
             "put_url": url,
             "put_headers": headers,
             "complete_url": reverse("submissions:complete", args=[upload_code, commitment.token]),
+            "committed_at": commitment.committed_at,
+            "committed_at_text": times.format_time(
+                commitment.committed_at, "long", student.exam.zone
+            ),
             "deliver_by": commitment.deliver_by,
             "deliver_by_text": times.format_time(commitment.deliver_by, "long", student.exam.zone),
         },
@@ -144,16 +154,31 @@ def _upload_form(student, *args):
 
 
 def _upload_page(request, student, form, status, error=None):
+    exam = student.exam
     context = {
         "error": error,
         "student": student,
-        "exam": student.exam,
+        "exam": exam,
         "form": form,
         "submission": student.current_submission,
+        "commitment": _waiting_commitment(student),
         "now": timezone.now(),
         "max_scan_pages": scans.MAX_PAGES,
     }
-    return render(request, "submissions/upload.html", context, status=status)
+    response = render(request, "submissions/upload.html", context, status=status)
+    if exam.takes_commitments() and storage.is_s3() and (origin := storage.upload_origin()):
+        # The page's script PUTs the file's bytes straight to the bucket.
+        response._csp_update = {"connect-src": [SELF, origin]}
+    return response
+
+
+def _waiting_commitment(student):
+    """The file this student fixed whose bytes may still follow and be recorded, if any: the
+    page offers to send it. Looked up only where the student's query found one."""
+    if not (student.exam.takes_commitments() and student.waiting_commitment_pk):
+        return None
+    commitment = student.commitments.filter(pk=student.waiting_commitment_pk).first()
+    return commitment if commitment and commitment.can_count() else None
 
 
 @login_required

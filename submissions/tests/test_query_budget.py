@@ -7,8 +7,9 @@ shows the row locks.) Each code page first reads the client network's wrong-code
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from submissions.tests.helpers import post_upload, upload_url
+from submissions.tests.helpers import post_upload, sha256, upload_url
 from submissions.tests.test_two_step import commit, complete, put
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -49,6 +50,26 @@ def test_opening_the_link_after_an_upload_also_finds_the_submission(client, stud
         THROTTLE,
         "SELECT students_student",
         "SELECT submissions_submission",
+    ]
+
+
+def test_opening_the_link_with_a_file_fixed_earlier_also_finds_its_commitment(client, student):
+    """The student's query says whether a commitment waits (a subquery on the open-commitment
+    index); only then is it read."""
+    content = b"%PDF-1.7 fixed"
+    client.post(
+        reverse("submissions:commit", args=[student.upload_code]),
+        {"token": "t" * 32, "sha256": sha256(content), "size": len(content), "name": "a.pdf"},
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(upload_url(student))
+
+    assert b'data-testid="commitment"' in response.content
+    assert statements(queries) == [
+        THROTTLE,
+        "SELECT students_student",
+        "SELECT submissions_commitment",
     ]
 
 
