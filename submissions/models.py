@@ -195,13 +195,10 @@ class SubmissionQuerySet(models.QuerySet):
                 if locked.uploads_used  # only recorded uploads add to it: none before the first
                 else None
             )
-            events = []
             if previous:
                 previous.superseded_at = now
                 previous.save(update_fields=["superseded_at"])
-                events.append(
-                    Event.build(locked, Event.Kind.SUPERSEDED, previous, previous.original_name)
-                )
+                Event.log(locked, Event.Kind.SUPERSEDED, previous, previous.original_name)
             code, late_by = codes.new_verification_code(), locked.late_by(at or now)
             receipt_jws = receipts.sign_upload(
                 student=locked,
@@ -237,12 +234,7 @@ class SubmissionQuerySet(models.QuerySet):
                 Commitment.State.DELIVERED, at=now, submission=submission
             ):
                 raise CommitmentClosed
-            events.append(
-                Event.build(
-                    locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked)
-                )
-            )
-            Event.objects.bulk_create(events)  # one insert for both lines
+            Event.log(locked, Event.Kind.UPLOAD_ACCEPTED, submission, submission.summary(locked))
             if locked.email:
                 # The receipt is queued with the upload it is for, so no worker that dies
                 # before writing it can lose it: the outbox's lease covers it from here.
@@ -638,22 +630,9 @@ class Event(models.Model):
 
     @classmethod
     def log(cls, student, kind, submission=None, detail="", by=None):
-        return cls.objects.create(**cls._fields(student, kind, submission, detail, by))
-
-    @classmethod
-    def build(cls, student, kind, submission=None, detail="", by=None):
-        """An event not yet saved, to log with others in one insert (bulk_create)."""
-        return cls(**cls._fields(student, kind, submission, detail, by))
-
-    @staticmethod
-    def _fields(student, kind, submission, detail, by):
-        return {
-            "student_id": student.pk,
-            "submission": submission,
-            "kind": kind,
-            "detail": detail[:300],
-            "by": by,
-        }
+        return cls.objects.create(
+            student_id=student.pk, submission=submission, kind=kind, detail=detail[:300], by=by
+        )
 
 
 class CodeMissCount(models.Model):

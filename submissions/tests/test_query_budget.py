@@ -108,9 +108,10 @@ def test_a_later_upload_also_checks_for_a_repeat_and_supersedes(client, student)
         "SELECT students_student FOR UPDATE",
         "SELECT submissions_submission FOR UPDATE",  # the current one
         "UPDATE submissions_submission",  # superseded
+        "INSERT submissions_event",
         "INSERT submissions_submission",
         "UPDATE students_student",
-        "INSERT submissions_event",  # superseded and accepted, in one insert
+        "INSERT submissions_event",
         "INSERT students_mail",
         "UPDATE submissions_submission",  # its file deleted
     ]
