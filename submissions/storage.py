@@ -33,7 +33,7 @@ from depository.storage import (  # noqa: F401 (this app's storage calls, in one
     safe_filename,
     store,
 )
-from students.filetypes import HEAD_BYTES
+from students.filetypes import HEAD_BYTES, OCTET_STREAM
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,21 @@ class SubmissionS3Storage(S3Storage):
         if disposition:
             params["ContentDisposition"] = disposition
         return params
+
+
+def warm_up():
+    """Build the S3 client and sign one URL of each kind an upload needs (botocore loads its
+    endpoint rules and models on the first), so a worker's first student does not pay it."""
+    if not is_s3():
+        return
+    presigned_put("submissions/warm-up", size=1, content_type=OCTET_STREAM, sha256="0" * 64,
+                  filename="warm-up", seconds=1)  # fmt: skip
+    client = default_storage.connection.meta.client
+    for operation, params in (("head_object", {"ChecksumMode": "ENABLED"}), ("get_object", {})):
+        client.generate_presigned_url(
+            operation, Params={"Bucket": default_storage.bucket_name, "Key": "warm-up", **params}
+        )
+    _http()
 
 
 def download_url(submission):

@@ -1,10 +1,12 @@
 import logging
 
 from csp.constants import SELF
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -179,6 +181,21 @@ def _waiting_commitment(student):
         return None
     commitment = student.commitments.filter(pk=student.waiting_commitment_pk).first()
     return commitment if commitment and commitment.can_count() else None
+
+
+def render_sample_page():
+    """The student's page of a sample student of an unsaved exam, rendered and thrown away:
+    what each worker does as it starts (depository.warmup), so that the templates, their
+    tags and the static files' manifest are ready before a real student's first request."""
+    exam = Exam(title="Sample", time_zone=settings.TIME_ZONE)
+    student = Student(exam=exam, nickname="s0000", first_name="Sam", last_name="Sample")
+    context = {
+        "student": student,
+        "exam": exam,
+        "form": _upload_form(student),
+        "now": timezone.now(),
+    }
+    render_to_string("submissions/upload.html", context)
 
 
 @login_required
