@@ -10,6 +10,7 @@ per minute.
 
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from functools import cached_property
 
 from django.db.models import Count, F, FilteredRelation, Q, Subquery
 from django.db.models.functions import Coalesce, Trunc
@@ -151,7 +152,7 @@ class Chart:
     def bar_width(self):
         return self.plot_width / self.minutes
 
-    @property
+    @cached_property
     def peak(self):
         return max(self.counts.values(), default=0)
 
@@ -159,7 +160,7 @@ class Chart:
     def total(self):
         return sum(self.counts.values())
 
-    @property
+    @cached_property
     def busiest(self):
         """The first minute with the most uploads, or None when there were none."""
         return next((bar for bar in self.bars if bar.count == self.peak and bar.count), None)
@@ -167,8 +168,10 @@ class Chart:
     def x_of(self, moment):
         return self.LEFT + (moment - self.start).total_seconds() / 60 * self.bar_width
 
-    @property
+    @cached_property
     def bars(self):
+        """Every minute's bar. Computed once: the chart, its labels, its caption and its
+        table all read them."""
         scale = self.plot_height / max(self.peak, 1)
         bars = []
         for i in range(self.minutes):
@@ -182,10 +185,11 @@ class Chart:
     @property
     def labels(self):
         """Every LABEL_EVERY minutes on the time axis, as HH:MM in the active zone."""
+        local = ((bar, timezone.localtime(bar.minute)) for bar in self.bars)
         return [
-            Label(bar.x, timezone.localtime(bar.minute).strftime("%H:%M"))
-            for bar in self.bars
-            if timezone.localtime(bar.minute).minute % LABEL_EVERY == 0
+            Label(bar.x, minute.strftime("%H:%M"))
+            for bar, minute in local
+            if minute.minute % LABEL_EVERY == 0
         ]
 
     @property

@@ -160,7 +160,10 @@ def exam_detail(request, pk):
         "page": page,
         "students": page.object_list,
         **_live(exam, chart=True),
-        "deletions": submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2],
+        # The next deletion, and whether more follow: one query, read once.
+        "deletions": list(
+            submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2]
+        ),
         "missing_files": _missing_files(exam),
         "now": timezone.now(),
         "query": _query_without_page(request),
