@@ -15,6 +15,7 @@ from functools import cached_property
 from django.db.models import Count, F, FilteredRelation, Q, Subquery
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from students import times
 from students.models import Exam, Student, submission_model
@@ -110,6 +111,13 @@ class Bar:
     x: float
     y: float
     height: float
+    when: str = ""  # the minute as times.format_time writes it, for a minute with uploads
+
+    @property
+    def title(self):
+        """What the bar says on hover: its minute and its uploads."""
+        text = ngettext("%(minute)s: %(count)s upload", "%(minute)s: %(count)s uploads", self.count)
+        return text % {"minute": self.when, "count": self.count}
 
 
 @dataclass
@@ -179,7 +187,8 @@ class Chart:
             count = self.counts.get(minute, 0)
             height = count * scale
             x = self.LEFT + i * self.bar_width
-            bars.append(Bar(minute, count, x, self.baseline - height, height))
+            when = times.format_time(minute, "short") if count else ""
+            bars.append(Bar(minute, count, x, self.baseline - height, height, when))
         return bars
 
     @property

@@ -26,6 +26,7 @@ from students import (
     live,
     mail,
     outbox,
+    roster,
     signin,
     tasks,
 )
@@ -150,15 +151,16 @@ def exam_edit(request, pk):
 @require_GET
 def exam_detail(request, pk):
     exam = access.exam(request, pk)
-    roster = RosterForm(request.GET)
-    students = mail.with_last_mail(roster.students(exam)).with_current_submission()
+    form = RosterForm(request.GET)
+    students = mail.with_last_mail(form.students(exam)).with_current_submission()
     page = Paginator(students, RosterForm.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_mail_progress(exam),
         "exam": exam,
-        "roster": roster,
+        "roster": form,
         "page": page,
         "students": page.object_list,
+        "rows": roster.rows(page.object_list, request),
         **_live(exam, chart=True),
         # The next deletion, and whether more follow: one query, read once.
         "deletions": list(
