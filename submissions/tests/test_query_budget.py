@@ -7,6 +7,7 @@ shows the row locks.) Each code page first reads the client network's wrong-code
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from submissions.tests.helpers import post_upload, upload_url
 
@@ -92,4 +93,20 @@ def test_a_later_upload_also_checks_for_a_repeat_and_supersedes(client, student)
         "INSERT submissions_event",
         "INSERT students_mail",
         "UPDATE submissions_submission",  # its file deleted
+    ]
+
+
+def test_a_receipt_page_is_one_query_after_the_throttle_and_its_line_in_the_trail(client, student):
+    post_upload(client, student)
+    submission = student.submissions.get()
+    url = reverse("submissions:receipt", args=[student.upload_code, submission.verification_code])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert statements(queries) == [
+        THROTTLE,
+        "SELECT submissions_submission",  # with its student and exam
+        "INSERT submissions_event",  # receipt viewed
     ]
