@@ -4,11 +4,12 @@ examiner's side uses too; this app reaches them through this module."""
 
 import re
 import threading
+import time
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name, get_available_overwrite_name, is_seekable
@@ -121,3 +122,16 @@ def submission_pk_from_token(token):
         return signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.DOWNLOAD_LINK_SECONDS)
     except signing.BadSignature:
         return None
+
+
+def connect():
+    """Build the S3 storage's client now, when the file storage is S3 (gunicorn.conf.py does
+    it as each worker starts): botocore loads its model of S3 for it, about 100 ms of CPU
+    that the first upload in each worker would otherwise wait for. No request is sent.
+    The CPU it took, in milliseconds; None when the storage is not S3."""
+    storage = storages["default"]
+    if not isinstance(storage, SubmissionS3Storage):
+        return None
+    started = time.process_time()
+    storage.connection  # noqa: B018 (the property builds it)
+    return (time.process_time() - started) * 1000
