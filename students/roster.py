@@ -3,7 +3,9 @@ The exam page's roster: what each of its rows says, worked out once in Python.
 
 A page shows 50 rows. Through the template language, with a dozen translated phrases, three
 links and three times in each row, they cost about half a millisecond of CPU each, 25 ms a
-page; worked out here, a fraction of that (bench/pages.py). The page's template lays the rows
+page; worked out here, a fraction of that (bench/pages.py). The phrases are translated once
+for the page and the times written by one writer (students.times.writer), since each
+translation goes through the thread's active language. The page's template lays the rows
 out; the phrases keep their catalog entries.
 """
 
@@ -13,17 +15,10 @@ from dataclasses import dataclass, field
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.text import Truncator
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, ngettext
 
 from students import times
 
-# The last mail's kind, for the kinds sent to one student from the roster; others show no
-# kind, only their state.
-MAIL_KINDS = {
-    "link": gettext_lazy("link"),
-    "reminder": gettext_lazy("reminder"),
-    "receipt": gettext_lazy("receipt"),
-}
 MAIL_ERROR_CHARS = 80
 
 
@@ -54,77 +49,93 @@ class Row:
     mail_error: str = ""
 
 
+class Phrases:
+    """The rows' phrases in the active language, translated once for all of a page's rows."""
+
+    def __init__(self):
+        self.select = gettext("Select %(name)s")
+        self.copy = gettext("Copy link for %(name)s")
+        self.uploads = gettext("%(used)s of %(max)s")
+        self.download = gettext("Download the file of %(name)s")
+        self.kept_until = gettext("kept until %(until)s")
+        self.kept_until_close = gettext("kept until after the close")
+        self.waiting = gettext("not yet")
+        self.late = gettext("late by %(by)s")
+        self.submitted = gettext("submitted")
+        self.spent = gettext("no uploads left")
+        self.extension = gettext("extension to %(until)s")
+        self.own_deadline = gettext("Own deadline")
+        # The last mail: its kind, for the kinds sent to one student from the roster (others
+        # show their state only), and its state.
+        self.mail_kinds = {
+            "link": gettext("link"),
+            "reminder": gettext("reminder"),
+            "receipt": gettext("receipt"),
+        }
+        self.mail_states = {"sent": gettext("sent"), "failed": gettext("failed")}
+        self.mail_queued = gettext("queued")
+
+
 def rows(students, request):
     """The rows of `students` (annotated by mail.with_last_mail, with their current
     submission prefetched), in the active language and zone."""
-    when = functools.cache(times.format_time)  # most files of an exam go at the same time
+    phrases = Phrases()
+    when = functools.cache(times.writer("short"))  # most files of an exam go at one time
     site = f"{request.scheme}://{request.get_host()}"
-    return [_row(student, student.current_submission, site, when) for student in students]
+    return [_row(student, phrases, when, site) for student in students]
 
 
-def _row(student, submission, site, when):
+def _row(student, phrases, when, site):
     name = student.full_name
+    submission = student.current_submission
     row = Row(
         student=student,
         submission=submission,
         url=student.get_absolute_url(),
         upload_link=site + student.get_upload_url(),
-        select_label=gettext("Select %(name)s") % {"name": name},
-        copy_label=gettext("Copy link for %(name)s") % {"name": name},
-        uploads=gettext("%(used)s of %(max)s")
-        % {"used": student.uploads_used, "max": student.max_uploads()},
-        badges=badges(student, submission, when),
+        select_label=phrases.select % {"name": name},
+        copy_label=phrases.copy % {"name": name},
+        uploads=phrases.uploads % {"used": student.uploads_used, "max": student.max_uploads()},
+        badges=badges(student, submission, phrases, when),
     )
     if submission:
-        row.last_upload = when(submission.accepted_at, "short")
+        row.last_upload = when(submission.accepted_at)
         if submission.has_file():
             row.download_url = reverse(
                 "students:submission_download",
                 args=[student.exam_id, student.pk, submission.pk],
             )
-            row.download_label = gettext("Download the file of %(name)s") % {"name": name}
+            row.download_label = phrases.download % {"name": name}
             row.size = filesizeformat(submission.size)
             row.kept_until = (
-                gettext("kept until %(until)s") % {"until": when(submission.expires_at, "short")}
+                phrases.kept_until % {"until": when(submission.expires_at)}
                 if submission.expires_at
-                else gettext("kept until after the close")
+                else phrases.kept_until_close
             )
     state = student.last_mail_state
     if state:
-        kind = MAIL_KINDS.get(student.last_mail_kind)
-        row.mail_kind = str(kind) if kind else ""
-        row.mail_state = {"sent": gettext("sent"), "failed": gettext("failed")}.get(
-            state, gettext("queued")
-        )
+        row.mail_kind = phrases.mail_kinds.get(student.last_mail_kind, "")
+        row.mail_state = phrases.mail_states.get(state, phrases.mail_queued)
         if state == "failed":
             row.mail_error = Truncator(student.last_mail_error).chars(MAIL_ERROR_CHARS)
     return row
 
 
-def badges(student, submission, when=times.format_time):
+def badges(student, submission, phrases, when):
     """What the status column says of a student: submitted (late or not) or not yet, and
     whether uploads are used up, their own deadline, their extra uploads."""
     if submission is None:
-        found = [Badge("waiting", gettext("not yet"))]
+        found = [Badge("waiting", phrases.waiting)]
     elif submission.is_late():
-        found = [
-            Badge("late", gettext("late by %(by)s") % {"by": times.duration(submission.late_by)})
-        ]
+        found = [Badge("late", phrases.late % {"by": times.duration(submission.late_by)})]
     else:
-        found = [Badge("ok", gettext("submitted"))]
+        found = [Badge("ok", phrases.submitted)]
     if not student.uploads_left():
-        found.append(Badge("spent", gettext("no uploads left")))
+        found.append(Badge("spent", phrases.spent))
     if student.extended_until:
-        until = when(student.extended_until, "short")
-        found.append(
-            Badge(
-                "extension",
-                gettext("extension to %(until)s") % {"until": until},
-                title=gettext("Own deadline"),
-            )
-        )
-    if student.extra_uploads:
-        extra = student.extra_uploads
+        text = phrases.extension % {"until": when(student.extended_until)}
+        found.append(Badge("extension", text, title=phrases.own_deadline))
+    if extra := student.extra_uploads:
         text = ngettext("%(extra)s extra upload", "%(extra)s extra uploads", extra)
         found.append(Badge("extra", text % {"extra": extra}))
     return found
