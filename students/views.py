@@ -150,7 +150,7 @@ def exam_edit(request, pk):
 @login_required
 @require_GET
 def exam_detail(request, pk):
-    exam = access.exam(request, pk)
+    exam, summary = _watched(request, pk)
     form = RosterForm(request.GET)
     students = mail.with_last_mail(form.students(exam)).with_current_submission()
     page = Paginator(students, RosterForm.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -161,7 +161,7 @@ def exam_detail(request, pk):
         "page": page,
         "students": page.object_list,
         "rows": roster.rows(page.object_list, request),
-        **_live(exam, chart=True),
+        **_live(exam, chart=True, summary=summary),
         # The next deletion, and whether more follow: one query, read once.
         "deletions": list(
             submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2]
@@ -183,13 +183,19 @@ def _missing_files(exam):
 @require_GET
 def exam_live(request, pk):
     """The exam page's counts and newest uploads alone, for the page to refresh while the
-    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too. The exam,
-    its access check (as access.exam's) and its summary come in one query (live.watch)."""
+    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too."""
+    exam, summary = _watched(request, pk)
+    context = _live(exam, chart=bool(request.GET.get("chart")), summary=summary)
+    return render(request, "students/_live.html", context)
+
+
+def _watched(request, pk):
+    """An exam the examiner may see, or 404 (as access.exam), and its live summary: the
+    exam, its access check and its summary come in one query (live.watch)."""
     exam, summary = live.watch(Exam.objects.visible_to(request.user), pk)
     if exam is None:
         raise Http404
-    context = _live(access.zoned(exam), chart=bool(request.GET.get("chart")), summary=summary)
-    return render(request, "students/_live.html", context)
+    return access.zoned(exam), summary
 
 
 def _live(exam, chart, summary=None):
