@@ -181,13 +181,14 @@ class Chart:
         """Every minute's bar. Computed once: the chart, its labels, its caption and its
         table all read them."""
         scale = self.plot_height / max(self.peak, 1)
+        write = times.writer("short")
         bars = []
         for i in range(self.minutes):
             minute = self.start + timedelta(minutes=i)
             count = self.counts.get(minute, 0)
             height = count * scale
             x = self.LEFT + i * self.bar_width
-            when = times.format_time(minute, "short") if count else ""
+            when = write(minute) if count else ""
             bars.append(Bar(minute, count, x, self.baseline - height, height, when))
         return bars
 
