@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from students.models import Mail, Student
@@ -194,6 +195,23 @@ def test_each_row_says_what_became_of_its_student(examiner_client, exam):
     assert '<li class="badge ok">submitted</li>' in gone_row
     assert "file deleted" in gone_row and '<span class="muted">no address</span>' in gone_row
     assert '<li class="badge waiting">not yet</li>' in row_of(page, waiting.full_name)
+
+
+def test_the_rows_link_where_reverse_does(examiner_client, exam):
+    """Each row's links are reversed once for the page and filled in (students.roster.link)."""
+    StudentFactory.create_batch(2, exam=exam)  # no two numbers in a path alike
+    SubmissionFactory.create_batch(3, student__exam=exam)
+    student = StudentFactory(exam=exam, upload_code="Ab-_cd" * 6)
+    submission = SubmissionFactory(student=student)
+    assert len({exam.pk, student.pk, submission.pk}) == 3
+
+    page = examiner_client.get(f"/exams/{exam.pk}/").content.decode()
+
+    row = row_of(page, student.full_name)
+    download = reverse("students:submission_download", args=[exam.pk, student.pk, submission.pk])
+    assert f'<a href="{student.get_absolute_url()}">' in row
+    assert f'<a href="{download}" aria-label=' in row
+    assert f'data-copy-text="http://testserver{student.get_upload_url()}"' in row
 
 
 def tables(queries):
