@@ -6,12 +6,13 @@ links and three times in each row, they cost about half a millisecond of CPU eac
 page; worked out here, a fraction of that (bench/pages.py). The links are reversed once for
 the page (`link`), the phrases translated once (each translation goes through the thread's
 active language) and the times written by one writer (students.times.writer). The page's
-template lays the rows out; the phrases keep their catalog entries.
+template lays the rows out; the phrases keep their catalog entries. Each row is a plain
+dict, all the template reads of it: a key is the template language's first try, where a
+model's or a dataclass's attribute costs it a raised and caught TypeError first.
 """
 
 import functools
 import re
-from dataclasses import dataclass, field
 
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -21,33 +22,6 @@ from django.utils.translation import gettext, ngettext
 from students import times
 
 MAIL_ERROR_CHARS = 80
-
-
-@dataclass
-class Badge:
-    kind: str  # its CSS class: ok, late, waiting, spent, extension, extra
-    text: str
-    title: str = ""
-
-
-@dataclass
-class Row:
-    student: object
-    submission: object  # the current one, or None
-    url: str
-    upload_link: str
-    select_label: str
-    copy_label: str
-    uploads: str
-    badges: list = field(default_factory=list)
-    last_upload: str = ""
-    download_url: str = ""
-    download_label: str = ""
-    size: str = ""
-    kept_until: str = ""
-    mail_kind: str = ""
-    mail_state: str = ""
-    mail_error: str = ""
 
 
 class Phrases:
@@ -114,53 +88,67 @@ def rows(students, request):
 
 
 def _row(student, links, phrases, when, site):
+    """A row: the student's pk, name, nickname, email and links (url, upload_link) with their
+    labels, uploads ("1 of 5"), status badges; with a current submission, its code, time
+    (last_upload) and, while it has its file, download_url, download_label, size and
+    kept_until; the last mail's state (mail_state_key: sent, failed, queued or sending),
+    kind, state and error as shown."""
     name = student.full_name
     submission = student.current_submission
-    row = Row(
-        student=student,
-        submission=submission,
-        url=links["detail"](student.exam_id, student.pk),
-        upload_link=site + links["upload"](student.upload_code),
-        select_label=phrases.select % {"name": name},
-        copy_label=phrases.copy % {"name": name},
-        uploads=phrases.uploads % {"used": student.uploads_used, "max": student.max_uploads()},
-        badges=badges(student, submission, phrases, when),
-    )
+    row = {
+        "pk": student.pk,
+        "name": name,
+        "nickname": student.nickname,
+        "email": student.email,
+        "url": links["detail"](student.exam_id, student.pk),
+        "upload_link": site + links["upload"](student.upload_code),
+        "select_label": phrases.select % {"name": name},
+        "copy_label": phrases.copy % {"name": name},
+        "uploads": phrases.uploads % {"used": student.uploads_used, "max": student.max_uploads()},
+        "badges": badges(student, submission, phrases, when),
+        "submission": bool(submission),
+        "download_url": "",
+        "mail_state": "",
+    }
     if submission:
-        row.last_upload = when(submission.accepted_at)
+        row["code"] = submission.display_code
+        row["last_upload"] = when(submission.accepted_at)
         if submission.has_file():
-            row.download_url = links["download"](student.exam_id, student.pk, submission.pk)
-            row.download_label = phrases.download % {"name": name}
-            row.size = filesizeformat(submission.size)
-            row.kept_until = (
+            row["download_url"] = links["download"](student.exam_id, student.pk, submission.pk)
+            row["download_label"] = phrases.download % {"name": name}
+            row["size"] = filesizeformat(submission.size)
+            row["kept_until"] = (
                 phrases.kept_until % {"until": when(submission.expires_at)}
                 if submission.expires_at
                 else phrases.kept_until_close
             )
-    state = student.last_mail_state
-    if state:
-        row.mail_kind = phrases.mail_kinds.get(student.last_mail_kind, "")
-        row.mail_state = phrases.mail_states.get(state, phrases.mail_queued)
+    if state := student.last_mail_state:
+        row["mail_state_key"] = state
+        row["mail_title"] = student.last_mail_error
+        row["mail_kind"] = phrases.mail_kinds.get(student.last_mail_kind, "")
+        row["mail_state"] = phrases.mail_states.get(state, phrases.mail_queued)
         if state == "failed":
-            row.mail_error = Truncator(student.last_mail_error).chars(MAIL_ERROR_CHARS)
+            row["mail_error"] = Truncator(student.last_mail_error).chars(MAIL_ERROR_CHARS)
     return row
 
 
 def badges(student, submission, phrases, when):
-    """What the status column says of a student: submitted (late or not) or not yet, and
-    whether uploads are used up, their own deadline, their extra uploads."""
+    """What the status column says of a student, as badges (kind: their CSS class; text;
+    title): submitted (late or not) or not yet, and whether uploads are used up, their own
+    deadline, their extra uploads."""
     if submission is None:
-        found = [Badge("waiting", phrases.waiting)]
+        found = [{"kind": "waiting", "text": phrases.waiting}]
     elif submission.is_late():
-        found = [Badge("late", phrases.late % {"by": times.duration(submission.late_by)})]
+        late = phrases.late % {"by": times.duration(submission.late_by)}
+        found = [{"kind": "late", "text": late}]
     else:
-        found = [Badge("ok", phrases.submitted)]
+        found = [{"kind": "ok", "text": phrases.submitted}]
     if not student.uploads_left():
-        found.append(Badge("spent", phrases.spent))
+        found.append({"kind": "spent", "text": phrases.spent})
     if student.extended_until:
         text = phrases.extension % {"until": when(student.extended_until)}
-        found.append(Badge("extension", text, title=phrases.own_deadline))
+        found.append({"kind": "extension", "text": text, "title": phrases.own_deadline})
     if extra := student.extra_uploads:
         text = ngettext("%(extra)s extra upload", "%(extra)s extra uploads", extra)
-        found.append(Badge("extra", text % {"extra": extra}))
+        found.append({"kind": "extra", "text": text % {"extra": extra}})
     return found
