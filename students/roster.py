@@ -122,13 +122,14 @@ def _row(student, links, phrases, when, site):
                 if submission.expires_at
                 else phrases.kept_until_close
             )
-    if state := student.last_mail_state:
+    if last_mail := student.last_mail:
+        state = last_mail["state"]
         row["mail_state_key"] = state
-        row["mail_title"] = student.last_mail_error
-        row["mail_kind"] = phrases.mail_kinds.get(student.last_mail_kind, "")
+        row["mail_title"] = last_mail["error"]
+        row["mail_kind"] = phrases.mail_kinds.get(last_mail["kind"], "")
         row["mail_state"] = phrases.mail_states.get(state, phrases.mail_queued)
         if state == "failed":
-            row["mail_error"] = Truncator(student.last_mail_error).chars(MAIL_ERROR_CHARS)
+            row["mail_error"] = Truncator(last_mail["error"]).chars(MAIL_ERROR_CHARS)
     return row
 
 
