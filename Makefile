@@ -8,7 +8,7 @@ DEV_RECEIPT_KEY := var/dev-receipt-key
 DEV_ENV = DEBUG=true SECRET_KEY=$$(cat $(DEV_KEY)) RECEIPT_SIGNING_KEY=$$(cat $(DEV_RECEIPT_KEY))
 
 .PHONY: run worker verify-receipt test e2e screenshots lint fmt migrations-check messages vendor \
-	venv lock oidc-provider bench bench-receipt clean
+	venv lock oidc-provider bench bench-receipt bench-pages clean
 
 # The venv installs the lock file: every distribution at the version and hashes it names, so
 # every machine and CI get the same packages.
@@ -78,15 +78,22 @@ screenshots: venv
 ## bench: photos made into one PDF on the server beside an ordinary upload (bench/scans.py,
 ## under a minute), the deadline rush on this machine (PostgreSQL on 127.0.0.1, moto's S3,
 ## nginx), about 6 minutes, writing bench/RESULTS.md (BENCH_DATABASE_URL picks the scratch
-## database of the rush), then a signed receipt's size and signing cost
+## database of the rush), then a signed receipt's size and signing cost, then the app's CPU
+## per view of the exam page (50 rows) and of the receipt page
 bench: venv
 	$(BIN)/python bench/scans.py
 	$(BIN)/python bench/rush.py
 	$(BIN)/python bench/receipt.py
+	$(BIN)/python bench/pages.py
 
 ## bench-receipt: a signed receipt's size and its signing cost per upload (seconds, in-process)
 bench-receipt: venv
 	$(BIN)/python bench/receipt.py
+
+## bench-pages: the app's CPU per view of the exam page with 50 rows and of a receipt page
+## (in-process, a throwaway test database; writes bench/RESULTS-pages.md)
+bench-pages: venv
+	$(BIN)/python bench/pages.py
 
 lint: venv
 	$(BIN)/ruff check .

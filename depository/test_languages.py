@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from students.tests.factories import SubmissionFactory
-from students.times import duration, format_time
+from students.times import duration, format_time, writer
 from submissions.tests.helpers import upload_url
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +104,19 @@ def test_times_are_written_as_german_writes_them_with_the_zone_named():
         assert format_time(WINTER, "short", BERLIN) == "8. Dez., 18:00 MEZ"
         assert format_time(WINTER, zone=zoneinfo.ZoneInfo("UTC")) == "8. Dezember 2026, 17:00 UTC"
     assert format_time(WINTER, zone=BERLIN) == "8 Dec 2026, 18:00 CET"
+
+
+def test_one_writer_of_many_times_names_each_times_own_zone():
+    """A roster page writes its times with one writer (translated once): winter and summer
+    times still get their own zone's name."""
+    with translation.override("de"):
+        write = writer("short", BERLIN)
+
+        assert [write(WINTER), write(SUMMER), write(None)] == [
+            "8. Dez., 18:00 MEZ",
+            "8. Juli, 18:00 MESZ",
+            "",
+        ]
 
 
 def test_a_zone_without_an_abbreviation_keeps_its_offset():

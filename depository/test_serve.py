@@ -482,3 +482,54 @@ def test_the_deep_health_check_shows_the_free_space_of_nginxs_body_folder(served
     assert checks["upload_temp"]["status"] == "ok"
     assert checks["upload_temp"]["proxy_free_bytes"] > 0
     assert checks["upload_temp"]["app_free_bytes"] > 0
+
+
+def worker_lines(log, pattern):
+    """The pids in the log's lines that match `pattern` (its group: a pid)."""
+    log.seek(0)
+    text = log.read().decode(errors="replace")
+    return {int(pid) for pid in re.findall(pattern, text)}
+
+
+def test_each_worker_builds_the_s3_client_before_its_first_request(
+    django_db_blocker, s3, tmp_path, serve_tmp
+):
+    """Building the client loads botocore's S3 model, 98-166 ms of CPU that the first
+    upload in each worker waited for: gunicorn.conf.py has each worker build it as it
+    starts. Each worker says so, and no request reaches a worker's storage here."""
+    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    if not shutil.which("nginx", path=path):
+        if IN_CI:
+            pytest.fail("CI needs nginx (.ci/run installs it); not skipping the proxy's tests")
+        pytest.skip("needs nginx: apt-get install nginx")
+    options = settings.STORAGES["default"]["OPTIONS"]
+    with django_db_blocker.unblock():
+        database_url = served_database_url()
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=database_url,
+        ALLOWED_HOSTS="127.0.0.1",
+        DEBUG="true",
+        LOG_LEVEL="WARNING",
+        TMPDIR=str(serve_tmp),
+        WEB_CONCURRENCY="2",
+        AWS_STORAGE_BUCKET_NAME=s3.bucket,
+        AWS_S3_ENDPOINT_URL=options["endpoint_url"],
+        AWS_S3_REGION_NAME="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    with open(tmp_path / "serve.log", "w+b") as log, serving(env, free_port(), log):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            booted = worker_lines(log, r"Booting worker with pid: (\d+)")
+            built = worker_lines(log, r"Worker (\d+) built the S3 client in \d+ ms of CPU")
+            warmed = worker_lines(log, r"Worker (\d+) warmed up in \d+ ms of CPU")
+            if len(booted) == 2 and built == booted == warmed:
+                break
+            time.sleep(0.2)
+
+    assert len(booted) == 2
+    assert built == booted
+    assert warmed == booted

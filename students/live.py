@@ -10,10 +10,12 @@ per minute.
 
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from functools import cached_property
 
 from django.db.models import Count, F, FilteredRelation, Q, Subquery
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from students import times
 from students.models import Exam, Student, commitment_model, submission_model
@@ -115,6 +117,13 @@ class Bar:
     x: float
     y: float
     height: float
+    when: str = ""  # the minute as times.format_time writes it, for a minute with uploads
+
+    @property
+    def title(self):
+        """What the bar says on hover: its minute and its uploads."""
+        text = ngettext("%(minute)s: %(count)s upload", "%(minute)s: %(count)s uploads", self.count)
+        return text % {"minute": self.when, "count": self.count}
 
 
 @dataclass
@@ -157,7 +166,7 @@ class Chart:
     def bar_width(self):
         return self.plot_width / self.minutes
 
-    @property
+    @cached_property
     def peak(self):
         return max(self.counts.values(), default=0)
 
@@ -165,7 +174,7 @@ class Chart:
     def total(self):
         return sum(self.counts.values())
 
-    @property
+    @cached_property
     def busiest(self):
         """The first minute with the most uploads, or None when there were none."""
         return next((bar for bar in self.bars if bar.count == self.peak and bar.count), None)
@@ -173,25 +182,30 @@ class Chart:
     def x_of(self, moment):
         return self.LEFT + (moment - self.start).total_seconds() / 60 * self.bar_width
 
-    @property
+    @cached_property
     def bars(self):
+        """Every minute's bar. Computed once: the chart, its labels, its caption and its
+        table all read them."""
         scale = self.plot_height / max(self.peak, 1)
+        write = times.writer("short")
         bars = []
         for i in range(self.minutes):
             minute = self.start + timedelta(minutes=i)
             count = self.counts.get(minute, 0)
             height = count * scale
             x = self.LEFT + i * self.bar_width
-            bars.append(Bar(minute, count, x, self.baseline - height, height))
+            when = write(minute) if count else ""
+            bars.append(Bar(minute, count, x, self.baseline - height, height, when))
         return bars
 
     @property
     def labels(self):
         """Every LABEL_EVERY minutes on the time axis, as HH:MM in the active zone."""
+        local = ((bar, timezone.localtime(bar.minute)) for bar in self.bars)
         return [
-            Label(bar.x, timezone.localtime(bar.minute).strftime("%H:%M"))
-            for bar in self.bars
-            if timezone.localtime(bar.minute).minute % LABEL_EVERY == 0
+            Label(bar.x, minute.strftime("%H:%M"))
+            for bar, minute in local
+            if minute.minute % LABEL_EVERY == 0
         ]
 
     @property

@@ -76,7 +76,10 @@ def activate(zone):
 def zone_name(value):
     """The zone's abbreviation at that moment (CET, CEST, EST) in the active language
     (MEZ, MESZ in German), or UTC±hh where the zone has none (tzdata writes "+03")."""
-    abbreviation = value.strftime("%Z")
+    return _zone_name(value.strftime("%Z"))
+
+
+def _zone_name(abbreviation):
     if abbreviation[:1] in "+-" and abbreviation:
         return pgettext("time zone", "UTC%(offset)s") % {"offset": abbreviation}
     return str(ZONE_ABBREVIATIONS.get(abbreviation, abbreviation))
@@ -85,10 +88,25 @@ def zone_name(value):
 def format_time(value, style="", zone=None):
     """`value` in `zone` (default: the active zone), e.g. "8 Dec 2026, 18:00 CET", in the
     active language ("8. Dez. 2026, 18:00 MEZ")."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value, zone)
-    return f"{dateformat.format(local, str(FORMATS[style]))} {zone_name(local)}"
+    return "" if value is None else writer(style, zone)(value)
+
+
+def writer(style="", zone=None):
+    """format_time for many times in a row (a roster page's): the format and the zones'
+    names are translated once, in the language active now, not once for each time."""
+    layout = str(FORMATS[style])
+    names = {}
+
+    def write(value):
+        if value is None:
+            return ""
+        local = timezone.localtime(value, zone)
+        abbreviation = local.strftime("%Z")
+        if abbreviation not in names:
+            names[abbreviation] = _zone_name(abbreviation)
+        return f"{dateformat.format(local, layout)} {names[abbreviation]}"
+
+    return write
 
 
 def kept_until(submission, write=format_time):

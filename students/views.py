@@ -26,6 +26,7 @@ from students import (
     live,
     mail,
     outbox,
+    roster,
     signin,
     tasks,
 )
@@ -149,19 +150,23 @@ def exam_edit(request, pk):
 @login_required
 @require_GET
 def exam_detail(request, pk):
-    exam = access.exam(request, pk)
-    roster = RosterForm(request.GET)
-    students = mail.with_last_mail(roster.students(exam)).with_current_submission()
+    exam, summary = _watched(request, pk)
+    form = RosterForm(request.GET)
+    students = mail.with_last_mail(form.students(exam)).with_current_submission()
     students = students.with_open_commitment()
     page = Paginator(students, RosterForm.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_mail_progress(exam),
         "exam": exam,
-        "roster": roster,
+        "roster": form,
         "page": page,
         "students": page.object_list,
-        **_live(exam, chart=True),
-        "deletions": submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2],
+        "rows": roster.rows(page.object_list, request),
+        **_live(exam, chart=True, summary=summary),
+        # The next deletion, and whether more follow: one query, read once.
+        "deletions": list(
+            submission_model().objects.filter(student__exam=exam).deletion_schedule()[:2]
+        ),
         "missing_files": _missing_files(exam),
         "now": timezone.now(),
         "query": _query_without_page(request),
@@ -179,13 +184,19 @@ def _missing_files(exam):
 @require_GET
 def exam_live(request, pk):
     """The exam page's counts and newest uploads alone, for the page to refresh while the
-    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too. The exam,
-    its access check (as access.exam's) and its summary come in one query (live.watch)."""
+    exam is open (static/js/live.js); with `?chart=1`, the chart of uploads too."""
+    exam, summary = _watched(request, pk)
+    context = _live(exam, chart=bool(request.GET.get("chart")), summary=summary)
+    return render(request, "students/_live.html", context)
+
+
+def _watched(request, pk):
+    """An exam the examiner may see, or 404 (as access.exam), and its live summary: the
+    exam, its access check and its summary come in one query (live.watch)."""
     exam, summary = live.watch(Exam.objects.visible_to(request.user), pk)
     if exam is None:
         raise Http404
-    context = _live(access.zoned(exam), chart=bool(request.GET.get("chart")), summary=summary)
-    return render(request, "students/_live.html", context)
+    return access.zoned(exam), summary
 
 
 def _live(exam, chart, summary=None):

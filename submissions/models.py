@@ -50,9 +50,23 @@ def _student_uploads_end(prefix):
     )
 
 
+class _Greatest(Greatest):
+    """GREATEST that skips NULLs on every database. PostgreSQL's does; SQLite's MAX() would
+    return NULL, so there each value is coalesced with the others. Written once on
+    PostgreSQL, the expiry rule (which nests it twice) is a quarter of the SQL, and the
+    exam page, which builds it on every view, builds it that much faster."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        values = self.get_source_expressions()
+        coalesced = self.copy()
+        coalesced.set_source_expressions(
+            [Coalesce(value, *others) for value, *others in _rotations(values)]
+        )
+        return super(_Greatest, coalesced).as_sqlite(compiler, connection, **extra_context)
+
+
 def _greatest(*values):
-    """GREATEST that skips NULLs on every database (SQLite's MAX() would return NULL)."""
-    return Greatest(*(Coalesce(value, *others) for value, *others in _rotations(values)))
+    return _Greatest(*values)
 
 
 def _rotations(values):

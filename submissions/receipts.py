@@ -133,10 +133,35 @@ def qr_svg(submission):
         return ""
     # A fixed mask: choosing the best of eight took 60-80 ms of CPU for each receipt page,
     # one is 10-15 ms (bench/receipt.py); any mask reads the same in a scanner.
-    svg = segno.make(submission.receipt_jws, error="l", mask=0).svg_inline(
-        scale=2, omitsize=True, svgclass="qr"
+    code = segno.make(submission.receipt_jws, error="l", mask=0)
+    return mark_safe(svg(code, scale=2))  # noqa: S308 (numbers only: nothing to escape)
+
+
+DARK_RUNS = re.compile(rb"\x01+")
+
+
+def svg(code, scale):
+    """`code` as segno's svg_inline(scale=scale, omitsize=True, svgclass="qr") draws it, in
+    half the time: each row's runs of dark modules found by a regular expression rather
+    than module by module. One path: a horizontal line per run, each from the last one's
+    end, around the quiet zone."""
+    border = code.default_border_size
+    size = code.symbol_size(scale=scale, border=border)[0]
+    moves = []
+    last_x, last_y = 0, 0
+    for row_number, row in enumerate(code.matrix):
+        y = border + row_number
+        for run in DARK_RUNS.finditer(row):
+            x, length = border + run.start(), run.end() - run.start()
+            if moves:
+                moves.append(f"m{x - last_x} {y - last_y}h{length}")
+            else:  # the first, from the origin, along the middle of its row
+                moves.append(f"M{x} {y + 0.5}h{length}")
+            last_x, last_y = x + length, y
+    return (
+        f'<svg viewBox="0 0 {size} {size}" class="qr"><path transform="scale({scale})" '
+        f'class="qrline" stroke="#000" d="{"".join(moves)}"/></svg>'
     )
-    return mark_safe(svg)  # noqa: S308 (segno's SVG of base64url text: nothing to escape)
 
 
 def filename(submission):

@@ -265,12 +265,17 @@ def own_file(request, upload_code, verification_code):
 
 
 def _receipt_of(upload_code, verification_code):
-    student = _student(upload_code)
-    code = codes.normalize(verification_code)
+    """A student's submission by the codes of both, with its student and exam, in one query
+    (a receipt page costs little besides); its pages show times in the exam's zone."""
+    if not upload_codes.is_upload_code(upload_code):
+        raise Http404
     submission = get_object_or_404(
-        student.submissions.with_expiry().select_related("student__exam"), verification_code=code
+        Submission.objects.with_expiry().select_related("student__exam"),
+        student__upload_code=upload_code,
+        verification_code=codes.normalize(verification_code),
     )
-    return student, submission
+    timezone.activate(submission.student.exam.zone)
+    return submission.student, submission
 
 
 @csrf_exempt

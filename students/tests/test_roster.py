@@ -1,12 +1,14 @@
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
-from students.models import Student
+from students.models import Mail, Student
 from students.tests.factories import ExamFactory, StudentFactory, SubmissionFactory
 from students.times import format_time
 from submissions.models import Commitment, Submission
@@ -196,3 +198,131 @@ def test_commitments_cost_the_roster_no_query_per_student(examiner_client, exam)
 
     assert page.count('data-testid="committed"') == 6
     assert len(six) == len(one)
+
+
+def row_of(page, name):
+    roster = page.partition('<table class="table roster">')[2]
+    return next(row for row in roster.split("<tr>") if f">{name}</a>" in row)
+
+
+def test_each_row_says_what_became_of_its_student(examiner_client, exam):
+    """The status badges, the file and the last mail of each row (students.roster)."""
+    exam.time_zone = "UTC"
+    exam.closes_at = datetime(2030, 6, 3, 16, 0, tzinfo=UTC)
+    exam.save()
+    late = StudentFactory(
+        exam=exam,
+        first_name="Late",
+        uploads_used=exam.max_uploads + 2,
+        extra_uploads=2,
+        extended_until=datetime(2030, 6, 3, 18, 30, tzinfo=UTC),
+    )
+    SubmissionFactory(student=late, late_by=timedelta(minutes=12), size=2048)
+    error = "550 " + "mailbox unavailable " * 10
+    Mail.objects.create(
+        key="m",
+        kind=Mail.Kind.REMINDER,
+        to="a@example.edu",
+        student=late,
+        state="failed",
+        error=error,
+    )
+    gone = StudentFactory(exam=exam, first_name="Gone", email="", uploads_used=1)
+    SubmissionFactory(student=gone, file_deleted_at=timezone.now())
+    waiting = StudentFactory(exam=exam, first_name="Waiting")
+
+    page = examiner_client.get(f"/exams/{exam.pk}/").content.decode()
+
+    late_row = row_of(page, late.full_name)
+    assert (
+        '<ul class="badges"><li class="badge late">late by 12 min</li>'
+        '<li class="badge spent">no uploads left</li>'
+        '<li class="badge extension" title="Own deadline">extension to 3 Jun, 18:30 UTC</li>'
+        '<li class="badge extra">2 extra uploads</li></ul>'
+    ) in late_row
+    assert f"{exam.max_uploads + 2} of {exam.max_uploads + 2}" in late_row
+    assert f'aria-label="Download the file of {late.full_name}">Download</a>' in late_row
+    assert "2.0\xa0KB" in late_row and "kept until " in late_row
+    assert '<span class="mail-state mail-failed" title="550 mailbox' in late_row
+    assert "reminder\nfailed</span>" in late_row
+    assert f'<small class="field-error">{error[:79]}…</small>' in late_row  # 80 characters
+    gone_row = row_of(page, gone.full_name)
+    assert '<li class="badge ok">submitted</li>' in gone_row
+    assert "file deleted" in gone_row and '<span class="muted">no address</span>' in gone_row
+    assert '<li class="badge waiting">not yet</li>' in row_of(page, waiting.full_name)
+
+
+def test_the_rows_link_where_reverse_does(examiner_client, exam):
+    """Each row's links are reversed once for the page and filled in (students.roster.link)."""
+    StudentFactory.create_batch(2, exam=exam)  # no two numbers in a path alike
+    SubmissionFactory.create_batch(3, student__exam=exam)
+    student = StudentFactory(exam=exam, upload_code="Ab-_cd" * 6)
+    submission = SubmissionFactory(student=student)
+    assert len({exam.pk, student.pk, submission.pk}) == 3
+
+    page = examiner_client.get(f"/exams/{exam.pk}/").content.decode()
+
+    row = row_of(page, student.full_name)
+    download = reverse("students:submission_download", args=[exam.pk, student.pk, submission.pk])
+    assert f'<a href="{student.get_absolute_url()}">' in row
+    assert f'<a href="{download}" aria-label=' in row
+    assert f'data-copy-text="http://testserver{student.get_upload_url()}"' in row
+
+
+def tables(queries):
+    """The table each of the page's own queries reads from; the session's and the login's
+    (from the database or from Redis, by the settings) left out."""
+    found = [_main_table(query["sql"]) for query in queries]
+    return [table for table in found if table not in {"django_session", "auth_user"}]
+
+
+def _main_table(sql):
+    """The table after the FROM outside any parentheses (subqueries read others)."""
+    depth = 0
+    for i, char in enumerate(sql):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and sql.startswith(" FROM ", i):
+            return re.match(r' FROM "(\w+)"', sql[i:])[1]
+    return None
+
+
+@pytest.mark.postgres
+def test_the_exam_page_is_eight_queries_whatever_it_shows(examiner_client, examiner):
+    """A budget: each query costs the app's CPU a millisecond or so to build and read (its
+    SQL compiled in Python: bench/pages.py), so a test here fails when a change adds one.
+    The page below shows all it can: counts, newest uploads, the chart, a deletion
+    warning, a missing file, and rows with uploads, extensions, extra uploads and mails."""
+    now = timezone.now()
+    exam = ExamFactory(
+        owner=examiner, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(minutes=5)
+    )
+    for i in range(3):
+        student = StudentFactory(
+            exam=exam, uploads_used=1, extra_uploads=i, extended_until=now + timedelta(hours=i)
+        )
+        SubmissionFactory(
+            student=student,
+            accepted_at=now - timedelta(minutes=i),
+            file_missing_since=now if i == 0 else None,
+        )
+        Mail.objects.create(key=f"m{i}", kind=Mail.Kind.LINK, to="a@example.edu", student=student)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = examiner_client.get(f"/exams/{exam.pk}/")
+
+    page = response.content.decode()
+    assert 'data-testid="upload-chart"' in page
+    assert 'data-testid="deletion-warning"' in page
+    assert 'data-testid="missing-files"' in page
+    assert page.count('class="mail-state mail-queued"') == 3
+    assert tables(queries) == [
+        "students_exam",  # the exam as the examiner may see it, its counts and its newest
+        # uploads, in one (students.live.watch)
+        "students_student",  # the roster's count, for its pages
+        "students_mailing",  # a mailing under way
+        "students_student",  # the page of students, with their last mail
+        "submissions_submission",  # their current uploads
+        "submissions_submission",  # the chart: uploads per minute
+        "submissions_submission",  # the deletion schedule: the next deletion, and any after
+        "submissions_submission",  # files found missing
+    ]

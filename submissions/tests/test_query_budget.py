@@ -155,3 +155,19 @@ def test_a_two_step_completion_finds_the_commitment_with_the_link(
         "INSERT students_mail",
         "INSERT django_tasks_database_dbtaskresult",
     ]
+
+
+def test_a_receipt_page_is_one_query_after_the_throttle_and_its_line_in_the_trail(client, student):
+    post_upload(client, student)
+    submission = student.submissions.get()
+    url = reverse("submissions:receipt", args=[student.upload_code, submission.verification_code])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert statements(queries) == [
+        THROTTLE,
+        "SELECT submissions_submission",  # with its student and exam
+        "INSERT submissions_event",  # receipt viewed
+    ]

@@ -5,8 +5,10 @@ import urllib.request
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.core.files.storage import storages
 
 from conftest import s3_keys
+from submissions import storage
 from submissions.models import Submission
 from submissions.tests.helpers import post_upload
 
@@ -92,3 +94,21 @@ def test_the_file_goes_to_storage_in_one_signed_put_without_hashing_it_again(cli
     stored = s3.get_object(Bucket=s3.bucket, Key=submission.file.name)["Body"].read()
     assert hashlib.sha256(stored).hexdigest() == submission.sha256
     assert stored == b"%PDF-1.7 " + bytes(range(256)) * 64
+
+
+def test_connect_builds_the_client_that_uploads_then_use(client, student, s3):
+    """gunicorn.conf.py calls it as each worker starts (depository.test_serve checks that);
+    the upload finds the client built."""
+    assert storage.connect() is not None
+    built = storages["default"]._shared_connection
+    assert built is not None
+
+    post_upload(client, student, b"answers")
+
+    assert storages["default"].connection is built
+    assert s3_keys(s3) == [Submission.objects.get().file.name]
+
+
+def test_connect_leaves_any_other_storage_alone():
+    assert storage.connect() is None
+    assert not hasattr(storages["default"], "connection")
