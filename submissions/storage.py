@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 from urllib.parse import urlsplit
@@ -16,7 +17,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name, get_available_overwrite_name, is_seekable
@@ -340,3 +341,16 @@ def save_delivered(key, stream, size):
         except STORAGE_ERRORS as error:
             raise StorageUnavailable(str(error)) from error
     return True
+
+
+def connect():
+    """Build the S3 storage's client now, when the file storage is S3 (gunicorn.conf.py does
+    it as each worker starts): botocore loads its model of S3 for it, about 100 ms of CPU
+    that the first upload in each worker would otherwise wait for. No request is sent.
+    The CPU it took, in milliseconds; None when the storage is not S3."""
+    storage = storages["default"]
+    if not isinstance(storage, SubmissionS3Storage):
+        return None
+    started = time.process_time()
+    storage.connection  # noqa: B018 (the property builds it)
+    return (time.process_time() - started) * 1000
