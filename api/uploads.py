@@ -43,17 +43,11 @@ def receive(request, student, *, md5=False):
     token = form_token(request, student)
 
     def make_form():
-        exam = student.exam
-        return UploadForm(
-            {
-                "form_token": token,
-                "statement": request.POST.get("statement_accepted", ""),  # read as the page does
-            },
-            request.FILES,
-            max_bytes=exam.max_upload_bytes,
-            allowed_extensions=exam.allowed_extensions,
-            statement=exam.statement,
-        )
+        data = {
+            "form_token": token,
+            "statement": request.POST.get("statement_accepted", ""),  # read as the page does
+        }
+        return UploadForm.for_exam(student.exam, data, request.FILES)
 
     with refusals(student):
         return uploads.receive(request, student, make_form)

@@ -90,6 +90,18 @@ class UploadForm(forms.Form):
             self.fields["file"].widget.attrs["multiple"] = True
         self.fields["form_token"].initial = secrets.token_urlsafe(24)
 
+    @classmethod
+    def for_exam(cls, exam, *args, **kwargs):
+        """The form with `exam`'s rules (its limit, file types and statement): what every door
+        that takes a file through the app (the page, the API) builds."""
+        return cls(
+            *args,
+            max_bytes=exam.max_upload_bytes,
+            allowed_extensions=exam.allowed_extensions,
+            statement=exam.statement,
+            **kwargs,
+        )
+
     def clean_file(self):
         """The one answer file: the file chosen, or the photos chosen made into one PDF
         (several photos, or one of a type the exam takes only as PDF)."""

@@ -145,14 +145,7 @@ def _refusal(refusal):
 
 
 def _upload_form(student, *args):
-    exam = student.exam
-    return UploadForm(
-        *args,
-        max_bytes=exam.max_upload_bytes,
-        allowed_extensions=exam.allowed_extensions,
-        statement=exam.statement,
-        last_upload=student.uploads_left() == 1,
-    )
+    return UploadForm.for_exam(student.exam, *args, last_upload=student.uploads_left() == 1)
 
 
 def _upload_page(request, student, form, status, error=None):
