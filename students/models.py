@@ -448,6 +448,14 @@ class StudentQuerySet(models.QuerySet):
             )
         )
 
+    def with_awaiting_until(self):
+        """Each student's awaited commitment's end (`awaiting_until`, None for most), in the
+        same query as the students: all the roster's rows show of it (Student.awaiting_note)."""
+        awaiting = commitment_model().objects.awaiting().filter(student=models.OuterRef("pk"))
+        return self.annotate(
+            awaiting_until=models.Subquery(awaiting.order_by().values("deliver_by")[:1])
+        )
+
     def bulk_create(self, objs, *args, **kwargs):
         """As Django's, with each student's keys filled, as save() fills them."""
         objs = list(objs)
@@ -631,11 +639,14 @@ class Student(models.Model):
         """What the roster says of an open commitment, in the active zone and language:
         "Committed, awaiting the file until 8 Dec, 18:30 CET"; empty without one. Made once
         per row, here rather than in the row's template."""
-        commitment = self.open_commitment
-        if commitment is None:
+        if hasattr(self, "awaiting_until"):  # the roster's annotation
+            until = self.awaiting_until
+        else:
+            until = self.open_commitment.deliver_by if self.open_commitment else None
+        if until is None:
             return ""
         return gettext("Committed, awaiting the file until %(until)s") % {
-            "until": times.format_time(commitment.deliver_by, "short")
+            "until": times.format_time(until, "short")
         }
 
     def max_uploads(self):

@@ -153,7 +153,7 @@ def exam_detail(request, pk):
     exam, summary = _watched(request, pk)
     form = RosterForm(request.GET)
     students = mail.with_last_mail(form.students(exam)).with_current_submission()
-    students = students.with_open_commitment()
+    students = students.with_awaiting_until()
     page = Paginator(students, RosterForm.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_mail_progress(exam),

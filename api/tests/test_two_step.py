@@ -1,8 +1,6 @@
 """/api/v1/'s two-step upload: commit the fingerprint, PUT the bytes where the answer says
 (moto's server over HTTP, through real presigned URLs), complete; its refusals as problems."""
 
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -16,7 +14,7 @@ from api.tests.conftest import bearer
 from conftest import s3_keys
 from students.tests.factories import ExamFactory, StudentFactory
 from submissions.models import Commitment, Event, Submission
-from submissions.tests.helpers import post_upload, sha256
+from submissions.tests.helpers import post_upload, put_bytes, sha256
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +39,7 @@ def put(answer, content=PDF):
         path = url.removeprefix(APP)
         response = Client().generic("PUT", path, content, content_type=headers["Content-Type"])
         return response.status_code
-    request = urllib.request.Request(url, data=content, method="PUT", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return put_bytes(url, headers, content)
 
 
 def committed(client, student, content=PDF, **fields):

@@ -2,6 +2,8 @@ import hashlib
 import http.client
 import secrets
 import time
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -57,9 +59,6 @@ def commit_file(student, content=b"%PDF-1.7 my answers", name="answer.pdf", at=N
 def put_bytes(url, headers, content=b"%PDF-1.7 my answers"):
     """PUT `content` to a presigned URL of the bucket (uploads.delivery's), over HTTP, with
     its headers: the status storage answered."""
-    import urllib.error
-    import urllib.request
-
     request = urllib.request.Request(url, data=content, method="PUT", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -20,6 +20,7 @@ from conftest import s3_keys
 from students.tests.factories import ExamFactory, StudentFactory
 from submissions import storage
 from submissions.models import Commitment, CommitmentClosed, Event, Submission
+from submissions.tests.helpers import put_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -51,12 +52,7 @@ def put(answer, content=PDF, headers=None):
             )
             .status_code
         )
-    request = urllib.request.Request(url, data=content, method="PUT", headers=sent)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return put_bytes(url, sent, content)
 
 
 def complete(client, answer):
