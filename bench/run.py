@@ -43,7 +43,7 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the main run and floor")
     parser.add_argument("--size", type=int, default=3 * MiB, help="bytes per file")
-    parser.add_argument("--students", type=int, default=4_000)
+    parser.add_argument("--students", type=int, default=8_000)
     parser.add_argument("--memory-uploads", type=int, default=1_000)
     parser.add_argument("--slow-seconds", type=float, default=20, help="each slow phone's send")
     parser.add_argument("--slow-fast", type=int, default=20, help="fast uploads beside them")
