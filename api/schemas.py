@@ -361,9 +361,10 @@ class CommitmentOut(Schema):
     """A commitment (a two-step upload), and where its bytes go while it is open."""
 
     token: str = Field(description="Names the commitment in its URLs.")
-    state: Literal["open", "delivered", "replaced", "expired"] = Field(
+    state: Literal["open", "delivered", "replaced", "refused", "expired"] = Field(
         description="open: awaiting the file; delivered: recorded as a submission; replaced: "
-        "a later file took its place; expired: its window ended without the file."
+        "a later file took its place; refused: not counted when its file came (the exam was "
+        "closed by hand, or no upload was left); expired: its window ended without the file."
     )
     original_name: str
     size: int

@@ -543,8 +543,8 @@ def create_commitment(request, upload_code: str, payload: schemas.CommitmentIn):
     tags=["public"],
     summary="A commitment's state (two-step upload)",
     description=(
-        "The commitment as it stands: open (with a fresh `put_url`), delivered, replaced "
-        "or expired. One whose window has ended is expired here, as the clock would."
+        "The commitment as it stands: open (with a fresh `put_url`), delivered, replaced, "
+        "refused or expired. One whose window has ended is expired here, as the clock would."
     ),
 )
 @code_endpoint

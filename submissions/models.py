@@ -492,6 +492,9 @@ class Commitment(models.Model):
         OPEN = "open", _("awaiting the file")
         DELIVERED = "delivered", _("delivered")
         REPLACED = "replaced", _("replaced by a later file")
+        # The rules, as of its time, no longer let it count when its file came: the exam was
+        # closed by hand, or the student's uploads were used up meanwhile.
+        REFUSED = "refused", _("not counted")
         EXPIRED = "expired", _("expired without the file")
 
     student = models.ForeignKey(

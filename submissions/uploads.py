@@ -251,7 +251,7 @@ def _record(student, *, key, form_token, at, commitment=None, **facts):
         if repeat := _made_before(student, form_token, key):  # the same last form, twice
             return repeat
         if commitment:
-            commitment.close(Commitment.State.REPLACED)
+            commitment.close(Commitment.State.REFUSED)
         _discard(key)
         raise refusal_for(student, at) from None
     except DatabaseError as error:
@@ -432,10 +432,12 @@ def _not_deliverable(student, commitment):
 
 
 def _closed(student, commitment):
-    """The refusal for a commitment that was replaced or expired; whatever of its bytes
+    """The refusal for a commitment that was replaced, refused or expired; whatever of its bytes
     arrived since is deleted (it can never be counted)."""
     commitment.refresh_from_db(fields=["state"])
     _discard(commitment.key)
+    if commitment.state == Commitment.State.REFUSED:
+        return refusal_for(student, commitment.committed_at)
     if commitment.state == Commitment.State.EXPIRED:
         message = COMMITMENT_EXPIRED % {"deliver_by": _deliver_by(commitment)}
         return _refused(student, message, 410, "commitment_expired")

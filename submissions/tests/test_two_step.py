@@ -446,3 +446,39 @@ def test_a_stored_checksum_that_differs_is_refused(client, student, s3):
 
     assert (completed.status_code, completed.json()["code"]) == (422, "delivery_mismatch")
     assert s3_keys(s3) == []
+
+
+def test_bytes_put_before_the_deadline_and_completed_after_it_are_on_time(client, s3):
+    """The network failed after the PUT, before the completion got through."""
+    due = timezone.now() + timedelta(minutes=5)
+    student = StudentFactory(exam=ExamFactory(closes_at=due, delivery_minutes=30))
+    with time_machine.travel(due - timedelta(seconds=30), tick=False):
+        answer = commit(client, student).json()
+        assert put(answer) == 200
+    with time_machine.travel(due + timedelta(minutes=10)):
+        completed = complete(client, answer)
+
+    assert completed.status_code == 200
+    assert Submission.objects.get().late_by is None
+
+
+def test_a_commitment_the_rules_no_longer_count_is_refused_as_such(
+    client, student, s3, examiner_client
+):
+    """The examiner closed the exam by hand before the file came: not counted, and said so
+    to the student and on the examiner's student page, not as "replaced"."""
+    answer = commit(client, student).json()
+    put(answer)
+    student.exam.set_manual_state("closed")
+
+    completed = complete(client, answer)
+
+    assert (completed.status_code, completed.json()["code"]) == (403, "exam_closed")
+    assert Commitment.objects.get().state == Commitment.State.REFUSED
+    assert s3_keys(s3) == []
+    assert Submission.objects.count() == 0
+    page = examiner_client.get(student.get_absolute_url()).content.decode()
+    assert "not counted at" in page
+    assert "replaced by a later file" not in page
+    again = complete(client, answer)  # and completing again says the same
+    assert (again.status_code, again.json()["code"]) == (403, "exam_closed")
