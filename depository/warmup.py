@@ -1,8 +1,9 @@
 """What a worker does once, as it starts, so that its first student waits no longer than
 the rest: everything Django and its libraries make lazily on a first request (the URL
 patterns, the student's templates, each language's catalog, a database connection in the
-pool, the storage's client and its endpoint rules) is made before the worker takes one.
-gunicorn.conf.py's post_worker_init calls run(); it says how long it took."""
+pool, the models' caches, the throttle's store, the storage's client, its endpoint rules
+and a connection to it) is made before the worker takes one. gunicorn.conf.py's
+post_worker_init calls run(); it says how long it took."""
 
 import logging
 import time
@@ -23,7 +24,7 @@ def run():
     """Make it all now; a part that fails is logged and the worker starts anyway (its first
     request then makes it, as it would have). Returns the CPU milliseconds it took."""
     started = time.process_time()
-    for step in (_urls, _languages, _templates, _database, _storage):
+    for step in (_urls, _languages, _templates, _database, _throttle, _storage):
         try:
             step()
         except Exception:
@@ -52,8 +53,24 @@ def _languages():
 
 
 def _database():
-    connection.ensure_connection()
-    connection.close()  # back to the pool, open
+    """A pooled connection opened, and the models of a student's visit read once (the ORM
+    fills its caches of their fields and relations on a first query)."""
+    from students.models import Student
+    from submissions.models import Commitment, Submission
+
+    Student.objects.select_related("exam").filter(pk=0).first()
+    Commitment.objects.select_related("student__exam", "submission").filter(pk=0).first()
+    Submission.objects.with_expiry().select_related("student__exam").filter(pk=0).first()
+    if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
+        connection.close()  # back to the pool, open
+
+
+def _throttle():
+    """The wrong-code throttle's store reached once (Redis: its connection opened), as every
+    code page reads it first."""
+    from submissions.throttle import check_store
+
+    check_store()
 
 
 def _storage():

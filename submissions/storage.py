@@ -114,18 +114,20 @@ class SubmissionS3Storage(S3Storage):
 
 
 def warm_up():
-    """Build the S3 client and sign one URL of each kind an upload needs (botocore loads its
-    endpoint rules and models on the first), so a worker's first student does not pay it."""
+    """Build the S3 client, sign one URL of each kind an upload needs (botocore loads its
+    endpoint rules and models on the first) and open the read pool's connection, so a
+    worker's first student does not pay for them. StorageUnavailable if storage is away."""
     if not is_s3():
         return
     presigned_put("submissions/warm-up", size=1, content_type=OCTET_STREAM, sha256="0" * 64,
                   filename="warm-up", seconds=1)  # fmt: skip
     client = default_storage.connection.meta.client
-    for operation, params in (("head_object", {"ChecksumMode": "ENABLED"}), ("get_object", {})):
-        client.generate_presigned_url(
-            operation, Params={"Bucket": default_storage.bucket_name, "Key": "warm-up", **params}
-        )
-    _http()
+    client.generate_presigned_url(
+        "get_object", Params={"Bucket": default_storage.bucket_name, "Key": "warm-up"}
+    )
+    # One HEAD of a key that is not there: the read pool's connection to storage opened (on
+    # R2 its TLS handshake), which a first completion would otherwise wait for.
+    _presigned("head_object", "submissions/warm-up", ChecksumMode="ENABLED")
 
 
 def download_url(submission):
