@@ -75,10 +75,18 @@ class Browser:
         return response, body
 
     def get(self, path):
+        return self.request("GET", path)
+
+    def request(self, method, path, body=None, headers=None):
+        """One request on the keep-alive connection (form-encoded when `body` is a dict),
+        sent again once on a connection the server had just closed; response and body."""
+        if isinstance(body, dict):
+            body = urllib.parse.urlencode(body).encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         for attempt in (1, 2):
             conn = self._connection()
             try:
-                conn.request("GET", path, headers=self._headers())
+                conn.request(method, path, body=body, headers=self._headers(headers))
                 return self._finish(conn)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()  # a keep-alive connection the server had just closed
@@ -213,24 +221,6 @@ def tcp_bytes_acked(sock):
         return None
 
 
-def _request(browser, method, path, body=b"", headers=None):
-    """One request on the browser's keep-alive connection (form-encoded when `body` is a
-    dict); the response and its body."""
-    if isinstance(body, dict):
-        body = urllib.parse.urlencode(body).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
-    for attempt in (1, 2):
-        conn = browser._connection()
-        try:
-            conn.request(method, path, body=body, headers=browser._headers(headers))
-            return browser._finish(conn)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            browser.close()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
 def put_to_storage(url, data, headers):
     """The browser's PUT of the bytes, straight to the storage the URL names."""
     parts = urllib.parse.urlsplit(url)
@@ -271,7 +261,7 @@ def two_step_once(port, code, data, visit=True, storage_checksum=True):
             "name": "answer.pdf",
             "statement": "on",
         }
-        response, body = _request(browser, "POST", f"{path}commit/", fingerprint)
+        response, body = browser.request("POST", f"{path}commit/", fingerprint)
         if response.status != 201:
             result["status"] = f"commit {response.status}"
             return result
@@ -283,7 +273,7 @@ def two_step_once(port, code, data, visit=True, storage_checksum=True):
         if status != 200:
             result["status"] = f"PUT {status}"
             return result
-        response, body = _request(browser, "POST", answer["complete_url"])
+        response, body = browser.request("POST", answer["complete_url"])
         result["post_s"] = time.perf_counter() - t1
         if response.status != 200:
             result["status"] = f"complete {response.status}"

@@ -5,6 +5,18 @@ from pathlib import Path
 import axe_playwright_python
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "e2e-artifacts"
+# A phone's browser, for a page's options: a 375 px touch screen.
+PHONE = {
+    "viewport": {"width": 375, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+# The languages a journey runs in, as a browser asks for them.
+LANGUAGES = {
+    "en": {"locale": "en-GB", "extra_http_headers": {"Accept-Language": "en-GB,en;q=0.9"}},
+    "de": {"locale": "de-DE", "extra_http_headers": {"Accept-Language": "de-DE,de;q=0.9"}},
+}
 DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 # Set by `make screenshots`: only then do the journeys rewrite the pictures the docs show,
 # so a test run leaves the working tree as it found it.

@@ -12,19 +12,9 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from e2e.helpers import shot
+from e2e.helpers import LANGUAGES, PHONE, shot
 from submissions.tests.photos import TURNED_RIGHT, heic, jpeg
 
-PHONE = {
-    "viewport": {"width": 375, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-LANGUAGES = {
-    "en": {"locale": "en-GB", "extra_http_headers": {"Accept-Language": "en-GB,en;q=0.9"}},
-    "de": {"locale": "de-DE", "extra_http_headers": {"Accept-Language": "de-DE,de;q=0.9"}},
-}
 WORDS = {
     "en": {
         "file": "Your answer file",

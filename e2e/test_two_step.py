@@ -28,6 +28,8 @@ from playwright.sync_api import expect
 
 from conftest import s3_keys
 from e2e.helpers import (
+    LANGUAGES,
+    PHONE,
     accessibility_violations,
     answer_file,
     record_progress,
@@ -37,17 +39,7 @@ from e2e.helpers import (
 )
 from students import times
 
-PHONE = {
-    "viewport": {"width": 375, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 DESKTOP = {"width": 1100, "height": 800}
-LANGUAGES = {
-    "en": {"locale": "en-GB", "extra_http_headers": {"Accept-Language": "en-GB,en;q=0.9"}},
-    "de": {"locale": "de-DE", "extra_http_headers": {"Accept-Language": "de-DE,de;q=0.9"}},
-}
 WORDS = {
     "en": {
         "file": "Your answer file",
@@ -139,17 +131,18 @@ def origin(url):
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def cut_puts(page, *, first=None, stage="Request"):
-    """Cuts the connection of the page's PUTs (Chromium's Fetch domain): of the first `first`
-    PUTs, or of all while `first` is None. At the Request stage nothing reaches storage; at
-    the Response stage the bytes arrive and the answer is lost. Returns the CDP session."""
+def cut_connections(page, cuts, *, first=None, stage="Request"):
+    """Cuts the connection of the page's requests that `cuts(request)` picks (Chromium's
+    Fetch domain): of the first `first` of them, or of all while `first` is None. At the
+    Request stage nothing reaches the server; at the Response stage the request arrives and
+    its answer is lost. Returns the CDP session, its `cut` the URLs cut."""
     cdp = page.context.new_cdp_session(page)
     cut = []
 
     def paused(event):
-        method = event["request"]["method"]
-        if method == "PUT" and (first is None or len(cut) < first):
-            cut.append(event["request"]["url"])
+        request = event["request"]
+        if cuts(request) and (first is None or len(cut) < first):
+            cut.append(request["url"])
             cdp.send(
                 "Fetch.failRequest",
                 {"requestId": event["requestId"], "errorReason": "ConnectionReset"},
@@ -161,6 +154,13 @@ def cut_puts(page, *, first=None, stage="Request"):
     cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": stage}]})
     cdp.cut = cut
     return cdp
+
+
+def cut_puts(page, *, first=None, stage="Request"):
+    """cut_connections for the page's PUTs (the bytes on their way to storage)."""
+    return cut_connections(
+        page, lambda request: request["method"] == "PUT", first=first, stage=stage
+    )
 
 
 def sha256(path):
@@ -299,26 +299,14 @@ def test_a_lost_answer_to_the_completion_completes_again_once(
     page = pages.new()
     requests = requests_of(page)
     page.goto(student.get_upload_url())
-    cdp = page.context.new_cdp_session(page)
-    lost = []
-
-    def paused(event):
-        if "/complete/" in event["request"]["url"] and not lost:
-            lost.append(1)
-            cdp.send(
-                "Fetch.failRequest",
-                {"requestId": event["requestId"], "errorReason": "ConnectionReset"},
-            )
-        else:
-            cdp.send("Fetch.continueRequest", {"requestId": event["requestId"]})
-
-    cdp.on("Fetch.requestPaused", paused)
-    cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Response"}]})
+    completions = cut_connections(
+        page, lambda request: "/complete/" in request["url"], first=1, stage="Response"
+    )
     page.get_by_label("Your answer file").set_input_files(answer_file(tmp_path, 30_000))
     page.get_by_role("button", name="Upload").click()
 
     page.wait_for_url("**/receipt/**")
-    assert lost == [1]
+    assert len(completions.cut) == 1
     posts = [step_of(r.url) for r in requests if r.method == "POST"]
     assert posts == ["commit", "complete", "complete"]  # completed again, nothing else
     student.refresh_from_db()
