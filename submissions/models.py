@@ -188,13 +188,11 @@ class SubmissionQuerySet(models.QuerySet):
         """
         now = timezone.now()
         with transaction.atomic():
-            # of=("self",): lock the student's row only. A bare FOR UPDATE would lock the
-            # joined exam row as well, and queue every upload of the exam behind each other.
-            locked = Student.objects.select_for_update(of=("self",)).select_related("exam")
+            locked = Student.objects
             if commitment is None:  # whether a commitment waits, in the same query
                 waiting = Commitment.objects.open().filter(student=OuterRef("pk"))
                 locked = locked.annotate(commitment_waits=Exists(waiting))
-            locked = locked.get(pk=student.pk)
+            locked = _lock(locked, student)
             if commitment is None and locked.commitment_waits:
                 # A file sent whole replaces a fingerprint committed before it started: that
                 # commitment's file can no longer follow and count as of an earlier moment.
@@ -264,6 +262,17 @@ class SubmissionQuerySet(models.QuerySet):
                 )  # written by the worker as it sends it (submissions.mail.render_receipt)
         student.uploads_used = locked.uploads_used + 1
         return submission, previous
+
+
+def _lock(students, student):
+    """`student`'s row read again and locked for this transaction (the one lock that orders
+    a student's uploads and commitments), with the exam `student` came with. The exam's row
+    is not locked, nor read again: no lock orders an examiner's edit of the exam with an
+    upload, so a read a few milliseconds later would make no rule stricter, and it would
+    cost each upload a join of the exam's columns."""
+    locked = students.select_for_update().get(pk=student.pk)
+    locked.exam = student.exam
+    return locked
 
 
 RECEIPT_KEY = "receipt:"
@@ -433,11 +442,7 @@ class CommitmentQuerySet(models.QuerySet):
         the limit, however many tabs commit and complete at once.
         """
         with transaction.atomic():
-            locked = (
-                Student.objects.select_for_update(of=("self",))
-                .select_related("exam")
-                .get(pk=student.pk)
-            )
+            locked = _lock(Student.objects, student)
             # One query: this token's commitment, and the student's open one (at most one).
             found = list(
                 self.filter(Q(token=token) | Q(state=Commitment.State.OPEN, student=locked))

@@ -128,11 +128,11 @@ def complete(request, upload_code, token):
 
 def _commitment(upload_code, token):
     """The commitment `token` of the student whose link this is, with the student and the
-    exam, in one query."""
+    exam, in one query (its submission, once completed, is read when asked for)."""
     if not upload_codes.is_upload_code(upload_code):
         raise Http404
     commitment = get_object_or_404(
-        Commitment.objects.select_related("student__exam", "submission"),
+        Commitment.objects.select_related("student__exam"),
         token=token,
         student__upload_code=upload_code,
     )
