@@ -96,6 +96,26 @@ def test_the_scripts_words_come_as_a_script_file(client, student):
     assert "Wird hochgeladen" in catalog.content.decode()
 
 
+def test_the_scripts_words_are_built_once_per_language_and_kept_by_the_browser(client):
+    """Each language's catalog from the process's own copy (German asked first must not
+    answer an English page), kept by browsers an hour, then answered 304 if unchanged."""
+    german = client.get(reverse("javascript_catalog"), **GERMAN)
+    english = client.get(reverse("javascript_catalog"), HTTP_ACCEPT_LANGUAGE="en")
+    again = client.get(
+        reverse("javascript_catalog"),
+        HTTP_IF_MODIFIED_SINCE=german["Last-Modified"],
+        **GERMAN,
+    )
+
+    assert "Wird hochgeladen" in german.content.decode()
+    assert "Wird hochgeladen" not in english.content.decode()
+    assert english["Content-Type"] == german["Content-Type"]
+    assert german["Cache-Control"] == "max-age=3600"
+    assert "Accept-Language" in german["Vary"]
+    assert again.status_code == 304
+    assert again.content == b""
+
+
 def test_times_are_written_as_german_writes_them_with_the_zone_named():
     with translation.override("de"):
         assert format_time(WINTER, zone=BERLIN) == "8. Dezember 2026, 18:00 MEZ"

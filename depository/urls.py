@@ -15,10 +15,10 @@ from django.urls import include, path
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import set_language
 
 from api import views as api_views
-from depository import errorpages, health, sessions
+from depository import errorpages, health, jscatalog, sessions
 from depository.serve import NOT_RECEIVED_PATH, TOO_LARGE_PATH
 from students.accounts import QueuedPasswordResetForm
 from students.views import LoginView, provider_sign_in
@@ -91,10 +91,6 @@ class InvitationView(auth_views.PasswordResetConfirmView):
 # `Origin: null`; a CSRF check would refuse every switch there. A forged post can do no
 # more than change the language the next page is shown in, so the view is exempt.
 choose_language = csrf_exempt(set_language)
-
-# The pages' scripts get their words in the visitor's language from this script file
-# (the CSP allows no inline script), as `gettext`, `ngettext` and `interpolate`.
-javascript_catalog = JavaScriptCatalog.as_view()
 
 
 def healthz(request):
@@ -193,7 +189,7 @@ urlpatterns = [
         "accounts/invitation/<uidb64>/<token>/", InvitationView.as_view(), name="invitation_accept"
     ),
     path("i18n/setlang/", choose_language, name="set_language"),
-    path("i18n/catalog.js", javascript_catalog, name="javascript_catalog"),
+    path("i18n/catalog.js", jscatalog.javascript_catalog, name="javascript_catalog"),
     path("admin/", admin.site.urls),
     path("exams/api-tokens/", include("api.token_urls")),
     path("exams/", include("students.urls")),
