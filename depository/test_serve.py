@@ -2,6 +2,7 @@
 real on loopback against the test database: slow uploads cannot starve fast ones."""
 
 import contextlib
+import gzip
 import http.client
 import json
 import os
@@ -83,12 +84,28 @@ def served(django_db_setup, django_db_blocker, tmp_path_factory, serve_tmp):
         LOG_LEVEL="WARNING",
         TMPDIR=str(serve_tmp),
         HEALTH_TOKEN=HEALTH_TOKEN,
+        STATIC_ROOT=str(collected(serve_tmp / "static")),
     )
     with (
         open(tmp_path_factory.mktemp("serve") / "serve.log", "w+b") as log,
         serving(env, port, log),
     ):
         yield port
+
+
+# A file as collectstatic leaves it: a hash in its name, WhiteNoise's gzip beside it.
+HASHED = "css/probe.0123456789ab.css"
+PROBE = b"main { color: black; }\n" * 40
+
+
+def collected(root):
+    """A STATIC_ROOT holding HASHED alone, readable by nginx's workers."""
+    (root / "css").mkdir(parents=True)
+    (root / HASHED).write_bytes(PROBE)
+    (root / f"{HASHED}.gz").write_bytes(gzip.compress(PROBE))
+    for path in (root, root / "css", root / HASHED, root / f"{HASHED}.gz"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return root
 
 
 def start(argv, env, log):
@@ -184,6 +201,43 @@ def status_of(sock):
         reply += data
     sock.close()
     return int(reply.split()[1])
+
+
+def fetch(port, path, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response, response.read()
+    finally:
+        conn.close()
+
+
+def test_static_files_come_from_disk_without_the_app(served):
+    """nginx answers a collected static file itself: the app, which gives every response it
+    makes an X-Request-Id, never sees it; kept a year (its name changes with it), and
+    gzipped from WhiteNoise's copy for a browser that takes it."""
+    plain, body = fetch(served, f"/static/{HASHED}")
+    zipped, zipped_body = fetch(served, f"/static/{HASHED}", {"Accept-Encoding": "gzip"})
+
+    assert (plain.status, body) == (200, PROBE)
+    assert plain.getheader("X-Request-Id") is None
+    assert plain.getheader("Cache-Control") == "max-age=315360000, public, immutable"
+    assert plain.getheader("X-Content-Type-Options") == "nosniff"
+    assert zipped.getheader("Content-Encoding") == "gzip"
+    assert gzip.decompress(zipped_body) == PROBE
+
+
+def test_a_static_file_not_on_disk_is_the_apps_to_answer(served):
+    """Not collected (DEBUG serves static files from their source folders): the app's."""
+    response, body = fetch(served, "/static/css/app.css")
+    missing, _ = fetch(served, "/static/css/nothing-here.css")
+
+    assert response.status == 200
+    assert response.getheader("X-Request-Id")
+    assert b"body" in body
+    assert missing.status == 404
+    assert missing.getheader("X-Request-Id")
 
 
 def test_slow_uploads_hold_up_neither_a_fast_upload_nor_the_health_check(served):
