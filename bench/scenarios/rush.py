@@ -9,8 +9,14 @@ from bench.client import run_clients
 from bench.figures import cpu_text, label, ms, report_run, summarize
 from bench.stack import BUCKET, s3_client
 
+# The first bytes a two-step completion reads to judge the file's type (students.filetypes).
+HEAD_BYTES = 8 * 1024
 
-def floor(bench, count, concurrency, size=None):
+
+def floor(bench, count, concurrency, size=None, checked=False):
+    """The same PUTs straight to storage, without the app. `checked`: each followed by the
+    reads a two-step completion makes of it (HeadObject with its checksum, the first bytes):
+    what storage itself spends on an upload the app checks, which no app can go below."""
     s3 = s3_client(bench.stack.s3_endpoint, max_pool=concurrency)
     files = bench.files_of(size or bench.size)
     jobs = [(f"floor/{secrets.token_hex(16)}", files[i % len(files)]) for i in range(count)]
@@ -19,10 +25,17 @@ def floor(bench, count, concurrency, size=None):
         key, data = job
         t0 = time.perf_counter()
         try:
+            # The checked PUT is the page's: with its SHA-256 for storage to keep.
+            checksum = {"ChecksumAlgorithm": "SHA256"} if checked else {}
             s3.put_object(
                 Bucket=BUCKET, Key=key, Body=data, ContentType="application/pdf",
-                ContentDisposition='attachment; filename="answer.pdf"',
+                ContentDisposition='attachment; filename="answer.pdf"', **checksum,
             )  # fmt: skip
+            if checked:
+                s3.head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
+                s3.get_object(Bucket=BUCKET, Key=key, Range=f"bytes=0-{HEAD_BYTES - 1}")[
+                    "Body"
+                ].read()
         except Exception as error:  # noqa: BLE001 (counted, not hidden)
             return {"status": f"error {type(error).__name__}", "post_s": None, "get_s": None}
         return {"status": 302, "post_s": time.perf_counter() - t0, "get_s": 0.0}

@@ -4,11 +4,12 @@ that all three meet the same machine in one run; then the first upload after the
 start again."""
 
 import os
+import re
 import signal
 import statistics
 import time
 
-from bench.client import two_step_once
+from bench.client import Browser, run_clients, two_step_once
 from bench.figures import ms
 from bench.scenarios.rush import floor
 from bench.stack import MiB, children, command_name, descendants, parent
@@ -35,8 +36,61 @@ def rounds(bench, size):
         bench.empty_bucket()
         storage = floor(bench, args.uploads, args.concurrency, size=size)
         bench.empty_bucket()
-        done.append((one_step, two_step, own, storage))
+        checked = floor(bench, args.uploads, args.concurrency, size=size, checked=True)
+        bench.empty_bucket()
+        done.append((one_step, two_step, own, storage, checked))
     return done
+
+
+PAGE_FILES = re.compile(r'(?:src|href)="(/(?:static|i18n)/[^"]+)"')
+
+
+def first_visit_files(bench, visits=200):
+    """App CPU per phone's first visit for the files the upload page loads (its style,
+    scripts, icon and the script of its words), each fetched once as by an empty cache."""
+    browser = Browser(bench.port)
+    try:
+        _, page = browser.get(f"/u/{bench.take_codes(1)[0]}/")
+    finally:
+        browser.close()
+    files = sorted(set(PAGE_FILES.findall(page.decode())))
+
+    def visit(_):
+        browser = Browser(bench.port)
+        try:
+            for path in files:
+                response, _ = browser.get(path)
+                if response.status != 200:
+                    return {"status": f"{path} {response.status}", "post_s": None, "get_s": 0.0}
+        finally:
+            browser.close()
+        return {"status": 200, "post_s": 0.0, "get_s": 0.0}
+
+    cpu = bench.cpu()
+    results, _ = run_clients(visit, range(visits), bench.args.concurrency, 120)
+    ok = sum(result["status"] == 200 for result in results)
+    return files, bench.cpu_per_upload(cpu, ok)["app"]
+
+
+def request_floor(bench, count=2000):
+    """App CPU per request of /healthz, which answers "ok" and asks nothing: what any
+    request costs in nginx, gunicorn and Django's middleware before its view does work."""
+
+    def healthz(_):
+        browser = Browser(bench.port)
+        try:
+            for _ in range(50):
+                response, _ = browser.get("/healthz")
+                if response.status != 200:
+                    return {"status": response.status, "post_s": None, "get_s": 0.0}
+        finally:
+            browser.close()
+        return {"status": 200, "post_s": 0.0, "get_s": 0.0}
+
+    cpu = bench.cpu()
+    results, _ = run_clients(healthz, range(count // 50), bench.args.concurrency, 120)
+    ok = 50 * sum(result["status"] == 200 for result in results)
+    return bench.cpu_per_upload(cpu, ok)["app"]
 
 
 def run(bench, report):
@@ -57,6 +111,27 @@ def run(bench, report):
         "is the upload's own path (commit, PUT, complete) against the PUTs alone."
     )
     report.add()
+    report.add(
+        "Two floors: the PUTs alone, and the PUTs each followed by the two reads a completion "
+        "makes of the object (HeadObject with its checksum, a ranged GetObject of its first "
+        "bytes), both straight from boto3 without the app: the second is what storage itself "
+        "spends on an upload the app checks, and no app can go below it. moto is Python on the "
+        "same two cores, so its reads weigh there as R2's do not."
+    )
+    report.add()
+    floor_ms = request_floor(bench)
+    report.add(
+        f"- App CPU of a request that does no work (`/healthz`, through nginx, gunicorn and "
+        f"the middleware, on kept-alive connections): {floor_ms:.2f} ms; commit and complete "
+        f"are two requests, a whole visit four"
+    )
+    files, files_ms = first_visit_files(bench)
+    report.add(
+        f"- A phone's first visit also loads the upload page's {len(files)} files "
+        f"({', '.join(f'`{path}`' for path in files)}), not counted in the visits below: "
+        f"{files_ms:.1f} ms of app CPU for all of them"
+    )
+    report.add()
     for size in SIZES:
         done = rounds(bench, size)
         size_table(bench, report, size, done)
@@ -70,18 +145,22 @@ def size_table(bench, report, size, done):
     report.add()
     report.add(
         "| round | one-step uploads/s | two-step visits/s | two-step uploads/s | floor puts/s "
-        "| two-step / floor | one-step / floor | app CPU: one-step visit | two-step visit "
-        "| commit + complete | app disk writes per upload: one-step / two-step "
-        "| two-step statuses |"
+        "| two-step / floor | one-step / floor | floor with the reads, uploads/s "
+        "| two-step / floor with the reads | app CPU: one-step visit | two-step visit "
+        "| commit + complete | S3 CPU per upload: two-step / floor "
+        "| app disk writes per upload: one-step / two-step | two-step statuses |"
     )
     report.add(
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: | --- |"
     )
-    fractions, visits, owns, disks = [], [], [], []
-    for i, (one, two, own, storage) in enumerate(done, 1):
+    fractions, of_checkeds, visits, owns, disks = [], [], [], [], []
+    for i, (one, two, own, storage, checked) in enumerate(done, 1):
         # The upload's own path (commit, PUT, complete) against the same PUTs alone.
         fraction = own["per_s"] / storage["per_s"] if storage["per_s"] else 0
+        of_checked = own["per_s"] / checked["per_s"] if checked["per_s"] else 0
         fractions.append(fraction)
+        of_checkeds.append(of_checked)
         visits.append(two["cpu_ms"]["app"])
         owns.append(own["cpu_ms"]["app"])
         disks.append(max(two["disk_bytes"], own["disk_bytes"]))
@@ -89,11 +168,18 @@ def size_table(bench, report, size, done):
             f"| {i} | {one['per_s']:.1f} | {two['per_s']:.1f} | {own['per_s']:.1f} "
             f"| {storage['per_s']:.1f} "
             f"| {fraction:.2f} | {one['per_s'] / storage['per_s']:.2f} "
+            f"| {checked['per_s']:.1f} | {of_checked:.2f} "
             f"| {one['cpu_ms']['app']:.1f} ms | {two['cpu_ms']['app']:.1f} ms "
             f"| {own['cpu_ms']['app']:.1f} ms "
+            f"| {own['cpu_ms']['S3']:.1f} ms / {storage['cpu_ms']['S3']:.1f} ms "
             f"| {one['disk_bytes'] / 1024:.0f} KiB / {two['disk_bytes'] / 1024:.0f} KiB "
             f"| {two['statuses']} |"
         )
+    report.add()
+    report.add(
+        f"- Two-step against storage's own cost of a checked upload (the floor with the "
+        f"reads): median {statistics.median(of_checkeds):.2f}"
+    )
     report.add()
     median = statistics.median(fractions)
     target = FLOOR_TARGETS[size]
@@ -117,7 +203,7 @@ def size_table(bench, report, size, done):
         max(disks) < size / 10,
         f"largest {max(disks) / 1024:.0f} KiB per upload",
     )
-    ok = sum(two["ok"] + own["ok"] for _, two, own, _ in done)
+    ok = sum(two["ok"] + own["ok"] for _, two, own, _, _ in done)
     report.check(
         f"every two-step upload completed ({size_text(size)})",
         ok == 2 * args.uploads * args.rounds,
