@@ -16,7 +16,8 @@ COPY requirements.lock .
 RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
-# Static files are collected into the image; whitenoise serves them compressed.
+# Static files are collected into the image, with whitenoise's compressed copies: nginx
+# serves them (depository/serve.py).
 RUN python manage.py collectstatic --noinput --verbosity 0 \
     && useradd --system --uid 10001 --no-create-home app
 
