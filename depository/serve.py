@@ -86,7 +86,18 @@ http {{
 # about 1.3 ms of its CPU (bench/RESULTS-two-step.md). A name with a hash in it never
 # changes (a year, as WhiteNoise sends it); any other a minute. A file not on disk (DEBUG
 # serves them from their source folders) is the app's to answer, as before.
-STATIC = """        location ~ "^{url}(.+\\.[0-9a-f]{{12}}\\.[^/.]+)$" {{
+STATIC = """        # The kinds of file collectstatic holds; a browser refuses a style sheet or a
+        # module script sent as anything else (nosniff), and nginx knows none by itself.
+        types {{
+            text/css css;
+            text/javascript js mjs;
+            application/json json map;
+            image/svg+xml svg;
+            image/png png;
+            text/plain txt md;
+        }}
+        default_type application/octet-stream;
+        location ~ "^{url}(.+\\.[0-9a-f]{{12}}\\.[^/.]+)$" {{
             alias {root}/$1;
             gzip_static on;
             add_header Cache-Control "max-age=315360000, public, immutable";

@@ -96,14 +96,17 @@ def served(django_db_setup, django_db_blocker, tmp_path_factory, serve_tmp):
 # A file as collectstatic leaves it: a hash in its name, WhiteNoise's gzip beside it.
 HASHED = "css/probe.0123456789ab.css"
 PROBE = b"main { color: black; }\n" * 40
+MODULE = "vendor/probe.0123456789ab.mjs"  # an ES module, as the receipt's QR code imports
 
 
 def collected(root):
-    """A STATIC_ROOT holding HASHED alone, readable by nginx's workers."""
+    """A STATIC_ROOT holding HASHED and MODULE alone, readable by nginx's workers."""
     (root / "css").mkdir(parents=True)
+    (root / "vendor").mkdir()
     (root / HASHED).write_bytes(PROBE)
     (root / f"{HASHED}.gz").write_bytes(gzip.compress(PROBE))
-    for path in (root, root / "css", root / HASHED, root / f"{HASHED}.gz"):
+    (root / MODULE).write_text("export const probe = 1;\n")
+    for path in (root, *root.rglob("*")):
         path.chmod(0o755 if path.is_dir() else 0o644)
     return root
 
@@ -219,13 +222,17 @@ def test_static_files_come_from_disk_without_the_app(served):
     gzipped from WhiteNoise's copy for a browser that takes it."""
     plain, body = fetch(served, f"/static/{HASHED}")
     zipped, zipped_body = fetch(served, f"/static/{HASHED}", {"Accept-Encoding": "gzip"})
+    script, _ = fetch(served, f"/static/{MODULE}")
 
     assert (plain.status, body) == (200, PROBE)
+    assert plain.getheader("Content-Type") == "text/css"  # a browser refuses it as text/plain
     assert plain.getheader("X-Request-Id") is None
     assert plain.getheader("Cache-Control") == "max-age=315360000, public, immutable"
     assert plain.getheader("X-Content-Type-Options") == "nosniff"
     assert zipped.getheader("Content-Encoding") == "gzip"
     assert gzip.decompress(zipped_body) == PROBE
+    assert zipped.getheader("Content-Type") == "text/css"
+    assert script.getheader("Content-Type") == "text/javascript"  # or no module script runs
 
 
 def test_a_static_file_not_on_disk_is_the_apps_to_answer(served):
