@@ -119,13 +119,20 @@ messages: venv
 
 ## vendor: the browser libraries in static/vendor/ fetched again from the npm registry, with
 ## their licences (a maintainer's step; needs npm). The source map comment goes: the map is
-## not shipped, and the static files' manifest would look for it.
+## not shipped, and the static files' manifest would look for it. lean-qr ships ES modules
+## only, each on one line: its comment, if a release has one, goes without the code.
 PDF_LIB_VERSION := 1.17.1
+LEAN_QR_VERSION := 2.7.4
 vendor:
 	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent pdf-lib@$(PDF_LIB_VERSION) >/dev/null \
 		&& tar xzf pdf-lib-$(PDF_LIB_VERSION).tgz) \
 		&& sed '/sourceMappingURL=/d' $$tmp/package/dist/pdf-lib.min.js > static/vendor/pdf-lib/pdf-lib.min.js \
 		&& cp $$tmp/package/LICENSE.md static/vendor/pdf-lib/LICENSE.md; rm -rf $$tmp
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent lean-qr@$(LEAN_QR_VERSION) >/dev/null \
+		&& tar xzf lean-qr-$(LEAN_QR_VERSION).tgz) \
+		&& sed 's|//# sourceMappingURL=.*||' $$tmp/package/index.mjs > static/vendor/lean-qr/lean-qr.mjs \
+		&& sed 's|//# sourceMappingURL=.*||' $$tmp/package/extras/svg.mjs > static/vendor/lean-qr/svg.mjs \
+		&& cp $$tmp/package/LICENSE static/vendor/lean-qr/LICENSE; rm -rf $$tmp
 
 migrations-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run

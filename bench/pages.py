@@ -4,7 +4,7 @@ What two pages cost the app in CPU, measured in-process through Django's test cl
 - the examiner's exam page with 50 student rows (one roster page), every student with an
   upload, some late, some with an extension or extra uploads, some mailed; the exam open
   with its deadline minutes away, so the counts, the newest uploads and the chart show;
-- a student's receipt page of a signed upload (its QR code included).
+- a student's receipt page of a signed upload (its QR code is the browser's to draw).
 
 Creates a throwaway test database (Django's `test_` prefix on the configured database,
 dropped at the end). Each view runs ROUNDS times after a few to warm up; the figure is the
@@ -160,7 +160,7 @@ def main():
         connection.creation.destroy_test_db(old_name, verbosity=0)
     rows = [
         (f"Exam page, {ROWS} rows (examiner)", *exam_page),
-        ("Receipt page, signed, with its QR code (student)", *receipt_page),
+        ("Receipt page, signed; the browser draws its QR code (student)", *receipt_page),
     ]
     lines = [
         f"# Pages' app CPU per view ({ROUNDS} views each)\n",

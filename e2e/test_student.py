@@ -209,6 +209,7 @@ def test_the_receipt_prints_on_one_page(pages, student, tmp_path):
     page = pages.new()
     page.goto(student.get_upload_url())
     upload(page, answer_file(tmp_path, 30_000, "a-rather-long-file-name-for-the-final-answer.pdf"))
+    expect(page.locator(".receipt-qr")).to_have_attribute("data-drawn", "yes")  # on paper too
 
     page.emulate_media(media="print")
     shot(page, "receipt-print", full_page=True)

@@ -10,6 +10,11 @@ urlpatterns = [
     path("u/<str:upload_code>/complete/<str:token>/", views.complete, name="complete"),
     path("u/<str:upload_code>/receipt/<str:verification_code>/", views.receipt, name="receipt"),
     path(
+        "u/<str:upload_code>/receipt/<str:verification_code>/qr/",
+        views.receipt_qr,
+        name="receipt_qr",
+    ),
+    path(
         "u/<str:upload_code>/receipt/<str:verification_code>/signed/",
         views.signed_receipt,
         name="signed_receipt",

@@ -220,13 +220,22 @@ def preview(request, exam_pk, pk=None):
 def receipt(request, upload_code, verification_code):
     student, submission = _receipt_of(upload_code, verification_code)
     submission.log_receipt_viewed()
-    context = {
-        "student": student,
-        "exam": student.exam,
-        "submission": submission,
-        "qr": receipts.qr_svg(submission),
-    }
+    context = {"student": student, "exam": student.exam, "submission": submission}
     return render(request, "submissions/receipt.html", context)
+
+
+@require_GET
+@code_page
+def receipt_qr(request, upload_code, verification_code):
+    """The signed statement's QR code as an image, for a browser without JavaScript: the
+    receipt page has the browser draw it otherwise. Not a receipt view of its own."""
+    _student_of, submission = _receipt_of(upload_code, verification_code)
+    if not submission.has_signed_receipt():
+        raise Http404("This upload was made before receipts were signed.")
+    response = HttpResponse(receipts.qr_svg(submission), content_type="image/svg+xml")
+    # A statement never changes; the address holds the codes, so no shared cache keeps it.
+    response["Cache-Control"] = "private, max-age=31536000"
+    return response
 
 
 @require_GET

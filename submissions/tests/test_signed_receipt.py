@@ -1,6 +1,7 @@
 """Signed receipts: every accepted upload signed, checkable with the published keys alone."""
 
 import base64
+import io
 import json
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from joserfc import jws
 
 from students.tests.factories import ExamFactory, StudentFactory
 from submissions import receipts, signing
-from submissions.models import Submission
+from submissions.models import Event, Submission
 from submissions.tests.helpers import post_upload, sha256
 
 pytestmark = pytest.mark.django_db
@@ -123,13 +124,19 @@ def test_the_qr_codes_text_alone_verifies(submission):
     assert receipts.check(submission.receipt_jws).valid
 
 
+def segno_svg(code):
+    drawn = io.BytesIO()
+    code.save(drawn, kind="svg", xmldecl=False, nl=False, scale=2, omitsize=True, svgclass="qr")
+    return drawn.getvalue().decode()
+
+
 @pytest.mark.parametrize("length", [1, 40, 700, 1500])
 def test_the_qr_code_looks_as_segno_draws_it(length):
-    """The receipt page draws the code itself, faster (receipts.svg): the same SVG, micro
-    QR codes of short texts included."""
+    """The QR image draws the code itself, faster (receipts.svg): the same SVG, micro QR
+    codes of short texts included."""
     code = segno.make(("eyJhbGciOiJFZERTQSJ9." * 80)[:length], error="l", mask=0)
 
-    assert receipts.svg(code, scale=2) == code.svg_inline(scale=2, omitsize=True, svgclass="qr")
+    assert receipts.svg(code, scale=2) == segno_svg(code)
 
 
 FACTS = ["type", "site", "exam", "student", "code", "file", "size", "sha256"]
@@ -273,19 +280,85 @@ def signed_receipt_url(submission):
     )
 
 
+def receipt_url(submission, name="submissions:receipt"):
+    return reverse(name, args=[submission.student.upload_code, submission.verification_code])
+
+
+def qr_url(submission):
+    return receipt_url(submission, "submissions:receipt_qr")
+
+
 def test_the_receipt_page_offers_the_signed_receipt_and_its_qr_code(client, submission):
-    response = client.get(
-        reverse(
-            "submissions:receipt",
-            args=[submission.student.upload_code, submission.verification_code],
-        )
-    )
+    response = client.get(receipt_url(submission))
 
     page = response.content.decode()
     assert "Download signed receipt" in page
     assert signed_receipt_url(submission) in page
-    assert 'class="qr"' in page
     assert reverse("submissions:checker") in page
+    # The browser draws the code from the statement; without JavaScript, the server's image.
+    assert f'data-qr="{submission.receipt_jws}"' in page
+    assert "<svg" not in page
+    assert f'<noscript><img class="qr" src="{qr_url(submission)}"' in page
+
+
+def test_the_receipt_page_no_longer_draws_the_qr_code(client, submission, monkeypatch):
+    def refuse(submission):
+        raise AssertionError("the receipt page drew the QR code on the server")
+
+    monkeypatch.setattr(receipts, "qr_svg", refuse)
+
+    assert client.get(receipt_url(submission)).status_code == 200
+
+
+def test_the_qr_image_is_the_signed_statement(client, submission):
+    response = client.get(qr_url(submission))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Cache-Control"] == "private, max-age=31536000"
+    code = segno.make(submission.receipt_jws, error="l", mask=0)
+    assert response.content.decode() == segno_svg(code)
+    assert response.content.startswith(b'<svg xmlns="http://www.w3.org/2000/svg" ')
+
+
+def test_the_qr_image_is_not_a_receipt_view(client, submission):
+    views = Event.objects.filter(submission=submission, kind=Event.Kind.RECEIPT_VIEWED)
+
+    client.get(qr_url(submission))
+
+    assert views.count() == 0
+    client.get(receipt_url(submission))
+    assert views.count() == 1
+
+
+def test_the_qr_image_404s_wrong_codes(client, submission, exam):
+    other = upload(client, StudentFactory(exam=exam))
+    urls = [
+        reverse("submissions:receipt_qr", args=[submission.student.upload_code, "7KQ2M9XD3HFP"]),
+        reverse(
+            "submissions:receipt_qr",
+            args=[other.student.upload_code, submission.verification_code],
+        ),
+        reverse("submissions:receipt_qr", args=["not-a-code", submission.verification_code]),
+    ]
+
+    assert [client.get(url).status_code for url in urls] == [404] * 3
+
+
+def test_the_qr_image_404s_an_upload_from_before_signing(client, submission):
+    Submission.objects.filter(pk=submission.pk).update(receipt_jws="")
+
+    assert client.get(qr_url(submission)).status_code == 404
+
+
+def test_the_qr_image_counts_wrong_codes_and_sends_no_referrer(client, settings, submission):
+    settings.CODE_MISS_LIMIT = 2
+    wrong = reverse("submissions:receipt_qr", args=[submission.student.upload_code, "7KQ2M9XD3HFP"])
+
+    assert [client.get(wrong).status_code for _ in range(3)] == [404, 404, 429]
+    response = client.get(qr_url(submission))
+    assert response.status_code == 429
+    assert response["Referrer-Policy"] == "no-referrer"
 
 
 def test_the_signed_receipt_downloads_as_a_json_file(client, submission):
