@@ -34,6 +34,12 @@ def shot(page, name, docs=None, **options):
         page.screenshot(path=DOCS_SCREENSHOTS / docs, **options)
 
 
+def pixels(locator):
+    """What `locator` looks like on the screen, as a PNG in memory (never written to disk):
+    for a test that reads it, as a QR reader would."""
+    return locator.screenshot()
+
+
 def doc_shot(page, name, **options):
     """A screenshot kept in docs/screenshots/ under its own name (see `shot`)."""
     shot(page, name, docs=f"{name}.png", **options)

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from e2e.helpers import PHONE, answer_file
+from e2e.helpers import PHONE, answer_file, pixels
 
 DESKTOP = {"viewport": {"width": 1100, "height": 900}}
 WIDTH = 256  # 16rem, as the server's drawing showed
@@ -20,7 +20,7 @@ WIDTH = 256  # 16rem, as the server's drawing showed
 def read_qr(locator):
     """What a QR reader (zxing-cpp) reads in a screenshot of `locator`: each code's text, and
     its quiet zone (the blank margin beside it, in modules)."""
-    image = Image.open(io.BytesIO(locator.screenshot()))
+    image = Image.open(io.BytesIO(pixels(locator)))
     codes = zxingcpp.read_barcodes(image, zxingcpp.BarcodeFormat.QRCode)
     return [(code.text, quiet_zone(code, image.width)) for code in codes]
 
