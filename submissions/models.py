@@ -266,10 +266,10 @@ class SubmissionQuerySet(models.QuerySet):
 
 def _lock(students, student):
     """`student`'s row read again and locked for this transaction (the one lock that orders
-    a student's uploads and commitments), with the exam `student` came with. The exam's row
-    is not locked, nor read again: no lock orders an examiner's edit of the exam with an
-    upload, so a read a few milliseconds later would make no rule stricter, and it would
-    cost each upload a join of the exam's columns."""
+    a student's uploads and commitments), with the exam as the request read it (`student`'s).
+    The exam's row is neither locked nor read again: no lock orders an examiner's edit of
+    the exam with an upload, whose rules are judged as of when it started, so reading it
+    again would only cost each upload a join of the exam's columns."""
     locked = students.select_for_update().get(pk=student.pk)
     locked.exam = student.exam
     return locked
