@@ -55,11 +55,24 @@ def test_the_image_gets_no_tests_docs_screenshots_or_benchmarks(image_files):
         or Path(path).name.startswith("test_")
         or Path(path).name == "conftest.py"
         or path.startswith(("e2e/", "docs/", "bench/", ".ci/", ".git/", ".venv/", "var/"))
-        or path.endswith(".md")
+        or (path.endswith(".md") and not is_vendored_licence(path))
         or (path.endswith(".png") and not path.startswith("static/"))
     ]
 
     assert unwanted == []
+
+
+def is_vendored_licence(path):
+    return path.startswith("static/vendor/") and Path(path).name.startswith("LICENSE")
+
+
+def test_each_vendored_librarys_licence_ships_with_it(image_files):
+    """pdf-lib's LICENSE.md is a .md file, which the image otherwise leaves out."""
+    libraries = [path.name for path in (ROOT / "static" / "vendor").iterdir() if path.is_dir()]
+    licensed = {Path(path).parent.name for path in image_files if is_vendored_licence(path)}
+
+    assert libraries
+    assert set(libraries) == licensed
 
 
 def test_the_image_gets_everything_the_app_runs_on(image_files):
