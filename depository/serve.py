@@ -60,6 +60,12 @@ http {{
     # A phone on a crowded network may pause; give up on a body only after 2 silent minutes.
     client_body_timeout 120s;
     upstream app {{ server unix:{socket}; }}
+    # How long a browser keeps a static file (STATIC, below): a name with a hash in it never
+    # changes (a year, as WhiteNoise sends it); any other a minute.
+    map $uri $static_max_age {{
+        "~\\.[0-9a-f]{{12}}\\.[^/.]+$" "max-age=315360000, public, immutable";
+        default "max-age=60, public";
+    }}
     server {{
         listen {bind};
         location / {{
@@ -83,9 +89,8 @@ http {{
 
 # collectstatic's files, WhiteNoise's compressed copies beside them, straight from disk: a
 # phone's first visit loads several, and through the app each took a gunicorn thread and
-# about 1.3 ms of its CPU (bench/RESULTS-two-step.md). A name with a hash in it never
-# changes (a year, as WhiteNoise sends it); any other a minute. A file not on disk (DEBUG
-# serves them from their source folders) is the app's to answer, as before.
+# about 1.3 ms of its CPU (bench/RESULTS-two-step.md). A file not on disk (DEBUG serves
+# them from their source folders) is the app's to answer, as before.
 STATIC = """        # The kinds of file collectstatic holds; a browser refuses a style sheet or a
         # module script sent as anything else (nosniff), and nginx knows none by itself.
         types {{
@@ -97,17 +102,10 @@ STATIC = """        # The kinds of file collectstatic holds; a browser refuses a
             text/plain txt md;
         }}
         default_type application/octet-stream;
-        location ~ "^{url}(.+\\.[0-9a-f]{{12}}\\.[^/.]+)$" {{
-            alias {root}/$1;
-            gzip_static on;
-            add_header Cache-Control "max-age=315360000, public, immutable";
-            add_header X-Content-Type-Options nosniff;
-            error_page 404 = @app;
-        }}
         location ~ "^{url}(.+)$" {{
             alias {root}/$1;
             gzip_static on;
-            add_header Cache-Control "max-age=60, public";
+            add_header Cache-Control $static_max_age;
             add_header X-Content-Type-Options nosniff;
             error_page 404 = @app;
         }}
